@@ -1,0 +1,57 @@
+# The single interface for people and CI. `make demo` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DATA := data
+SCALE ?= 1
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := False
+export DAGSTER_HOME := $(CURDIR)/$(DATA)/dagster_home
+
+.PHONY: install demo test test-fast explore dev bench browser clean
+
+# Creates .venv and installs the project with every dependency pinned (constraints.txt),
+# then parses the dbt project once so Dagster can load its manifest.
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@command -v $(PY) >/dev/null || { echo "Python 3.11 is needed (set PY=...)"; exit 1; }
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/scr-warehouse prepare
+	touch $@
+
+# Headless Debian Chromium for the browser tests and PNG export (needs root and apt; skipped otherwise).
+browser:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium present: /usr/bin/chromium"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null) \
+	  || echo "WARNING: could not install chromium; browser tests and PNG export will be skipped"; \
+	else echo "WARNING: no chromium and no root to install it; browser tests and PNG export will be skipped"; fi
+
+# Generates the synthetic national dataset, builds everything, writes release, quality outputs, report.
+demo: install
+	rm -rf $(DATA)/demo
+	$(BIN)/scr-warehouse generate --out $(DATA)/demo/landing --seed 2009 --scale $(SCALE)
+	$(BIN)/scr-warehouse build --landing $(DATA)/demo/landing --warehouse $(DATA)/demo/warehouse.duckdb \
+	  --release $(DATA)/demo/release --as-of 2018-06-30
+
+test: install browser
+	$(BIN)/pytest -q tests
+
+explore: install
+	$(BIN)/scr-warehouse explore --warehouse $(DATA)/demo/warehouse.duckdb --release $(DATA)/demo/release
+
+# Dagster UI on http://localhost:3000 (same asset graph as `scr-warehouse build`).
+dev: install
+	SCR_LANDING=$(CURDIR)/$(DATA)/demo/landing SCR_WAREHOUSE=$(CURDIR)/$(DATA)/demo/warehouse.duckdb \
+	SCR_RELEASE=$(CURDIR)/$(DATA)/demo/release $(BIN)/dagster dev -m scr_warehouse.definitions -h 127.0.0.1 -p 3000
+
+bench: install
+	$(BIN)/scr-warehouse bench
+
+clean:
+	rm -rf $(DATA) dbt_project/target dbt_project/logs test-output

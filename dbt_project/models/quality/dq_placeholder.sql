@@ -1,0 +1,2 @@
+{{ config(tags=['after_quality']) }}
+select 1 as placeholder

@@ -1,0 +1,65 @@
+"""The dbt project as Dagster assets, in two runs around the GX validation:
+models tagged `after_quality` (stewards' queue, scoreboard) read the GX results, everything else comes first."""
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from ..dbt_project import scr_dbt_project
+from ..resources import WarehouseConfig
+
+AFTER_QUALITY = "tag:after_quality"
+
+
+class ScrTranslator(DagsterDbtTranslator):
+    """Asset keys are <schema>/<name> (raw/notifications, staging/stg_notifications, marts/...), so a source
+    `raw.notifications` is the ingest asset of the same key, and the GX results are quality/gx_failures."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return "dbt_" + dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else "dbt"
+
+
+TRANSLATOR = ScrTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def dbt_build_args(as_of: str) -> list[str]:
+    """The dbt CLI arguments for one build step (small and testable without running dbt)."""
+    return ["build", "--vars", json.dumps({"as_of": as_of})]
+
+
+def _stream(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseConfig):
+    # The dbt subprocess inherits this process's environment; profiles.yml reads the warehouse path from it.
+    os.environ["SCR_WAREHOUSE_PATH"] = str(Path(warehouse.warehouse_path).resolve())
+    invocation = dbt.cli(dbt_build_args(warehouse.as_of_date.isoformat()), context=context, raise_on_error=True)
+    yield from invocation.stream()
+
+
+@dbt_assets(
+    manifest=scr_dbt_project.manifest_path,
+    project=scr_dbt_project,
+    exclude=AFTER_QUALITY,
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_models",
+)
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseConfig):
+    yield from _stream(context, dbt, warehouse)
+
+
+@dbt_assets(
+    manifest=scr_dbt_project.manifest_path,
+    project=scr_dbt_project,
+    select=AFTER_QUALITY,
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_after_quality",
+)
+def dbt_after_quality(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseConfig):
+    yield from _stream(context, dbt, warehouse)

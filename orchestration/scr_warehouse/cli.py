@@ -1,0 +1,133 @@
+"""`scr-warehouse`: build (contract section 2), generate (synthetic data), prepare (dbt manifest), explore, bench."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+
+class BuildError(Exception):
+    """The build cannot run at all; the message says what a person can do about it."""
+
+
+def _date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--as-of must be a date YYYY-MM-DD, got {text!r}") from None
+
+
+def prepare() -> Path:
+    """Parse the dbt project so Dagster can load its manifest (make install runs this once)."""
+    from .dbt_project import scr_dbt_project
+    from .resources import dbt_resource
+
+    os.environ.setdefault("SCR_WAREHOUSE_PATH", str(Path(scr_dbt_project.project_dir) / "target" / "parse.duckdb"))
+    dbt_resource().cli(["parse", "--quiet"], target_path=Path("target")).wait()
+    return scr_dbt_project.manifest_path
+
+
+def run_build(landing: str, warehouse: str, release: str, as_of: str = "") -> dict:
+    """Run the whole asset graph in-process. Returns counts for the summary; raises BuildError if it cannot build."""
+    landing_dir = Path(landing)
+    if not landing_dir.is_dir():
+        raise BuildError(f"landing folder not found: {landing_dir} (expected sub-folders such as notifications/)")
+    wh = Path(warehouse).resolve()
+    try:
+        wh.parent.mkdir(parents=True, exist_ok=True)
+        Path(release).mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BuildError(f"cannot create output folder: {e}") from None
+    from .dbt_project import scr_dbt_project
+
+    if not scr_dbt_project.manifest_path.exists():
+        prepare()
+
+    from dagster import DagsterInstance
+
+    from .definitions import build_definitions
+
+    defs = build_definitions(str(landing_dir.resolve()), str(wh), str(Path(release).resolve()), as_of)
+    job = defs.resolve_job_def("build_everything")
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    if not result.success:
+        failures = [
+            f"{ev.step_key}: {ev.event_specific_data.error.message.strip().splitlines()[0] if ev.event_specific_data.error else ''}"
+            for ev in result.all_events
+            if ev.is_step_failure
+        ]
+        raise BuildError("the build could not complete:\n  " + "\n  ".join(failures or ["unknown failure"]))
+    return {"warehouse": str(wh), "release": str(Path(release).resolve())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scr-warehouse", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="load the landing folder, build every model, run checks, write the release")
+    b.add_argument("--landing", required=True, help="landing folder with notifications/, reviews/, ... sub-folders")
+    b.add_argument("--warehouse", required=True, help="the DuckDB warehouse file")
+    b.add_argument("--release", required=True, help="folder for release files (published, restricted/, quality/)")
+    b.add_argument("--as-of", type=_date, default="", help="date overdue/in progress are judged at (default today)")
+
+    g = sub.add_parser("generate", help="write the synthetic national landing dataset")
+    g.add_argument("--out", required=True, help="landing folder to write")
+    g.add_argument("--seed", type=int, default=2009)
+    g.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1 = about the real national volume)")
+
+    sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)")
+
+    e = sub.add_parser("explore", help="start the analysts' explorer (Dash) on localhost")
+    e.add_argument("--warehouse", required=True)
+    e.add_argument("--release", required=True)
+    e.add_argument("--port", type=int, default=8050)
+
+    bench = sub.add_parser("bench", help="benchmark the build against a single-pass DuckDB baseline")
+    bench.add_argument("--scales", default="1,10,100", help="comma-separated scales (add 1000 for the big run)")
+
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        try:
+            out = run_build(args.landing, args.warehouse, args.release, args.as_of)
+        except BuildError as e:
+            print(f"scr-warehouse build: {e}", file=sys.stderr)
+            return 2
+        print(f"warehouse: {out['warehouse']}")
+        print(f"release:   {out['release']}")
+        for line in _where_things_are(Path(out["release"])):
+            print(line)
+        return 0
+    if args.command == "generate":
+        from .generate import generate
+
+        summary = generate(Path(args.out), seed=args.seed, scale=args.scale)
+        print(f"synthetic landing data written to {args.out}: {summary}")
+        return 0
+    if args.command == "prepare":
+        print(f"dbt manifest: {prepare()}")
+        return 0
+    if args.command == "explore":
+        from dashboards.explorer import run as run_explorer  # noqa: PLC0415
+
+        return run_explorer(args.warehouse, args.release, args.port)
+    if args.command == "bench":
+        from .bench import main as bench_main
+
+        return bench_main([float(s) for s in args.scales.split(",")])
+    return 1
+
+
+def _where_things_are(release: Path) -> list[str]:
+    lines = []
+    for name, rel in [("report", "report"), ("quality", "quality"), ("dbt docs", "docs")]:
+        p = release / rel
+        if p.exists():
+            lines.append(f"{name + ':':10s} {p}")
+    return lines
+
+
+if __name__ == "__main__":
+    sys.exit(main())

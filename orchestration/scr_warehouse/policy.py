@@ -1,0 +1,63 @@
+"""Readers for policy kept as data (dbt seeds). Python code reads the same CSV files dbt loads, so each rule lives once."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .paths import POLICY_SEEDS_DIR
+
+
+@dataclass(frozen=True)
+class LandingColumn:
+    feed: str
+    column_name: str
+    ordinal: int
+    required: bool
+    kind: str  # id, text, date, code, int, la_code, timestamp
+    code_list: str | None
+    min_value: int | None
+    max_value: int | None
+    is_identifier: bool
+    correctable: bool
+
+
+def _int_or_none(text: str) -> int | None:
+    return int(text) if text.strip() else None
+
+
+@lru_cache(maxsize=None)
+def landing_columns() -> dict[str, tuple[LandingColumn, ...]]:
+    """feed -> its columns in contract order (seeds/policy/landing_columns.csv)."""
+    out: dict[str, list[LandingColumn]] = {}
+    with open(POLICY_SEEDS_DIR / "landing_columns.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            col = LandingColumn(
+                feed=row["feed"],
+                column_name=row["column_name"],
+                ordinal=int(row["ordinal"]),
+                required=row["required"] == "Y",
+                kind=row["kind"],
+                code_list=row["code_list"] or None,
+                min_value=_int_or_none(row["min_value"]),
+                max_value=_int_or_none(row["max_value"]),
+                is_identifier=row["is_identifier"] == "Y",
+                correctable=row["correctable"] == "Y",
+            )
+            out.setdefault(col.feed, []).append(col)
+    return {feed: tuple(sorted(cols, key=lambda c: c.ordinal)) for feed, cols in out.items()}
+
+
+def identifier_columns(feed: str) -> tuple[str, ...]:
+    """The column(s) that identify a record of the feed (population: la_code + year)."""
+    return tuple(c.column_name for c in landing_columns()[feed] if c.is_identifier)
+
+
+@lru_cache(maxsize=None)
+def code_lists() -> dict[str, dict[str, str]]:
+    """code_list -> {code: label} (seeds/policy/code_lists.csv)."""
+    out: dict[str, dict[str, str]] = {}
+    with open(POLICY_SEEDS_DIR / "code_lists.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            out.setdefault(row["code_list"], {})[row["code"]] = row["label"]
+    return out
