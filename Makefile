@@ -40,7 +40,7 @@ demo: install
 	  --release $(DATA)/demo/release --as-of 2018-06-30
 
 test: install browser
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q -n 2 --dist loadfile tests
 
 explore: install
 	$(BIN)/scr-warehouse explore --warehouse $(DATA)/demo/warehouse.duckdb --release $(DATA)/demo/release

@@ -29,6 +29,17 @@ def prepare() -> Path:
     return scr_dbt_project.manifest_path
 
 
+def _manifest_stale(project) -> bool:
+    """True when the dbt manifest is missing or older than any file of the dbt project."""
+    manifest = Path(project.manifest_path)
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    root = Path(project.project_dir)
+    files = [root / "dbt_project.yml", *[p for d in ("models", "seeds", "macros", "tests") for p in (root / d).rglob("*")]]
+    return any(p.is_file() and p.stat().st_mtime > built for p in files)
+
+
 def run_build(landing: str, warehouse: str, release: str, as_of: str = "") -> dict:
     """Run the whole asset graph in-process. Returns counts for the summary; raises BuildError if it cannot build."""
     landing_dir = Path(landing)
@@ -42,7 +53,7 @@ def run_build(landing: str, warehouse: str, release: str, as_of: str = "") -> di
         raise BuildError(f"cannot create output folder: {e}") from None
     from .dbt_project import scr_dbt_project
 
-    if not scr_dbt_project.manifest_path.exists():
+    if _manifest_stale(scr_dbt_project):
         prepare()
 
     from dagster import DagsterInstance
