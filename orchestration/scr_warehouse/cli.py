@@ -40,7 +40,7 @@ def _manifest_stale(project) -> bool:
     return any(p.is_file() and p.stat().st_mtime > built for p in files)
 
 
-def run_build(landing: str, warehouse: str, release: str, as_of: str = "") -> dict:
+def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_level: str = "WARNING") -> dict:
     """Run the whole asset graph in-process. Returns counts for the summary; raises BuildError if it cannot build."""
     landing_dir = Path(landing)
     if not landing_dir.is_dir():
@@ -63,7 +63,12 @@ def run_build(landing: str, warehouse: str, release: str, as_of: str = "") -> di
     defs = build_definitions(str(landing_dir.resolve()), str(wh), str(Path(release).resolve()), as_of)
     job = defs.resolve_job_def("build_everything")
     with DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            # Step-level debug chatter off; warnings and failures still reach the console.
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
     if not result.success:
         failures = [
             f"{ev.step_key}: {ev.event_specific_data.error.message.strip().splitlines()[0] if ev.event_specific_data.error else ''}"
@@ -82,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--landing", required=True, help="landing folder with notifications/, reviews/, ... sub-folders")
     b.add_argument("--warehouse", required=True, help="the DuckDB warehouse file")
     b.add_argument("--release", required=True, help="folder for release files (published, restricted/, quality/)")
-    b.add_argument("--as-of", type=_date, default="", help="date overdue/in progress are judged at (default today)")
+    b.add_argument("--as-of", type=_date, default=None, help="date overdue/in progress are judged at (default today)")
 
     g = sub.add_parser("generate", help="write the synthetic national landing dataset")
     g.add_argument("--out", required=True, help="landing folder to write")
@@ -102,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "build":
         try:
-            out = run_build(args.landing, args.warehouse, args.release, args.as_of)
+            out = run_build(args.landing, args.warehouse, args.release, args.as_of or "")
         except BuildError as e:
             print(f"scr-warehouse build: {e}", file=sys.stderr)
             return 2

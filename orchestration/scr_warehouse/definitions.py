@@ -31,7 +31,7 @@ ALL_CHECKS = [*quality_checks, *release_checks, *report_checks]
 
 build_everything = define_asset_job(
     "build_everything",
-    selection=AssetSelection.all(include_sources=False),
+    selection=AssetSelection.all(),
     description="Load every landing feed, build every model, run the data-quality checks, write release and report.",
     executor_def=in_process_executor,
 )
