@@ -1,6 +1,62 @@
-"""STUB - replaced by the ingest implementation (docs/architecture.md, raw layer)."""
+"""Landing files -> raw layer (docs/architecture.md "Raw layer"; data contract section 1, general rules).
+
+One call of `load_feed` loads every file of one feed's landing folder into `raw.<feed>`:
+- each file is read whole, hashed (sha256 of its bytes) and skipped if that content was already loaded or
+  rejected for the feed (so loading the same folder twice changes nothing);
+- a file that cannot be read as a UTF-8 CSV with the feed's required columns is rejected whole
+  (`raw.rejected_files`), without stopping the other files;
+- every other record becomes one row of `raw.<feed>` (every contract column as trimmed text, empty -> NULL,
+  extra columns as JSON in `_extra`, lineage `_source_file`, `_source_line`, `_file_hash`, `_load_id`,
+  `_loaded_at`), or one row of `raw.rejected_rows` when it cannot be a row at all (no identifier, identifier
+  repeated within the file, wrong number of fields). Values are NOT validated here (dbt and GX do that).
+- each file is written in one transaction and logged in `raw.load_log`, where
+  rows_read = rows_loaded + rows_rejected.
+
+Messages name the file (relative to the landing folder), the line and the column; never a value.
+"""
 from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from .landing import landing_files
+from .policy import identifier_columns, landing_columns
+
+BOM = b"\xef\xbb\xbf"
+LINEAGE_COLUMNS = (
+    ("_extra", "VARCHAR"),
+    ("_source_file", "VARCHAR"),
+    ("_source_line", "INTEGER"),
+    ("_file_hash", "VARCHAR"),
+    ("_load_id", "VARCHAR"),
+    ("_loaded_at", "TIMESTAMP"),
+)
+REJECTED_ROWS_COLUMNS = (
+    ("feed", "VARCHAR"), ("source_file", "VARCHAR"), ("source_line", "INTEGER"), ("record_id", "VARCHAR"),
+    ("column_name", "VARCHAR"), ("reason", "VARCHAR"), ("file_hash", "VARCHAR"), ("load_id", "VARCHAR"),
+    ("loaded_at", "TIMESTAMP"),
+)
+REJECTED_FILES_COLUMNS = (
+    ("feed", "VARCHAR"), ("source_file", "VARCHAR"), ("file_hash", "VARCHAR"), ("reason", "VARCHAR"),
+    ("load_id", "VARCHAR"), ("loaded_at", "TIMESTAMP"),
+)
+LOAD_LOG_COLUMNS = (
+    ("load_id", "VARCHAR"), ("feed", "VARCHAR"), ("source_file", "VARCHAR"), ("file_hash", "VARCHAR"),
+    ("status", "VARCHAR"), ("rows_read", "INTEGER"), ("rows_loaded", "INTEGER"), ("rows_rejected", "INTEGER"),
+    ("extra_columns", "VARCHAR"), ("reason", "VARCHAR"), ("loaded_at", "TIMESTAMP"),
+)
+# Separator between the parts of a composite identifier in rejected_rows.record_id (population: la_code|year).
+RECORD_ID_SEPARATOR = "|"
+# At most this many file-level messages are repeated in the summary (all are in raw.load_log).
+SUMMARY_MESSAGES = 10
 
 
 @dataclass
@@ -14,22 +70,308 @@ class FeedStats:
     rows_loaded: int = 0
     rows_rejected: int = 0
     extra_columns: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # file-level: "<feed>/<file>: <reason>", never values
 
     def summary(self) -> str:
-        return (f"{self.files_loaded} files loaded, {self.files_skipped} already loaded, {self.files_rejected} rejected; "
-                f"rows read {self.rows_read} = loaded {self.rows_loaded} + rejected {self.rows_rejected}")
+        text = (f"{self.files_loaded} files loaded, {self.files_skipped} already loaded, "
+                f"{self.files_rejected} rejected; rows read {self.rows_read} = loaded {self.rows_loaded} "
+                f"+ rejected {self.rows_rejected}")
+        if self.extra_columns:
+            text += f"; extra columns kept in _extra: {', '.join(self.extra_columns)}"
+        if self.messages:
+            shown = self.messages[:SUMMARY_MESSAGES]
+            more = len(self.messages) - len(shown)
+            text += "\n  " + "\n  ".join(shown) + (f"\n  ... and {more} more (see raw.load_log)" if more else "")
+        return text
 
     def as_metadata(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "feed" and not isinstance(v, list)} | {
             "extra_columns": ", ".join(self.extra_columns)}
 
 
-def load_feed(con, landing_dir, feed) -> FeedStats:
-    from .policy import landing_columns
-    cols = ", ".join(f'"{c.column_name}" VARCHAR' for c in landing_columns()[feed])
+class FileRejected(Exception):
+    """The whole file cannot be loaded; the message is the reason (no values)."""
+
+
+@dataclass
+class _Parsed:
+    columns: dict[str, list]  # raw.<feed> column -> values, in row order
+    rejected: list[tuple]  # (source_line, record_id, column_name, reason)
+    rows_read: int
+    extra_columns: list[str]
+
+
+# --------------------------------------------------------------------------------------------- tables
+
+def _ensure_table(con, name: str, columns) -> None:
+    cols = ", ".join('"%s" %s' % (c, t) for c, t in columns)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+    schema, table = name.split(".")
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+        [schema, table]).fetchall()}
+    for c, t in columns:  # a column added to the contract later: add it (NULL for rows loaded before)
+        if c not in have:
+            con.execute(f'ALTER TABLE {name} ADD COLUMN "{c}" {t}')
+
+
+def ensure_raw_tables(con, feed: str) -> None:
+    """Create raw.<feed>, raw.rejected_rows, raw.rejected_files and raw.load_log if missing."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{feed} ({cols}, _extra VARCHAR, _source_file VARCHAR, _source_line INTEGER, _file_hash VARCHAR, _load_id VARCHAR, _loaded_at TIMESTAMP)")
-    con.execute("CREATE TABLE IF NOT EXISTS raw.rejected_rows (feed VARCHAR, source_file VARCHAR, source_line INTEGER, record_id VARCHAR, column_name VARCHAR, reason VARCHAR, file_hash VARCHAR, load_id VARCHAR, loaded_at TIMESTAMP)")
-    con.execute("CREATE TABLE IF NOT EXISTS raw.rejected_files (feed VARCHAR, source_file VARCHAR, file_hash VARCHAR, reason VARCHAR, load_id VARCHAR, loaded_at TIMESTAMP)")
-    con.execute("CREATE TABLE IF NOT EXISTS raw.load_log (load_id VARCHAR, feed VARCHAR, source_file VARCHAR, file_hash VARCHAR, status VARCHAR, rows_read INTEGER, rows_loaded INTEGER, rows_rejected INTEGER, extra_columns VARCHAR, reason VARCHAR, loaded_at TIMESTAMP)")
-    return FeedStats(feed)
+    _ensure_table(con, f"raw.{feed}", [(c.column_name, "VARCHAR") for c in landing_columns()[feed]]
+                  + list(LINEAGE_COLUMNS))
+    _ensure_table(con, "raw.rejected_rows", REJECTED_ROWS_COLUMNS)
+    _ensure_table(con, "raw.rejected_files", REJECTED_FILES_COLUMNS)
+    _ensure_table(con, "raw.load_log", LOAD_LOG_COLUMNS)
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 text of a file (BOM dropped); FileRejected for binary, non-UTF-8 or empty files."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise FileRejected(f"not CSV: binary content (NUL byte at byte offset {nul}, line {_line_of(data, nul)})")
+    start = len(BOM) if data.startswith(BOM) else 0
+    try:
+        text = data[start:].decode("utf-8", errors="strict")
+    except UnicodeDecodeError as e:
+        offset = start + e.start
+        raise FileRejected(
+            f"not UTF-8: byte 0x{data[offset]:02X} at byte offset {offset} (line {_line_of(data, offset)}) "
+            "is not valid UTF-8; save the file as UTF-8 CSV") from None
+    if not text.strip():
+        raise FileRejected("empty file: no header row")
+    return text
+
+
+def _header(names: list[str], feed: str) -> tuple[dict[str, int], list[tuple[int, str]]]:
+    """Map contract column -> position, and the extra columns (position, name); FileRejected if unusable."""
+    known = {c.column_name for c in landing_columns()[feed]}
+    required = [c.column_name for c in landing_columns()[feed] if c.required]
+    positions: dict[str, int] = {}
+    duplicates: list[str] = []
+    extras: list[tuple[int, str]] = []
+    extra_names: set[str] = set()
+    for i, raw_name in enumerate(names):
+        name = raw_name.strip()
+        key = name.lower()
+        if key in known:
+            if key in positions:
+                duplicates.append(key)
+            positions[key] = positions.get(key, i)
+            continue
+        label = name or f"column_{i + 1}"  # an unnamed column is named by its position (1-based)
+        base, n = label, 1
+        while label in extra_names:  # the same extra name twice: keep both, numbered
+            n += 1
+            label = f"{base}_{n}"
+        extra_names.add(label)
+        extras.append((i, label))
+    if duplicates:
+        raise FileRejected(f"duplicate column(s): {', '.join(sorted(set(duplicates)))}")
+    missing = [c for c in required if c not in positions]
+    if missing:
+        hint = ""
+        if len(names) == 1 and any(sep in names[0] for sep in (";", "\t", "|")):
+            hint = " (the header has one column: is the file comma-separated?)"
+        raise FileRejected(f"missing required column(s): {', '.join(missing)}{hint}")
+    return positions, extras
+
+
+def _parse(text: str, feed: str, source_file: str) -> _Parsed:
+    """Parse one file's text into raw rows and rejected rows. Physical line numbers: header = line 1."""
+    contract = [c.column_name for c in landing_columns()[feed]]
+    ids = identifier_columns(feed)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+
+    def records():
+        """(start line, fields) for each non-blank record; FileRejected on unparseable CSV."""
+        start = 1
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                raise FileRejected(f"not CSV: cannot parse the record starting at line {start} ({e})") from None
+            line, start = start, reader.line_num + 1
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # a blank line is not a record
+            yield line, fields
+
+    it = records()
+    first = next(it, None)
+    if first is None:
+        raise FileRejected("empty file: no header row")
+    positions, extras = _header(first[1], feed)
+    width = len(first[1])
+    id_pos = [positions[c] for c in ids]
+    out_pos = [positions.get(c) for c in contract]
+
+    lines: list[int] = []
+    values: list[list] = []
+    extra_json: list[str | None] = []
+    rejected: list[tuple] = []
+    seen: dict[tuple, int] = {}
+    rows_read = 0
+    for line, fields in it:
+        rows_read += 1
+        if len(fields) != width:
+            rid = None
+            if all(p < len(fields) for p in id_pos):
+                parts = [fields[p].strip() for p in id_pos]
+                rid = RECORD_ID_SEPARATOR.join(parts) if all(parts) else None
+            rejected.append((line, rid, None, f"wrong number of fields: expected {width}, found {len(fields)}"))
+            continue
+        cells = [f.strip() or None for f in fields]
+        key = tuple(cells[p] for p in id_pos)
+        if None in key:
+            empty = ids[key.index(None)]
+            rejected.append((line, None, empty, f"no identifier: {empty} is empty"))
+            continue
+        if key in seen:
+            rejected.append((line, RECORD_ID_SEPARATOR.join(key), RECORD_ID_SEPARATOR.join(ids),
+                             f"identifier repeated within the file (first at line {seen[key]}); later row rejected"))
+            continue
+        seen[key] = line
+        lines.append(line)
+        values.append(cells)
+        if extras:
+            obj = {name: cells[i] for i, name in extras if cells[i] is not None}
+            extra_json.append(json.dumps(obj, ensure_ascii=False) if obj else None)
+        else:
+            extra_json.append(None)
+
+    columns: dict[str, list] = {}
+    for name, pos in zip(contract, out_pos):
+        columns[name] = [row[pos] for row in values] if pos is not None else [None] * len(values)
+    columns["_extra"] = extra_json
+    columns["_source_line"] = lines
+    return _Parsed(columns, rejected, rows_read, [name for _, name in extras])
+
+
+# --------------------------------------------------------------------------------------------- loading
+
+def _already(con, feed: str, file_hash: str) -> tuple[str, str] | None:
+    """(source_file, status) of the earliest load/rejection of this content for the feed, if any."""
+    return con.execute(
+        "SELECT source_file, status FROM raw.load_log WHERE feed = ? AND file_hash = ? "
+        "AND status IN ('loaded', 'rejected') ORDER BY loaded_at, source_file LIMIT 1",
+        [feed, file_hash]).fetchone()
+
+
+def _log(con, load_id, feed, source_file, file_hash, status, read, loaded, rejected, extra, reason, at) -> None:
+    con.execute("INSERT INTO raw.load_log (load_id, feed, source_file, file_hash, status, rows_read, rows_loaded, "
+                "rows_rejected, extra_columns, reason, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [load_id, feed, source_file, file_hash, status, read, loaded, rejected, extra, reason, at])
+
+
+def _insert_rows(con, feed: str, parsed: _Parsed, source_file: str, file_hash: str, load_id: str, at) -> None:
+    n = len(parsed.columns["_source_line"])
+    if n:
+        table = pa.table({
+            **{name: pa.array(vals, type=pa.string()) for name, vals in parsed.columns.items()
+               if name != "_source_line"},
+            "_source_line": pa.array(parsed.columns["_source_line"], type=pa.int32()),
+        })
+        view = f"_ingest_{uuid.uuid4().hex}"
+        con.register(view, table)
+        try:
+            con.execute(f"INSERT INTO raw.{feed} BY NAME SELECT *, ? AS _source_file, ? AS _file_hash, "
+                        f"? AS _load_id, ?::TIMESTAMP AS _loaded_at FROM {view}",
+                        [source_file, file_hash, load_id, at])
+        finally:
+            con.unregister(view)
+    if parsed.rejected:
+        lines, rids, cols, reasons = zip(*parsed.rejected)
+        table = pa.table({"source_line": pa.array(lines, type=pa.int32()), "record_id": pa.array(rids, pa.string()),
+                          "column_name": pa.array(cols, pa.string()), "reason": pa.array(reasons, pa.string())})
+        view = f"_ingest_{uuid.uuid4().hex}"
+        con.register(view, table)
+        try:
+            con.execute(f"INSERT INTO raw.rejected_rows BY NAME SELECT ? AS feed, ? AS source_file, *, "
+                        f"? AS file_hash, ? AS load_id, ?::TIMESTAMP AS loaded_at FROM {view}",
+                        [feed, source_file, file_hash, load_id, at])
+        finally:
+            con.unregister(view)
+
+
+def load_feed(con, landing_dir, feed) -> FeedStats:
+    """Load every file of <landing_dir>/<feed>/ not loaded before into raw.<feed>; return counts."""
+    if feed not in landing_columns():
+        raise ValueError(f"unknown feed {feed!r}: not in seeds/policy/landing_columns.csv")
+    ensure_raw_tables(con, feed)
+    landing_dir = Path(landing_dir)
+    stats = FeedStats(feed)
+    load_id = f"{feed}-{uuid.uuid4().hex}"
+    at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    extra_seen: dict[str, None] = {}
+
+    for path in landing_files(landing_dir, feed):
+        stats.files_seen += 1
+        source_file = path.relative_to(landing_dir).as_posix()
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            _reject_file(con, stats, feed, source_file, None, f"cannot read the file ({e.strerror})", load_id, at)
+            continue
+        file_hash = hashlib.sha256(data).hexdigest()
+        prior = _already(con, feed, file_hash)
+        if prior is not None:
+            stats.files_skipped += 1
+            logged = con.execute("SELECT count(*) FROM raw.load_log WHERE feed = ? AND source_file = ? "
+                                 "AND file_hash = ?", [feed, source_file, file_hash]).fetchone()[0]
+            if not logged:  # the same content under another name: say so once
+                _log(con, load_id, feed, source_file, file_hash, "already_loaded", 0, 0, 0, None,
+                     f"same content (sha256) as {prior[0]}, already {prior[1]}", at)
+            continue
+        try:
+            if path.suffix.lower() != ".csv":
+                raise FileRejected(f"not CSV: the file name does not end in .csv ({path.suffix or 'no extension'})")
+            parsed = _parse(_decode(data), feed, source_file)
+        except FileRejected as e:
+            _reject_file(con, stats, feed, source_file, file_hash, str(e), load_id, at)
+            continue
+        loaded = len(parsed.columns["_source_line"])
+        assert parsed.rows_read == loaded + len(parsed.rejected)  # never lose a row
+        extra = ", ".join(parsed.extra_columns) or None
+        con.begin()
+        try:
+            _insert_rows(con, feed, parsed, source_file, file_hash, load_id, at)
+            _log(con, load_id, feed, source_file, file_hash, "loaded", parsed.rows_read, loaded,
+                 len(parsed.rejected), extra, None, at)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        stats.files_loaded += 1
+        stats.rows_read += parsed.rows_read
+        stats.rows_loaded += loaded
+        stats.rows_rejected += len(parsed.rejected)
+        for name in parsed.extra_columns:
+            extra_seen.setdefault(name, None)
+        if parsed.rejected:
+            stats.messages.append(f"{source_file}: {len(parsed.rejected)} row(s) rejected (see raw.rejected_rows)")
+        if extra:
+            stats.messages.append(f"{source_file}: extra column(s) kept in _extra: {extra}")
+    stats.extra_columns = list(extra_seen)
+    return stats
+
+
+def _reject_file(con, stats: FeedStats, feed, source_file, file_hash, reason, load_id, at) -> None:
+    con.begin()
+    try:
+        con.execute("INSERT INTO raw.rejected_files (feed, source_file, file_hash, reason, load_id, loaded_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", [feed, source_file, file_hash, reason, load_id, at])
+        _log(con, load_id, feed, source_file, file_hash, "rejected", 0, 0, 0, None, reason, at)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    stats.files_rejected += 1
+    stats.messages.append(f"{source_file}: file rejected: {reason}")
