@@ -38,8 +38,16 @@ demo: install
 	$(BIN)/scr-warehouse generate --out $(DATA)/demo/landing --seed 2009 --scale $(SCALE)
 	$(BIN)/scr-warehouse build --landing $(DATA)/demo/landing --warehouse $(DATA)/demo/warehouse.duckdb \
 	  --release $(DATA)/demo/release --as-of 2018-06-30
+	$(BIN)/scr-warehouse docs --warehouse $(DATA)/demo/warehouse.duckdb --out $(DATA)/demo/release/docs
+	@echo; echo "Demo written under $(DATA)/demo:"; \
+	 echo "  warehouse: $(DATA)/demo/warehouse.duckdb"; \
+	 echo "  release:   $(DATA)/demo/release (published), $(DATA)/demo/release/restricted (unsuppressed)"; \
+	 echo "  quality:   $(DATA)/demo/release/quality (stewards' queue, chase lists, Data Docs)"; \
+	 echo "  report:    $$(ls $(DATA)/demo/release/report/*.html 2>/dev/null | head -1)"; \
+	 echo "  dbt docs:  $(DATA)/demo/release/docs/index.html"
 
 test: install browser
+	$(BIN)/scr-warehouse prepare
 	$(BIN)/pytest -q -n 2 --dist loadfile tests
 
 explore: install

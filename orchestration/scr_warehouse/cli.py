@@ -29,6 +29,23 @@ def prepare() -> Path:
     return scr_dbt_project.manifest_path
 
 
+def write_dbt_docs(warehouse: str, out_dir: str) -> Path:
+    """Generate the dbt docs site for a built warehouse as one self-contained page (no network needed)."""
+    import shutil
+    import tempfile
+
+    from .dbt_project import scr_dbt_project
+    from .resources import dbt_resource
+
+    os.environ["SCR_WAREHOUSE_PATH"] = str(Path(warehouse).resolve())
+    with tempfile.TemporaryDirectory() as tmp:
+        dbt_resource().cli(["docs", "generate", "--static"], target_path=Path(tmp)).wait()
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(tmp) / "static_index.html", out / "index.html")
+    return out / "index.html"
+
+
 def _manifest_stale(project) -> bool:
     """True when the dbt manifest is missing or older than any file of the dbt project."""
     manifest = Path(project.manifest_path)
@@ -96,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)")
 
+    d = sub.add_parser("docs", help="write the dbt docs site (one offline HTML page) for a built warehouse")
+    d.add_argument("--warehouse", required=True)
+    d.add_argument("--out", required=True)
+
     e = sub.add_parser("explore", help="start the analysts' explorer (Dash) on localhost")
     e.add_argument("--warehouse", required=True)
     e.add_argument("--release", required=True)
@@ -121,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
 
         summary = generate(Path(args.out), seed=args.seed, scale=args.scale)
         print(f"synthetic landing data written to {args.out}: {summary}")
+        return 0
+    if args.command == "docs":
+        print(f"dbt docs: {write_dbt_docs(args.warehouse, args.out)}")
         return 0
     if args.command == "prepare":
         print(f"dbt manifest: {prepare()}")
