@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .landing import landing_files
 from .policy import identifier_columns, landing_columns
@@ -95,9 +97,10 @@ class FileRejected(Exception):
 
 @dataclass
 class _Parsed:
-    columns: dict[str, list]  # raw.<feed> column -> values, in row order
+    columns: dict[str, pa.Array]  # raw.<feed> column -> values, in row order
     rejected: list[tuple]  # (source_line, record_id, column_name, reason)
     rows_read: int
+    rows_loaded: int
     extra_columns: list[str]
 
 
@@ -183,76 +186,92 @@ def _header(names: list[str], feed: str) -> tuple[dict[str, int], list[tuple[int
     return positions, extras
 
 
-def _parse(text: str, feed: str, source_file: str) -> _Parsed:
+def _text_array(values) -> pa.Array:
+    """Values trimmed of surrounding whitespace; an empty cell becomes NULL."""
+    arr = pc.utf8_trim_whitespace(pa.array(values, type=pa.string()))
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def _parse(text: str, feed: str) -> _Parsed:
     """Parse one file's text into raw rows and rejected rows. Physical line numbers: header = line 1."""
     contract = [c.column_name for c in landing_columns()[feed]]
     ids = identifier_columns(feed)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-
-    def records():
-        """(start line, fields) for each non-blank record; FileRejected on unparseable CSV."""
-        start = 1
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as e:
-                raise FileRejected(f"not CSV: cannot parse the record starting at line {start} ({e})") from None
+    header = None
+    width = 0
+    id_pos: list[int] = []
+    lines: list[int] = []
+    good: list[list[str]] = []
+    rejected: list[tuple] = []
+    seen: dict = {}
+    rows_read = 0
+    start = 1  # physical line where the next record starts
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of small lists: the cyclic collector would only slow the parse down
+    try:
+        for fields in reader:
             line, start = start, reader.line_num + 1
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue  # a blank line is not a record
-            yield line, fields
-
-    it = records()
-    first = next(it, None)
-    if first is None:
-        raise FileRejected("empty file: no header row")
-    positions, extras = _header(first[1], feed)
-    width = len(first[1])
-    id_pos = [positions[c] for c in ids]
-    out_pos = [positions.get(c) for c in contract]
-
-    lines: list[int] = []
-    values: list[list] = []
-    extra_json: list[str | None] = []
-    rejected: list[tuple] = []
-    seen: dict[tuple, int] = {}
-    rows_read = 0
-    for line, fields in it:
-        rows_read += 1
-        if len(fields) != width:
-            rid = None
-            if all(p < len(fields) for p in id_pos):
+            if header is None:
+                header = fields
+                positions, extras = _header(fields, feed)
+                width = len(fields)
+                id_pos = [positions[c] for c in ids]
+                single = id_pos[0] if len(id_pos) == 1 else None
+                id_label = RECORD_ID_SEPARATOR.join(ids)
+                continue
+            rows_read += 1
+            if len(fields) != width:
+                rid = None
+                if all(p < len(fields) for p in id_pos):
+                    parts = [fields[p].strip() for p in id_pos]
+                    rid = RECORD_ID_SEPARATOR.join(parts) if all(parts) else None
+                rejected.append((line, rid, None, f"wrong number of fields: expected {width}, found {len(fields)}"))
+                continue
+            if single is not None:
+                key = fields[single].strip()
+                missing = None if key else ids[0]
+            else:
                 parts = [fields[p].strip() for p in id_pos]
-                rid = RECORD_ID_SEPARATOR.join(parts) if all(parts) else None
-            rejected.append((line, rid, None, f"wrong number of fields: expected {width}, found {len(fields)}"))
-            continue
-        cells = [f.strip() or None for f in fields]
-        key = tuple(cells[p] for p in id_pos)
-        if None in key:
-            empty = ids[key.index(None)]
-            rejected.append((line, None, empty, f"no identifier: {empty} is empty"))
-            continue
-        if key in seen:
-            rejected.append((line, RECORD_ID_SEPARATOR.join(key), RECORD_ID_SEPARATOR.join(ids),
-                             f"identifier repeated within the file (first at line {seen[key]}); later row rejected"))
-            continue
-        seen[key] = line
-        lines.append(line)
-        values.append(cells)
-        if extras:
-            obj = {name: cells[i] for i, name in extras if cells[i] is not None}
-            extra_json.append(json.dumps(obj, ensure_ascii=False) if obj else None)
-        else:
-            extra_json.append(None)
+                missing = next((c for c, v in zip(ids, parts) if not v), None)
+                key = RECORD_ID_SEPARATOR.join(parts)
+            if missing is not None:
+                rejected.append((line, None, missing, f"no identifier: {missing} is empty"))
+                continue
+            first = seen.get(key)
+            if first is not None:
+                rejected.append((line, key, id_label,
+                                 f"identifier repeated within the file (first at line {first}); later row rejected"))
+                continue
+            seen[key] = line
+            lines.append(line)
+            good.append(fields)
+    except csv.Error as e:
+        raise FileRejected(f"not CSV: cannot parse the record starting at line {start} ({e})") from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    if header is None:
+        raise FileRejected("empty file: no header row")
 
-    columns: dict[str, list] = {}
-    for name, pos in zip(contract, out_pos):
-        columns[name] = [row[pos] for row in values] if pos is not None else [None] * len(values)
-    columns["_extra"] = extra_json
-    columns["_source_line"] = lines
-    return _Parsed(columns, rejected, rows_read, [name for _, name in extras])
+    n = len(good)
+    by_position = list(zip(*good)) if n else [()] * width
+    columns: dict[str, pa.Array] = {}
+    for name in contract:
+        pos = positions.get(name)
+        columns[name] = _text_array(by_position[pos]) if pos is not None else pa.nulls(n, pa.string())
+    if extras:
+        trimmed = {name: _text_array(by_position[i]).to_pylist() for i, name in extras}
+        extra_json = []
+        for r in range(n):
+            obj = {name: vals[r] for name, vals in trimmed.items() if vals[r] is not None}
+            extra_json.append(json.dumps(obj, ensure_ascii=False) if obj else None)
+        columns["_extra"] = pa.array(extra_json, type=pa.string())
+    else:
+        columns["_extra"] = pa.nulls(n, pa.string())
+    columns["_source_line"] = pa.array(lines, type=pa.int32())
+    return _Parsed(columns, rejected, rows_read, n, [name for _, name in extras])
 
 
 # --------------------------------------------------------------------------------------------- loading
@@ -272,13 +291,8 @@ def _log(con, load_id, feed, source_file, file_hash, status, read, loaded, rejec
 
 
 def _insert_rows(con, feed: str, parsed: _Parsed, source_file: str, file_hash: str, load_id: str, at) -> None:
-    n = len(parsed.columns["_source_line"])
-    if n:
-        table = pa.table({
-            **{name: pa.array(vals, type=pa.string()) for name, vals in parsed.columns.items()
-               if name != "_source_line"},
-            "_source_line": pa.array(parsed.columns["_source_line"], type=pa.int32()),
-        })
+    if parsed.rows_loaded:
+        table = pa.table(parsed.columns)
         view = f"_ingest_{uuid.uuid4().hex}"
         con.register(view, table)
         try:
@@ -333,11 +347,11 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
         try:
             if path.suffix.lower() != ".csv":
                 raise FileRejected(f"not CSV: the file name does not end in .csv ({path.suffix or 'no extension'})")
-            parsed = _parse(_decode(data), feed, source_file)
+            parsed = _parse(_decode(data), feed)
         except FileRejected as e:
             _reject_file(con, stats, feed, source_file, file_hash, str(e), load_id, at)
             continue
-        loaded = len(parsed.columns["_source_line"])
+        loaded = parsed.rows_loaded
         assert parsed.rows_read == loaded + len(parsed.rejected)  # never lose a row
         extra = ", ".join(parsed.extra_columns) or None
         con.begin()
