@@ -1,0 +1,43 @@
+{#- Date arithmetic used by the intermediate models. Rules (amounts) come from seeds/policy/timescale_rules.csv. -#}
+
+{#- Financial year as six digits: 200910 = 1 April 2009 to 31 March 2010. NULL for a NULL date. -#}
+{% macro financial_year(date_expr) -%}
+(case when {{ date_expr }} is null then null
+      when month({{ date_expr }}) >= 4 then year({{ date_expr }}) * 100 + (year({{ date_expr }}) + 1) % 100
+      else (year({{ date_expr }}) - 1) * 100 + year({{ date_expr }}) % 100 end)::integer
+{%- endmacro %}
+
+{#- Calendar-month arithmetic: same day n months later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb). -#}
+{% macro add_months(date_expr, months_sql) -%}
+(({{ date_expr }}) + to_months(({{ months_sql }})::integer))::date
+{%- endmacro %}
+
+{#- The n-th working day after a date (weekends and England and Wales bank holidays are not working days), using
+    int_calendar (2000-2030; NULL outside it). From a non-working day the count starts at the next working day. -#}
+{% macro add_working_days(date_expr, days_sql) -%}
+(select min(c2.date_day) from {{ ref('int_calendar') }} c2
+  where c2.is_working_day
+    and c2.working_day_index = (select c1.working_day_index from {{ ref('int_calendar') }} c1
+                                where c1.date_day = {{ date_expr }}) + ({{ days_sql }}))
+{%- endmacro %}
+
+{#- The amount of a timescale rule that applies on a date (timescale_rules.applies_from/applies_to; empty = open). -#}
+{% macro timescale_amount(rule, date_expr) -%}
+(select tr.amount from {{ ref('timescale_rules') }} tr
+  where tr.rule = '{{ rule }}'
+    and (tr.applies_from is null or {{ date_expr }} >= tr.applies_from)
+    and (tr.applies_to is null or {{ date_expr }} <= tr.applies_to))
+{%- endmacro %}
+
+{#- Due date of a rule measured from a date, in the rule's unit (calendar_month or working_day). -#}
+{% macro due_date(rule, date_expr) -%}
+(case (select max(tr.unit) from {{ ref('timescale_rules') }} tr where tr.rule = '{{ rule }}')
+    when 'working_day' then {{ add_working_days(date_expr, timescale_amount(rule, date_expr)) }}
+    when 'calendar_month' then {{ add_months(date_expr, timescale_amount(rule, date_expr)) }}
+ end)
+{%- endmacro %}
+
+{#- The as-of date (var as_of) that "overdue" and "in progress" are judged at. -#}
+{% macro as_of_date() -%}
+cast('{{ var("as_of") }}' as date)
+{%- endmacro %}
