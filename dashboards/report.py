@@ -1,0 +1,395 @@
+"""The published national report: one HTML page per reporting period (financial year), built ONLY from the
+published release files `<release>/<dataset>.csv` (disclosure control already applied; `c`, `x`, `z` shown as
+they are, never recomputed). plotly.js is shipped once beside the pages (`report/plotly.min.js`, copied from the
+installed plotly package), so the pages need no network and no CDN.
+
+Extra, non-statistical inputs, read when present: the stewards' scoreboard `quality.la_scoreboard` (read-only
+warehouse connection) or `<release>/quality/steward_queue.csv` (counted by problem type only), and the population
+`source` labels (to say where the population is illustrative). Everything from a file is HTML-escaped."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import figures as F
+from .common import (
+    DATASETS,
+    SYMBOLS,
+    disclosure_threshold,
+    esc,
+    fmt_1dp,
+    fmt_count,
+    period_label,
+    read_meta,
+    read_published,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
+                 "modeBarButtonsToRemove": ["select2d", "lasso2d"], "toImageButtonOptions": {"format": "png"}}
+
+WARNING = (
+    "These statistics count incidents that local authorities notified. They are not performance measures: a "
+    "higher number or rate can reflect better identification and reporting as much as more harm, and the numbers "
+    "are too small to rank areas. Do not use them to compare the performance of local authorities."
+)
+
+
+@dataclass
+class ReportResult:
+    pages: list[Path] = field(default_factory=list)
+    pngs: list[Path] = field(default_factory=list)
+    png_message: str = ""
+    periods: list[str] = field(default_factory=list)
+
+    def as_metadata(self) -> dict:
+        return {
+            "pages": len(self.pages),
+            "latest_page": str(self.pages[-1]) if self.pages else "",
+            "latest_page_bytes": self.pages[-1].stat().st_size if self.pages else 0,
+            "pngs": len(self.pngs),
+            "png_export": self.png_message,
+        }
+
+
+# ---------------------------------------------------------------- HTML helpers
+def table_html(table, caption: str, tier: str = "published") -> str:
+    headers, rows, kinds = table
+    head = "".join(f'<th scope="col" class="{"num" if k != "text" else ""}">{esc(h)}</th>'
+                   for h, k in zip(headers, kinds))
+    body = []
+    for row in rows:
+        cells = []
+        for i, (v, k) in enumerate(zip(row, kinds)):
+            cls = {"count": "num count", "num": "num", "text": ""}[k]
+            tag = "th scope=\"row\"" if i == 0 else "td"
+            end = "th" if i == 0 else "td"
+            cells.append(f'<{tag} class="{cls}">{esc(v)}</{end}>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<details class="data-table"><summary>Show the data in a table: {esc(caption)}</summary>'
+            f'<table data-tier="{esc(tier)}"><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></details>')
+
+
+def fig_html(fig: go.Figure, div_id: str) -> str:
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
+
+
+CSS = """
+body{font-family:Arial,Helvetica,sans-serif;color:#0b0c0c;max-width:1100px;margin:0 auto;padding:0 16px 48px;
+line-height:1.45}
+header{border-bottom:8px solid #1d70b8;margin-bottom:24px}
+h1{font-size:2.2rem}h2{font-size:1.6rem;margin-top:48px;border-top:2px solid #b1b4b6;padding-top:16px}
+.headlines{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:16px}
+.headline{background:#f3f2f1;padding:16px;border-left:6px solid #1d70b8}
+.headline .value{font-size:2.2rem;font-weight:bold;display:block}
+.warning{border-left:10px solid #d4351c;padding:12px 16px;background:#fff7f5;font-weight:bold}
+table{border-collapse:collapse;margin:12px 0;font-size:0.95rem}
+th,td{border-bottom:1px solid #b1b4b6;padding:6px 12px;text-align:left;vertical-align:top}
+.num{text-align:right;font-variant-numeric:tabular-nums}
+caption{text-align:left;font-weight:bold;padding:6px 0}
+summary{cursor:pointer;color:#1d70b8;text-decoration:underline}
+.note{color:#505a5f;font-size:0.95rem}
+nav ol{columns:2}
+"""
+
+
+# ---------------------------------------------------------------- inputs beyond the published files
+def _scoreboard(warehouse: str | None, release: Path) -> tuple[str, list[str], list[list[str]]]:
+    """(source description, headers, rows) for the data-quality section: counts of open problems only."""
+    if warehouse and Path(warehouse).is_file():
+        try:
+            import duckdb
+
+            con = duckdb.connect(str(warehouse), read_only=True)
+            try:
+                df = con.execute("select * from quality.la_scoreboard").df()
+            finally:
+                con.close()
+            if len(df):
+                num_cols = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
+                if num_cols:
+                    df = df.sort_values(num_cols[0], ascending=False)
+                headers = [str(c) for c in df.columns]
+                rows = [[fmt_count(v) if c in num_cols and float(v).is_integer() else
+                         (fmt_1dp(v) if c in num_cols else str(v)) for c, v in zip(df.columns, r)]
+                        for r in df.head(20).itertuples(index=False)]
+                return "the stewards' scoreboard (quality.la_scoreboard), 20 local authorities with most open problems", headers, rows
+        except Exception as e:  # noqa: BLE001 - the scoreboard is optional; the report still publishes
+            reason = type(e).__name__
+            return f"the stewards' scoreboard could not be read ({reason})", [], []
+    queue = release / "quality" / "steward_queue.csv"
+    if queue.is_file():
+        q = pd.read_csv(queue, dtype=str, keep_default_na=False)
+        if "problem" in q.columns:
+            counts = q.groupby(["feed", "problem"]).size().reset_index(name="n") if "feed" in q.columns else \
+                q.groupby(["problem"]).size().reset_index(name="n")
+            headers = [*counts.columns[:-1], "Open problems"]
+            return ("the stewards' queue (quality/steward_queue.csv)", headers,
+                    [[*map(str, r[:-1]), fmt_count(r[-1])] for r in counts.itertuples(index=False)])
+    return "no data-quality outputs were found for this release", [], []
+
+
+def _population_sources(warehouse: str | None) -> list[str]:
+    if not (warehouse and Path(warehouse).is_file()):
+        return []
+    try:
+        import duckdb
+
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            return [r[0] for r in con.execute(
+                "select distinct source from intermediate.int_population where source is not null order by 1"
+            ).fetchall()]
+        finally:
+            con.close()
+    except Exception:  # noqa: BLE001 - optional footnote input
+        return []
+
+
+# ---------------------------------------------------------------- the page
+def _headlines(nba: pd.DataFrame, period: str) -> tuple[str, F.Table]:
+    nat = F.level(nba, "National")
+    prev_periods = sorted(p for p in nat["time_period"].unique() if p < period)
+    prev = prev_periods[-1] if prev_periods else None
+
+    def cell(p, itype, col):
+        m = nat[(nat["time_period"] == p) & (nat["incident_type"] == itype)]
+        return m[col].iloc[0] if len(m) and col in m.columns else "x"
+
+    items = [
+        ("Incidents notified", "Total", "incidents", fmt_count),
+        ("Children who died or were seriously injured", "Total", "children", fmt_count),
+        ("Children harmed per 10,000 children", "Total", "children_rate_per_10000", fmt_1dp),
+        ("Children who died", "Death", "children", fmt_count),
+        ("Children seriously injured", "Serious injury", "children", fmt_count),
+        ("Serious case reviews initiated", "Total", "scr_initiated", fmt_count),
+        ("Notified on time (%)", "Total", "notified_on_time_percent", fmt_1dp),
+    ]
+    cards, rows = [], []
+    for label, itype, col, fmt in items:
+        now = fmt(cell(period, itype, col))
+        before = fmt(cell(prev, itype, col)) if prev else "x"
+        cards.append(f'<div class="headline"><span class="value">{esc(now)}</span>{esc(label)}'
+                     f'<br><span class="note">{esc(period_label(prev)) if prev else "No earlier year"}: '
+                     f'{esc(before)}</span></div>')
+        rows.append([label, now, before])
+    kinds = ["text", "num", "num"]
+    return ('<div class="headlines">' + "".join(cards) + "</div>",
+            (["Measure", period_label(period), period_label(prev) if prev else "Previous year"], rows, kinds))
+
+
+def render_page(release: Path, period: str, data: dict, quality, pop_sources: list[str], periods: list[str]
+                ) -> tuple[str, dict[str, go.Figure]]:
+    nba, cc, rt, ev = (data[k] for k in ("notifications_by_area", "child_characteristics", "review_timeliness",
+                                         "review_evaluations"))
+    label = period_label(period)
+    sections: list[tuple[str, str, str]] = []  # id, title, html
+    figs: dict[str, go.Figure] = {}
+
+    head_html, head_tab = _headlines(nba, period)
+    head_tab_html = table_html(head_tab, "Headline figures")
+    # Headline figures come from the published national rows; the counts table is marked for the disclosure test.
+    sections.append(("headlines", f"Headline figures, {label}", head_html + head_tab_html))
+
+    fig, tab = F.deaths_injuries_by_year(nba, period)
+    figs["deaths_injuries_by_year"] = fig
+    sections.append(("by-year", "Deaths and serious injuries by year",
+                     fig_html(fig, "fig-by-year") + table_html(tab, "Children who died or were seriously injured")))
+
+    total = nba[(nba["time_period"] == period) & (nba["incident_type"] == "Total")] if not nba.empty else nba
+    england = F.level(total, "National")
+    england = england.iloc[0] if len(england) else None
+    fig, tab = F.funnel(F.level(total, "Regional"), england,
+                        f"Children harmed per 10,000 children by region, {label}, with Poisson control limits")
+    figs["regional_funnel"] = fig
+    sections.append(("regions", "Regional rates per 10,000 children",
+                     f'<p class="warning" role="note">{esc(WARNING)}</p>'
+                     "<p>A funnel plot shows each region's rate against the size of its child population. The "
+                     "dashed and dotted lines are the limits within which 95% and 99.8% of areas would fall by chance "
+                     "alone if every area had the England rate (Poisson limits). A point outside them is worth a "
+                     "closer look; it is not a judgement of performance. Areas are not ranked.</p>"
+                     + fig_html(fig, "fig-funnel") + table_html(tab, "Regional rates per 10,000 children")))
+
+    fig, tab = F.tile_map(F.level(total, "Local authority"), f"Children harmed per 10,000 children by local "
+                          f"authority, {label}")
+    figs["la_tile_map"] = fig
+    sections.append(("map", "Local authorities (tile map)",
+                     f'<p class="warning" role="note">{esc(WARNING)}</p>'
+                     "<p>Each hexagon is one upper-tier local authority, placed roughly where it is in England; every "
+                     "authority has the same size whatever its area. Grey hexagons are suppressed (c) or not "
+                     "available (x).</p>" + fig_html(fig, "fig-map") + table_html(tab, "Local authority rates")))
+
+    fig, tab = F.timeliness_bands(rt, period)
+    figs["timeliness"] = fig
+    ontime = F.decisions_on_time(rt, period)
+    sections.append(("timeliness", "Timeliness of reviews",
+                     "<p>By the financial year of the incident. Decisions are due within one month of the case "
+                     "reaching the chair; serious case reviews are due within the timescale in force when the "
+                     "decision was made (Working Together). Reviews in progress are judged at the date the release "
+                     "was built.</p>" + fig_html(fig, "fig-timeliness")
+                     + table_html(tab, "Time from incident to completion")
+                     + table_html(ontime, "Decisions and completions on time, and overdue reviews")))
+
+    parts = []
+    topics = list(dict.fromkeys(cc["breakdown_topic"])) if not cc.empty else []
+    for i, topic in enumerate(t for t in topics if t != "Total"):
+        fig, tab = F.profile(cc, period, topic)
+        if i == 0:
+            figs["child_profile"] = fig
+            parts.append(fig_html(fig, "fig-profile"))
+        parts.append(table_html(tab, f"Children harmed by {topic.lower()}"))
+    sections.append(("profile", "Profile of the children, compared across years",
+                     "<p>Percentages are of all children in notified incidents in that year, outcome 'Total'.</p>"
+                     + "".join(parts)))
+
+    fig, tab = F.grades(ev, period)
+    figs["review_grades"] = fig
+    sections.append(("grades", "Review grades over time", fig_html(fig, "fig-grades")
+                     + table_html(tab, "Evaluated serious case reviews by grade")))
+
+    q_source, q_headers, q_rows = quality
+    q_html = f"<p>Source: {esc(q_source)}. These are counts of data problems waiting for a data steward, " \
+             "not counts of children.</p>"
+    if q_headers:
+        q_html += table_html((q_headers, q_rows, ["text"] * len(q_headers)), "Open data-quality problems",
+                             tier="quality").replace("<details ", "<details open ")
+    sections.append(("quality", "Data quality", q_html))
+
+    illustrative = [s for s in pop_sources if "illustrative" in s.lower()]
+    pop_note = ("The child population used for rates is labelled <strong>illustrative</strong> by its source ("
+                + esc("; ".join(illustrative)) + "): rates in this report are for demonstration and are not "
+                "official statistics." if illustrative else
+                ("Child population source: " + esc("; ".join(pop_sources)) + "." if pop_sources else
+                 "Child population: as named in the population landing files (source column)."))
+    meta_rows = []
+    for ds in DATASETS:
+        meta = read_meta(release, ds)
+        for _, m in meta.iterrows():
+            if m.get("col_type") == "Indicator":
+                meta_rows.append([ds, m.get("col_name", ""), m.get("label", ""), m.get("indicator_unit", "")])
+    sym = "".join(f"<li><code>{esc(k)}</code>: {esc(v)}</li>" for k, v in SYMBOLS.items())
+    method = (
+        f"<p>Sources: the release files of this build (explore education statistics tidy format), "
+        f"{esc(', '.join(d + '.csv' for d in DATASETS))}. Notifications are counted by the financial year of the "
+        "incident; reviews by the financial year of the reviewed incident; evaluations by the financial year of "
+        "the evaluation.</p>"
+        f"<p>Disclosure control: counts from 1 to {esc(disclosure_threshold())} are replaced by <code>c</code>, and "
+        "so are the percentages and rates derived from them; where a suppressed count could be worked out from a "
+        "total, the next smallest count is suppressed too. This report shows the published values only and never "
+        "works suppressed values back.</p>"
+        f"<p>Symbols:</p><ul>{sym}</ul>"
+        f"<p>{pop_note}</p>"
+        "<p>Funnel plot: the x axis is the child population implied by each area's published count and rate "
+        "(children &divide; rate &times; 10,000); areas whose count or rate is suppressed are not plotted. Limits "
+        "are exact Poisson limits around the England rate.</p>"
+        "<p>Numbers are formatted as in GOV.UK statistics: thousands separators, rates and percentages to one "
+        "decimal place. Colours are from the Okabe-Ito palette and the cividis scale, readable with colour-blindness.</p>"
+    )
+    if meta_rows:
+        method += table_html((["Dataset", "Column", "Label", "Unit"], meta_rows, ["text"] * 4),
+                             "Indicators in the release", tier="meta")
+    sections.append(("methodology", "Methodology and footnotes", method))
+
+    nav = "".join(f'<li><a href="#{sid}">{esc(title)}</a></li>' for sid, title, _ in sections)
+    others = " ".join(f'<a href="national_report_{period_label(p)}.html">{esc(period_label(p))}</a>'
+                      for p in periods if p != period)
+    body = "".join(f'<section id="{sid}"><h2>{esc(title)}</h2>{content}</section>' for sid, title, content in sections)
+    built = dt.date.today().isoformat()
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:">
+<title>Child deaths and serious injuries notified, and serious case reviews: England, {esc(label)}</title>
+<style>{CSS}</style><script src="plotly.min.js"></script></head>
+<body><header><p class="note">Official statistics (demonstration build) &middot; built {esc(built)}</p>
+<h1>Child deaths and serious injuries where abuse or neglect is suspected, and serious case reviews: England, {esc(label)}</h1>
+<p>Reporting period: financial year {esc(label)} (1 April to 31 March), with earlier years for comparison.
+{('Other years: ' + others) if others else ''}</p></header>
+<nav aria-label="Contents"><h2>Contents</h2><ol>{nav}</ol></nav>
+<main>{body}</main></body></html>"""
+    return page, figs
+
+
+def export_pngs(figs: dict[str, go.Figure], out_dir: Path) -> tuple[list[Path], str]:
+    """PNG copies of the main charts via kaleido and the system Chromium; skipped with a message without it."""
+    if not os.path.exists(CHROMIUM):
+        return [], f"PNG export skipped: no system Chromium at {CHROMIUM} (kaleido needs one)"
+    os.environ.setdefault("BROWSER_PATH", CHROMIUM)
+    import plotly.io as pio
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = list(figs)
+    paths = [out_dir / f"{n}.png" for n in names]
+    try:
+        pio.write_images([figs[n] for n in names], paths, width=1000, height=600, scale=1)
+    except Exception as e:  # noqa: BLE001 - charts are in the HTML anyway; PNGs are a convenience
+        return [], f"PNG export failed ({type(e).__name__}: {str(e).splitlines()[0][:200]})"
+    return paths, f"{len(paths)} PNG charts written to {out_dir}"
+
+
+def build_reports(release: Path | str, out_dir: Path | str | None = None, warehouse: str | None = None,
+                  png: bool = True) -> ReportResult:
+    """Write `national_report_<yyyy-yy>.html` for every financial year in the published notifications file, an
+    `index.html`, `plotly.min.js` beside them and (for the latest year) PNG copies of the main charts."""
+    release = Path(release)
+    out = Path(out_dir) if out_dir else release / "report"
+    result = ReportResult()
+    data = {ds: read_published(release, ds) for ds in DATASETS}
+    for ds, df in data.items():
+        if df.empty:  # keep column names the figures expect
+            data[ds] = pd.DataFrame(columns=["time_period", "geographic_level", "incident_type", "measure", "band",
+                                             "breakdown_topic", "breakdown", "outcome", "grade"])
+    nba = data["notifications_by_area"]
+    periods = sorted(nba["time_period"].unique())
+    result.periods = periods
+    if not periods:
+        return result
+    out.mkdir(parents=True, exist_ok=True)
+    from plotly.offline import get_plotlyjs
+
+    (out / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
+    quality = _scoreboard(warehouse, release)
+    pop_sources = _population_sources(warehouse)
+    latest_figs = {}
+    for p in periods:
+        page, figs = render_page(release, p, data, quality, pop_sources, periods)
+        path = out / f"national_report_{period_label(p)}.html"
+        path.write_text(page, encoding="utf-8")
+        result.pages.append(path)
+        latest_figs = figs
+    links = "".join(f'<li><a href="{esc(p.name)}">{esc(p.stem.replace("national_report_", ""))}</a></li>'
+                    for p in reversed(result.pages))
+    (out / "index.html").write_text(
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>National reports</title>'
+        f'<style>{CSS}</style></head><body><h1>National reports by financial year</h1><ul>{links}</ul></body></html>',
+        encoding="utf-8")
+    if png:
+        main = {k: latest_figs[k] for k in ("deaths_injuries_by_year", "regional_funnel", "la_tile_map", "timeliness")
+                if k in latest_figs}
+        result.pngs, result.png_message = export_pngs(main, out / "png")
+    else:
+        result.png_message = "PNG export not requested"
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Build the national report from a release folder")
+    ap.add_argument("--release", required=True)
+    ap.add_argument("--warehouse", default=None)
+    ap.add_argument("--no-png", action="store_true")
+    a = ap.parse_args(argv)
+    r = build_reports(a.release, warehouse=a.warehouse, png=not a.no_png)
+    print(f"{len(r.pages)} report pages; {r.png_message}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+

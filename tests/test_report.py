@@ -1,0 +1,237 @@
+"""The national report (dashboards/report.py): built from PUBLISHED release files only.
+
+Most tests write a small release folder in the contract section 2 format themselves (the report's input is the
+published file format) with hand-chosen values, including suppressed `c`, unavailable `x` and not-applicable `z`
+cells, and a restricted/ copy holding the true small counts the report must never show. One test runs the real
+build (Dagster + dbt + DuckDB) on a small landing folder and checks the report asset wrote a page."""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from dashboards.common import period_label
+from dashboards.report import build_reports
+
+TEST_OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
+CHROMIUM = "/usr/bin/chromium"
+GEO = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
+       "region_name", "new_la_code", "old_la_code", "la_name"]
+NE = ("E12000001", "North East")
+LON = ("E12000007", "London")
+EVIL = 'Bad <script>alert("x")</script> & Co'
+
+
+def _geo(period, level, region=("", ""), la=("", "", "")):
+    return [str(period), "Financial year", level, "E92000001", "England", region[0], region[1], la[0], la[1], la[2]]
+
+
+def _write(path: Path, header: list[str], rows: list[list]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+# Notified incidents by area. Hartlepool 2016-17 has 3 children (restricted) and is published as c.
+NBA = [
+    # period, level, region, la, type, incidents, children, rate, scr, on_time
+    (201516, "National", ("", ""), ("", "", ""), "Total", "400", "430", "3.7", "110", "80.0"),
+    (201516, "National", ("", ""), ("", "", ""), "Death", "140", "150", "1.3", "60", "82.1"),
+    (201516, "National", ("", ""), ("", "", ""), "Serious injury", "260", "280", "2.4", "50", "78.9"),
+    (201617, "National", ("", ""), ("", "", ""), "Total", "420", "2460", "3.9", "120", "81.5"),
+    (201617, "National", ("", ""), ("", "", ""), "Death", "150", "1160", "1.4", "70", "85.0"),
+    (201617, "National", ("", ""), ("", "", ""), "Serious injury", "270", "1300", "2.5", "50", "79.6"),
+    (201617, "Regional", NE, ("", "", ""), "Total", "41", "45", "8.0", "12", "75.0"),
+    (201617, "Regional", LON, ("", "", ""), "Total", "80", "90", "4.6", "30", "88.9"),
+    (201617, "Local authority", NE, ("E06000001", "805", "Hartlepool"), "Total", "c", "c", "c", "c", "c"),
+    (201617, "Local authority", NE, ("E06000002", "806", "Middlesbrough"), "Total", "11", "12", "3.3", "c", "c"),
+    (201617, "Local authority", LON, ("E09000007", "202", "Camden"), "Total", "0", "0", "0.0", "0", "z"),
+    (201617, "Local authority", LON, ("E09000001", "201", EVIL), "Total", "7", "8", "x", "c", "c"),
+]
+NBA_RESTRICTED_SMALL = {("201617", "E06000001"): "3"}
+NBA_COLS = ["incident_type", "incidents", "children", "children_rate_per_10000", "scr_initiated",
+            "notified_on_time_percent"]
+
+AGE = ["Under 1", "1 to 2", "3 to 4", "5 to 10", "11 to 14", "15", "16 to 17", "Not known"]
+CC = {  # period -> age band counts (Total outcome); 15-year-olds 2016-17 suppressed (restricted 4)
+    201516: ["120", "60", "40", "70", "80", "30", "30", "0"],
+    201617: ["130", "70", "45", "75", "85", "c", "c", "0"],
+}
+TIMELINESS = {
+    201516: [("Decision within one month", "Yes", "70", "63.6"), ("Decision within one month", "No", "40", "36.4"),
+             ("Incident to completion", "6 months or less", "10", "12.5"),
+             ("Incident to completion", "Over 6 to 12 months", "40", "50.0"),
+             ("Incident to completion", "Over 12 to 18 months", "30", "37.5"),
+             ("Completed within timescale", "Yes", "30", "37.5"),
+             ("Completed within timescale", "In progress, overdue", "c", "c")],
+    201617: [("Decision within one month", "Yes", "90", "75.0"), ("Decision within one month", "No", "30", "25.0"),
+             ("Incident to completion", "6 months or less", "20", "20.0"),
+             ("Incident to completion", "Over 6 to 12 months", "50", "50.0"),
+             ("Incident to completion", "Not completed", "30", "30.0"),
+             ("Completed within timescale", "Yes", "40", "40.0"),
+             ("Completed within timescale", "In progress, overdue", "14", "14.0")],
+}
+GRADES = {201516: ["60", "c", "25", "20", "c"], 201617: ["79", "c", "30", "40", "9"]}
+
+
+def write_release(release: Path) -> Path:
+    """A small published release (plus restricted/ true values for the suppressed cells) in contract format."""
+    rows, restricted = [], []
+    for p, lvl, region, la, *vals in NBA:
+        rows.append(_geo(p, lvl, region, la) + list(vals))
+        true = list(vals)
+        if (str(p), la[0]) in NBA_RESTRICTED_SMALL:
+            n = NBA_RESTRICTED_SMALL[(str(p), la[0])]
+            true = [vals[0], n, n, "1.0", "1", "100.0"]
+        restricted.append(_geo(p, lvl, region, la) + true)
+    _write(release / "notifications_by_area.csv", GEO + NBA_COLS, rows)
+    _write(release / "restricted" / "notifications_by_area.csv", GEO + NBA_COLS, restricted)
+    cc = []
+    for p, counts in CC.items():
+        total = sum(int(c) for c in counts if c != "c") + 7
+        cc.append(_geo(p, "National") + ["Total", "Total", "Total", str(total), "100.0"])
+        for band, c in zip(AGE, counts):
+            pct = "c" if c == "c" else f"{100 * int(c) / total:.1f}"
+            cc.append(_geo(p, "National") + ["Total", "Age band", band, c, pct])
+        cc.append(_geo(p, "National") + ["Total", "Sex", "Male", "200", f"{100 * 200 / total:.1f}"])
+    _write(release / "child_characteristics.csv",
+           GEO + ["outcome", "breakdown_topic", "breakdown", "children", "children_percent"], cc)
+    rt = [_geo(p, "National") + list(r) for p, rs in TIMELINESS.items() for r in rs]
+    _write(release / "review_timeliness.csv", GEO + ["measure", "band", "reviews", "reviews_percent"], rt)
+    ev = []
+    for p, counts in GRADES.items():
+        for g, c in zip(["Total", "Outstanding", "Good", "Adequate", "Inadequate"], counts):
+            ev.append(_geo(p, "National") + [g, c, "c" if c == "c" else f"{100 * int(c) / int(counts[0]):.1f}"])
+    _write(release / "review_evaluations.csv", GEO + ["grade", "reviews", "reviews_percent"], ev)
+    _write(release / "notifications_by_area.meta.csv",
+           ["col_name", "col_type", "label", "indicator_grouping", "indicator_unit", "indicator_dp", "filter_hint",
+            "filter_grouping_column"],
+           [["incident_type", "Filter", "Incident type", "", "", "", "", ""],
+            ["children", "Indicator", "Children", "", "", "0", "", ""],
+            ["children_rate_per_10000", "Indicator", "Children per 10,000 <aged 0-17>", "", "", "1", "", ""]])
+    _write(release / "quality" / "steward_queue.csv",
+           ["feed", "record_id", "la_code", "source_file", "source_line", "column_name", "problem", "value"],
+           [["notifications", "N1", "E06000001", "notifications/a.csv", "2", "child_sex", "invalid_value", "Q"],
+            ["notifications", "N2", "<b>E0</b>", "notifications/a.csv", "3", "la_code", "unknown_reference", "x"]])
+    return release
+
+
+class Cells(HTMLParser):
+    """Collects the text of every table cell with its class, and of every table's data-tier."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells: list[tuple[str, str, str]] = []  # (tier, class, text)
+        self._tier = ""
+        self._cls = None
+        self._buf = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self._tier = a.get("data-tier", "")
+        if tag in ("td", "th"):
+            self._cls, self._buf = a.get("class", ""), []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cls is not None:
+            self.cells.append((self._tier, self._cls, "".join(self._buf).strip()))
+            self._cls = None
+
+    def handle_data(self, data):
+        if self._cls is not None:
+            self._buf.append(data)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    rel = write_release(tmp_path_factory.mktemp("rep") / "release")
+    result = build_reports(rel, png=os.path.exists(CHROMIUM))
+    return rel, result
+
+
+def test_one_page_per_period_and_plotly_beside_them(report):
+    rel, result = report
+    assert [p.name for p in result.pages] == ["national_report_2015-16.html", "national_report_2016-17.html"]
+    assert (rel / "report" / "plotly.min.js").stat().st_size > 1_000_000
+    assert (rel / "report" / "index.html").is_file()
+    page = result.pages[-1].read_text(encoding="utf-8")
+    # no network: no http(s) script/link/img sources, no CDN
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', page)
+    assert "cdn.plot.ly" not in page
+    assert '<script src="plotly.min.js"></script>' in page
+
+
+def test_published_counts_1_to_5_never_appear(report):
+    _, result = report
+    for page in result.pages:
+        parser = Cells()
+        parser.feed(page.read_text(encoding="utf-8"))
+        counts = [t for tier, cls, t in parser.cells if tier == "published" and "count" in cls.split()]
+        assert len(counts) > 20
+        for text in counts:
+            assert text in ("c", "x", "z") or not (1 <= int(text.replace(",", "")) <= 5), text
+    # The restricted small count (Hartlepool 3) is shown as c in the LA table
+    parser = Cells()
+    parser.feed(result.pages[-1].read_text(encoding="utf-8"))
+    rows = [c[2] for c in parser.cells]
+    i = rows.index("Hartlepool")
+    assert rows[i + 1: i + 4] == ["E06000001", "c", "c"]
+
+
+def test_numbers_formatted_and_suppression_shown(report):
+    _, result = report
+    page = result.pages[-1].read_text(encoding="utf-8")
+    parser = Cells()
+    parser.feed(page)
+    texts = [c[2] for c in parser.cells]
+    assert "2,460" in texts and "1,160" in texts  # thousands separators
+    assert "81.5" in texts and "3.9" in texts  # 1 dp rates/percents
+    # Middlesbrough: 12 children at 3.3 per 10,000 -> implied population 36,364; England rate 3.9 -> expected
+    # 14.2, 95% Poisson limits about (7.3, 24.1): within. Hartlepool c: not plotted.
+    i = texts.index("Middlesbrough")
+    assert texts[i + 1: i + 4] == ["E06000002", "12", "3.3"]
+    i = texts.index("North East")
+    # North East: 45 at 8.0 -> population 56,250, expected 21.9; exact Poisson 99.8% upper limit
+    # chi2(0.999, 2 x 22.9) / 2 = about 40.6 < 45 -> above.
+    assert texts[i + 1: i + 4] == ["45", "8.0", "Above the 99.8% limit"]
+    i = texts.index("London")
+    # London: 90 at 4.6 -> population 195,652, expected 76.3; 95% limits about (60, 95): within.
+    assert texts[i + 3] == "Within the 95% limits"
+    assert "not performance measures" in page
+    # overdue reviews: 14 in 2016-17, c in 2015-16
+    i = texts.index("2016-17", texts.index("Financial year of incident"))
+    assert texts[i: i + 4] == ["2016-17", "75.0", "40.0", "14"]
+    assert texts[texts.index("2015-16", texts.index("Financial year of incident")) + 3] == "c"
+
+
+def test_everything_from_files_is_escaped(report):
+    _, result = report
+    page = result.pages[-1].read_text(encoding="utf-8")
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in page
+    assert "<b>E0</b>" not in page  # steward queue value from a landing file
+    assert "Children per 10,000 &lt;aged 0-17&gt;" in page
+
+
+def test_png_export_or_message(report):
+    rel, result = report
+    if not os.path.exists(CHROMIUM):
+        assert "skipped" in result.png_message
+        pytest.skip(f"no {CHROMIUM}: PNG export skipped with message: {result.png_message}")
+    assert len(result.pngs) == 4, result.png_message
+    for p in result.pngs:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    shutil.copy(result.pngs[1], TEST_OUTPUT / "report_funnel.png")
+
+
+def test_period_labels():
+    assert period_label("200910") == "2009-10"
+    assert period_label(201617) == "2016-17"
