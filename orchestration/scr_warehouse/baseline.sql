@@ -1,0 +1,642 @@
+-- The benchmark's baseline: ONE hand-written DuckDB script, run in ONE connection, that computes the five release
+-- datasets of the data contract (section 2.1-2.5, restricted tier: unsuppressed, indicators numeric, NULL where
+-- `x` / `z` applies) straight from the landing CSV files. It is what a careful analyst would write without the
+-- warehouse: no lineage, no quality outputs, no audit trail, no report. Policy is read from the same seed CSVs
+-- the dbt project loads (never repeated here): code lists, landing columns, timescale rules, bank holidays, age
+-- and review bands, publication settings, LA reference.
+--
+-- Parameters (DuckDB variables, set before running):
+--   landing  the landing folder (one sub-folder per feed)
+--   seeds    dbt_project/seeds
+--   as_of    YYYY-MM-DD: the date "in progress, overdue" is judged at
+-- Output: tables release_child_characteristics, release_review_timeliness, release_review_evaluations,
+--   release_notifications_by_area, release_review_characteristics (bench.py writes them to CSV).
+
+-- ============================================================================================== policy (seeds)
+CREATE OR REPLACE TEMP TABLE landing_columns AS
+SELECT * FROM read_csv(getvariable('seeds') || '/policy/landing_columns.csv', all_varchar = true);
+CREATE OR REPLACE TEMP TABLE code_lists AS
+SELECT code_list, code, label, publication_group, sort_order::INTEGER AS sort_order
+FROM read_csv(getvariable('seeds') || '/policy/code_lists.csv', all_varchar = true);
+CREATE OR REPLACE TEMP TABLE timescale_rules AS
+SELECT rule, applies_from::DATE AS applies_from, applies_to::DATE AS applies_to, measured_from,
+       amount::INTEGER AS amount, unit
+FROM read_csv(getvariable('seeds') || '/policy/timescale_rules.csv', all_varchar = true);
+CREATE OR REPLACE TEMP TABLE bank_holidays AS
+SELECT holiday_date::DATE AS holiday_date
+FROM read_csv(getvariable('seeds') || '/policy/bank_holidays.csv', all_varchar = true);
+CREATE OR REPLACE TEMP TABLE age_bands AS
+SELECT band_set, band, min_months::INTEGER AS min_months, max_months::INTEGER AS max_months,
+       sort_order::INTEGER AS sort_order
+FROM read_csv(getvariable('seeds') || '/policy/age_bands.csv', all_varchar = true);
+CREATE OR REPLACE TEMP TABLE ref_las AS
+SELECT new_la_code, la_name, old_la_code, parent_geography_code AS region_code,
+       strptime(date_of_operation, '%d/%m/%Y')::DATE AS valid_from,
+       try_strptime(date_of_termination, '%d/%m/%Y')::DATE AS valid_to
+FROM read_csv(getvariable('seeds') || '/reference/ref_las.csv', all_varchar = true)
+WHERE new_la_code NOT LIKE '% / %';
+CREATE OR REPLACE TEMP TABLE ref_regions AS
+SELECT DISTINCT region_code, region_name
+FROM read_csv(getvariable('seeds') || '/reference/ref_region_la_hierarchy.csv', all_varchar = true);
+
+-- A date in the contract's landing formats (ISO YYYY-MM-DD or DD/MM/YYYY); NULL when missing or impossible.
+CREATE OR REPLACE TEMP MACRO landing_date(v) AS CASE
+    WHEN regexp_full_match(v, '\d{4}-\d{2}-\d{2}') THEN try_strptime(v, '%Y-%m-%d')::DATE
+    WHEN regexp_full_match(v, '\d{2}/\d{2}/\d{4}') THEN try_strptime(v, '%d/%m/%Y')::DATE
+END;
+CREATE OR REPLACE TEMP MACRO landing_int(v) AS
+    CASE WHEN regexp_full_match(v, '\d+') THEN try_cast(v AS BIGINT) END;
+-- Financial year as six digits: 200910 = April 2009 - March 2010.
+CREATE OR REPLACE TEMP MACRO fin_year(d) AS
+    (year(d) - CASE WHEN month(d) < 4 THEN 1 ELSE 0 END) * 100
+    + (year(d) - CASE WHEN month(d) < 4 THEN 1 ELSE 0 END + 1) % 100;
+CREATE OR REPLACE TEMP MACRO code_ok(list_name, v) AS
+    v IN (SELECT code FROM code_lists WHERE code_list = list_name);
+
+CREATE OR REPLACE TEMP TABLE settings AS
+SELECT setting, value FROM read_csv(getvariable('seeds') || '/policy/publication_settings.csv', all_varchar = true);
+CREATE OR REPLACE TEMP MACRO setting(name) AS (SELECT value FROM settings WHERE setting = name);
+
+-- ============================================================================================== landing files
+-- File-level acceptance as the contract's general rules: a .csv file, UTF-8, not binary, not empty, with every
+-- required column (names case-insensitive, surrounding spaces ignored) and no contract column twice. The same
+-- content twice (same hash) is loaded once: the first file by name.
+CREATE OR REPLACE TEMP TABLE landing_files AS
+WITH known AS (
+    SELECT feed, list(column_name) AS cols, list(column_name) FILTER (WHERE required = 'Y') AS required_cols
+    FROM landing_columns GROUP BY feed
+), f AS (
+    SELECT parse_filename(parse_dirpath(filename)) AS feed, parse_filename(filename) AS file_name,
+           md5(content) AS content_hash, try(decode(content)) AS text,
+           contains(content::VARCHAR, '\x00') AS has_nul
+    FROM read_blob(getvariable('landing') || '/*/*')
+), h AS (
+    SELECT f.*, k.cols, k.required_cols,
+           list_transform(
+               string_split(rtrim(split_part(ltrim(ltrim(coalesce(text, ''), chr(65279)), E'\r\n'), E'\n', 1), E'\r'),
+                            ','),
+               lambda x: lower(trim(trim(x), '"'))) AS header
+    FROM f JOIN known k USING (feed)
+)
+SELECT feed, file_name,
+       lower(file_name) LIKE '%.csv' AND NOT starts_with(file_name, '.')
+       AND NOT has_nul AND text IS NOT NULL AND regexp_matches(text, '[^\s\x{FEFF}]')
+       AND len(list_filter(required_cols, lambda c: NOT list_contains(header, c))) = 0
+       AND len(list_filter(header, lambda x: list_contains(cols, x)))
+           = len(list_distinct(list_filter(header, lambda x: list_contains(cols, x))))
+       AS accepted,
+       row_number() OVER (PARTITION BY feed, content_hash ORDER BY file_name) = 1 AS first_of_content
+FROM h;
+
+-- Every readable row of a feed in file order; rows with the wrong number of fields are skipped
+-- (ignore_errors), as the ingest rejects them. Values trimmed, empty -> NULL.
+CREATE OR REPLACE TEMP MACRO landing_rows(feed_name) AS TABLE
+SELECT *
+FROM read_csv(getvariable('landing') || '/' || feed_name || '/*', all_varchar = true, header = true,
+              union_by_name = true, normalize_names = true, filename = true, ignore_errors = true);
+CREATE OR REPLACE TEMP MACRO v(x) AS nullif(trim(x), '');
+
+CREATE OR REPLACE TEMP TABLE notif_raw AS
+SELECT parse_filename(filename) AS file_name, row_number() OVER () AS rn,
+       v(notification_id) AS notification_id, v(incident_id) AS incident_id, v(la_code) AS la_code,
+       v(incident_date) AS incident_date, v(la_aware_date) AS la_aware_date, v(notified_date) AS notified_date,
+       v(incident_type) AS incident_type, v(suicide) AS suicide, v(harm_category) AS harm_category,
+       v(child_sex) AS child_sex, v(child_age_months) AS child_age_months, v(child_ethnicity) AS child_ethnicity,
+       v(disability) AS disability, v(known_to_csc) AS known_to_csc,
+       v(cin_status) AS cin_status, v(cp_plan) AS cp_plan, v(legal_status) AS legal_status
+FROM landing_rows('notifications');
+
+CREATE OR REPLACE TEMP TABLE review_raw AS
+SELECT parse_filename(filename) AS file_name, row_number() OVER () AS rn,
+       v(review_id) AS review_id, v(incident_id) AS incident_id, v(lscb_la_code) AS lscb_la_code,
+       v(chair_aware_date) AS chair_aware_date, v(decision_date) AS decision_date, v(decision) AS decision,
+       v(status) AS status, v(agreed_completion_date) AS agreed_completion_date,
+       v(completion_date) AS completion_date, v(author_status) AS author_status, v(report_pages) AS report_pages,
+       v(recommendations) AS recommendations, v(action_points) AS action_points,
+       v(family_contributed) AS family_contributed
+FROM landing_rows('reviews');
+
+CREATE OR REPLACE TEMP TABLE eval_raw AS
+SELECT parse_filename(filename) AS file_name, row_number() OVER () AS rn,
+       v(evaluation_id) AS evaluation_id, v(review_id) AS review_id, v(evaluation_date) AS evaluation_date,
+       v(grade) AS grade
+FROM landing_rows('evaluations');
+
+CREATE OR REPLACE TEMP TABLE corr_raw AS
+SELECT parse_filename(filename) AS file_name, row_number() OVER () AS rn,
+       v(correction_id) AS correction_id, v(feed) AS feed, v(record_id) AS record_id,
+       lower(v(column_name)) AS column_name, v(new_value) AS new_value, v(corrected_at) AS corrected_at
+FROM landing_rows('corrections');
+
+-- normalize_names prefixes SQL keywords (year, source) with "_".
+CREATE OR REPLACE TEMP TABLE pop_raw AS
+SELECT parse_filename(filename) AS file_name, row_number() OVER () AS rn,
+       v(la_code) AS la_code, v(_year) AS year, v(population_0_17) AS population_0_17
+FROM landing_rows('population');
+
+-- ============================================================================================== current versions
+-- Within a file the first row of an identifier counts (a repeat is rejected); across files the last file by
+-- name supersedes; rows without an identifier are rejected; only accepted files count.
+CREATE OR REPLACE TEMP TABLE notif_cur AS
+SELECT * FROM (
+    SELECT r.*, row_number() OVER (PARTITION BY r.file_name, r.notification_id ORDER BY r.rn) AS k
+    FROM notif_raw r
+    JOIN landing_files f ON f.feed = 'notifications' AND f.file_name = r.file_name AND f.accepted AND f.first_of_content
+    WHERE r.notification_id IS NOT NULL
+) WHERE k = 1
+QUALIFY row_number() OVER (PARTITION BY notification_id ORDER BY file_name DESC, rn DESC) = 1;
+
+CREATE OR REPLACE TEMP TABLE review_cur AS
+SELECT * FROM (
+    SELECT r.*, row_number() OVER (PARTITION BY r.file_name, r.review_id ORDER BY r.rn) AS k
+    FROM review_raw r
+    JOIN landing_files f ON f.feed = 'reviews' AND f.file_name = r.file_name AND f.accepted AND f.first_of_content
+    WHERE r.review_id IS NOT NULL
+) WHERE k = 1
+QUALIFY row_number() OVER (PARTITION BY review_id ORDER BY file_name DESC, rn DESC) = 1;
+
+CREATE OR REPLACE TEMP TABLE eval_cur AS
+SELECT * FROM (
+    SELECT r.*, row_number() OVER (PARTITION BY r.file_name, r.evaluation_id ORDER BY r.rn) AS k
+    FROM eval_raw r
+    JOIN landing_files f ON f.feed = 'evaluations' AND f.file_name = r.file_name AND f.accepted AND f.first_of_content
+    WHERE r.evaluation_id IS NOT NULL
+) WHERE k = 1
+QUALIFY row_number() OVER (PARTITION BY evaluation_id ORDER BY file_name DESC, rn DESC) = 1;
+
+CREATE OR REPLACE TEMP TABLE corr_cur AS
+SELECT * FROM (
+    SELECT r.*, row_number() OVER (PARTITION BY r.file_name, r.correction_id ORDER BY r.rn) AS k
+    FROM corr_raw r
+    JOIN landing_files f ON f.feed = 'corrections' AND f.file_name = r.file_name AND f.accepted AND f.first_of_content
+    WHERE r.correction_id IS NOT NULL
+) WHERE k = 1
+QUALIFY row_number() OVER (PARTITION BY correction_id ORDER BY file_name DESC, rn DESC) = 1;
+
+CREATE OR REPLACE TEMP TABLE pop_cur AS
+SELECT * FROM (
+    SELECT r.*, row_number() OVER (PARTITION BY r.file_name, r.la_code, r.year ORDER BY r.rn) AS k
+    FROM pop_raw r
+    JOIN landing_files f ON f.feed = 'population' AND f.file_name = r.file_name AND f.accepted AND f.first_of_content
+    WHERE r.la_code IS NOT NULL AND r.year IS NOT NULL
+) WHERE k = 1
+QUALIFY row_number() OVER (PARTITION BY la_code, year ORDER BY file_name DESC, rn DESC) = 1;
+
+-- ============================================================================================== corrections
+-- A correction applies to the current version of a known record, to a correctable column, with a value valid
+-- for that column (a required column cannot be cleared); of several for the same value the latest counts.
+CREATE OR REPLACE TEMP TABLE corr_applied AS
+SELECT c.feed, c.record_id, c.column_name, c.new_value
+FROM corr_cur c
+JOIN landing_columns lc ON lc.feed = c.feed AND lc.column_name = c.column_name AND lc.correctable = 'Y'
+WHERE ((c.feed = 'notifications' AND c.record_id IN (SELECT notification_id FROM notif_cur))
+    OR (c.feed = 'reviews' AND c.record_id IN (SELECT review_id FROM review_cur))
+    OR (c.feed = 'evaluations' AND c.record_id IN (SELECT evaluation_id FROM eval_cur)))
+  AND CASE
+        WHEN c.new_value IS NULL THEN lc.required <> 'Y'
+        WHEN lc.kind = 'date' THEN landing_date(c.new_value) IS NOT NULL
+        WHEN lc.kind = 'int' THEN landing_int(c.new_value) IS NOT NULL
+             AND landing_int(c.new_value) >= coalesce(try_cast(lc.min_value AS BIGINT), landing_int(c.new_value))
+             AND landing_int(c.new_value) <= coalesce(try_cast(lc.max_value AS BIGINT), landing_int(c.new_value))
+        WHEN lc.kind = 'code' THEN c.new_value IN (SELECT code FROM code_lists cl WHERE cl.code_list = lc.code_list)
+        WHEN lc.kind = 'la_code' THEN c.new_value IN (SELECT new_la_code FROM ref_las)
+        ELSE true
+      END
+QUALIFY row_number() OVER (
+    PARTITION BY c.feed, c.record_id, c.column_name
+    ORDER BY coalesce(try_cast(c.corrected_at AS TIMESTAMP), landing_date(c.corrected_at)::TIMESTAMP) DESC NULLS LAST,
+             c.file_name DESC, c.rn DESC) = 1;
+
+CREATE OR REPLACE TEMP TABLE corr_map AS
+SELECT feed, record_id, map_from_entries(list((column_name, new_value))) AS m
+FROM corr_applied GROUP BY feed, record_id;
+-- The corrected value of column `col`: the correction's when there is one, else the submitted value.
+CREATE OR REPLACE TEMP MACRO corrected(m, col, val) AS
+    CASE WHEN m IS NOT NULL AND list_contains(map_keys(m), col) THEN m[col] ELSE val END;
+
+-- ============================================================================================== typed records
+-- Working days: weekdays that are not England and Wales bank holidays, numbered; wd_le = working days up to a date.
+CREATE OR REPLACE TEMP TABLE calendar AS
+WITH days AS (
+    SELECT d::DATE AS d,
+           isodow(d) < 6 AND d::DATE NOT IN (SELECT holiday_date FROM bank_holidays) AS working
+    FROM generate_series(make_date(year((SELECT min(holiday_date) FROM bank_holidays))::INTEGER, 1, 1)::TIMESTAMP,
+                         make_date(year((SELECT max(holiday_date) FROM bank_holidays))::INTEGER, 12, 31)::TIMESTAMP,
+                         INTERVAL 1 DAY) t(d)
+)
+SELECT d, working, sum(working::INTEGER) OVER (ORDER BY d) AS wd_le FROM days;
+CREATE OR REPLACE TEMP TABLE working_days AS SELECT d, wd_le AS wd FROM calendar WHERE working;
+
+-- The due date of a timescale rule for a start date (the rule in force on that date).
+CREATE OR REPLACE TEMP MACRO due_months(rule_name, start) AS (
+    SELECT start + to_months(amount) FROM timescale_rules
+    WHERE rule = rule_name AND unit = 'calendar_month'
+      AND (applies_from IS NULL OR start >= applies_from) AND (applies_to IS NULL OR start <= applies_to));
+
+CREATE OR REPLACE TEMP TABLE notif AS
+WITH c AS (
+    SELECT n.notification_id,
+           corrected(m.m, 'incident_id', n.incident_id) AS incident_id,
+           corrected(m.m, 'la_code', n.la_code) AS la_code,
+           corrected(m.m, 'incident_date', n.incident_date) AS incident_date,
+           corrected(m.m, 'la_aware_date', n.la_aware_date) AS la_aware_date,
+           corrected(m.m, 'notified_date', n.notified_date) AS notified_date,
+           corrected(m.m, 'incident_type', n.incident_type) AS incident_type,
+           corrected(m.m, 'suicide', n.suicide) AS suicide,
+           corrected(m.m, 'harm_category', n.harm_category) AS harm_category,
+           corrected(m.m, 'child_sex', n.child_sex) AS child_sex,
+           corrected(m.m, 'child_age_months', n.child_age_months) AS child_age_months,
+           corrected(m.m, 'child_ethnicity', n.child_ethnicity) AS child_ethnicity,
+           corrected(m.m, 'disability', n.disability) AS disability,
+           corrected(m.m, 'known_to_csc', n.known_to_csc) AS known_to_csc,
+           corrected(m.m, 'cin_status', n.cin_status) AS cin_status,
+           corrected(m.m, 'cp_plan', n.cp_plan) AS cp_plan,
+           corrected(m.m, 'legal_status', n.legal_status) AS legal_status
+    FROM notif_cur n LEFT JOIN corr_map m ON m.feed = 'notifications' AND m.record_id = n.notification_id
+), t AS (
+    SELECT notification_id, incident_id, la_code,
+           landing_date(incident_date) AS incident_date,
+           coalesce(landing_date(la_aware_date), landing_date(incident_date)) AS la_aware_date,
+           landing_date(notified_date) AS notified_date,
+           CASE WHEN incident_type IN (SELECT code FROM code_lists WHERE code_list = 'incident_type') THEN incident_type END AS incident_type,
+           suicide, harm_category, child_sex,
+           CASE WHEN landing_int(child_age_months) BETWEEN
+                     (SELECT min_value::INTEGER FROM landing_columns WHERE feed = 'notifications' AND column_name = 'child_age_months')
+                 AND (SELECT max_value::INTEGER FROM landing_columns WHERE feed = 'notifications' AND column_name = 'child_age_months')
+                THEN landing_int(child_age_months) END AS child_age_months,
+           child_ethnicity, disability, known_to_csc, cin_status, cp_plan, legal_status
+    FROM c
+)
+SELECT t.*,
+       fin_year(t.incident_date) AS financial_year,
+       la.new_la_code IS NOT NULL AS la_valid,
+       t.incident_date IS NOT NULL AND la.new_la_code IS NOT NULL AS in_statistics,
+       la.region_code, la.la_name, la.old_la_code,
+       nd.d AS notification_due_date,
+       t.notified_date <= nd.d AS notified_on_time
+FROM t
+LEFT JOIN ref_las la
+       ON la.new_la_code = t.la_code
+      -- date_of_operation 01/01/2009 means "in force when ONS codes began": valid for earlier incidents too
+      AND (t.incident_date >= la.valid_from OR la.valid_from = DATE '2009-01-01')
+      AND (la.valid_to IS NULL OR t.incident_date <= la.valid_to)
+LEFT JOIN timescale_rules r
+       ON r.rule = 'notification_due' AND r.unit = 'working_day'
+      AND (r.applies_from IS NULL OR t.la_aware_date >= r.applies_from)
+      AND (r.applies_to IS NULL OR t.la_aware_date <= r.applies_to)
+LEFT JOIN calendar cal ON cal.d = t.la_aware_date
+LEFT JOIN working_days nd ON nd.wd = cal.wd_le + r.amount;
+
+CREATE OR REPLACE TEMP TABLE incidents AS
+SELECT incident_id,
+       arg_min(la_code, (incident_date, notification_id)) AS la_code,
+       arg_min(region_code, (incident_date, notification_id)) AS region_code,
+       min(incident_date) AS incident_date,
+       fin_year(min(incident_date)) AS financial_year,
+       count(*) AS children,
+       count(*) FILTER (WHERE notified_on_time) AS children_on_time,
+       CASE WHEN bool_or(incident_type = 'death') THEN 'death'
+            WHEN bool_or(incident_type = 'serious_injury') THEN 'serious_injury' END AS incident_type
+FROM notif WHERE in_statistics GROUP BY incident_id;
+
+CREATE OR REPLACE TEMP TABLE reviews AS
+WITH c AS (
+    SELECT r.review_id,
+           corrected(m.m, 'incident_id', r.incident_id) AS incident_id,
+           corrected(m.m, 'chair_aware_date', r.chair_aware_date) AS chair_aware_date,
+           corrected(m.m, 'decision_date', r.decision_date) AS decision_date,
+           corrected(m.m, 'decision', r.decision) AS decision,
+           corrected(m.m, 'status', r.status) AS status,
+           corrected(m.m, 'agreed_completion_date', r.agreed_completion_date) AS agreed_completion_date,
+           corrected(m.m, 'completion_date', r.completion_date) AS completion_date,
+           corrected(m.m, 'author_status', r.author_status) AS author_status,
+           corrected(m.m, 'report_pages', r.report_pages) AS report_pages,
+           corrected(m.m, 'recommendations', r.recommendations) AS recommendations,
+           corrected(m.m, 'action_points', r.action_points) AS action_points,
+           corrected(m.m, 'family_contributed', r.family_contributed) AS family_contributed
+    FROM review_cur r LEFT JOIN corr_map m ON m.feed = 'reviews' AND m.record_id = r.review_id
+), t AS (
+    SELECT review_id, incident_id,
+           landing_date(chair_aware_date) AS chair_aware_date,
+           landing_date(decision_date) AS decision_date,
+           CASE WHEN decision IN (SELECT code FROM code_lists WHERE code_list = 'decision') THEN decision END AS decision,
+           CASE WHEN status IN (SELECT code FROM code_lists WHERE code_list = 'review_status') THEN status END AS status,
+           landing_date(agreed_completion_date) AS agreed_completion_date,
+           landing_date(completion_date) AS completion_date,
+           author_status, landing_int(report_pages) AS report_pages,
+           landing_int(recommendations) AS recommendations, landing_int(action_points) AS action_points,
+           family_contributed
+    FROM c
+)
+SELECT t.*, i.incident_date, i.financial_year AS incident_financial_year,
+       due_months('decision_due', t.chair_aware_date) AS decision_due_date,
+       coalesce(t.agreed_completion_date, due_months('completion_due', t.decision_date)) AS completion_due_date
+FROM t LEFT JOIN incidents i USING (incident_id);
+
+CREATE OR REPLACE TEMP TABLE evaluations AS
+WITH c AS (
+    SELECT e.evaluation_id,
+           corrected(m.m, 'review_id', e.review_id) AS review_id,
+           corrected(m.m, 'evaluation_date', e.evaluation_date) AS evaluation_date,
+           corrected(m.m, 'grade', e.grade) AS grade,
+           e.file_name, e.rn
+    FROM eval_cur e LEFT JOIN corr_map m ON m.feed = 'evaluations' AND m.record_id = e.evaluation_id
+)
+SELECT evaluation_id, review_id, landing_date(evaluation_date) AS evaluation_date,
+       fin_year(landing_date(evaluation_date)) AS evaluation_financial_year,
+       CASE WHEN grade IN (SELECT code FROM code_lists WHERE code_list = 'grade') THEN grade END AS grade,
+       review_id IN (SELECT review_id FROM reviews) AS review_known,
+       file_name, rn
+FROM c;
+
+CREATE OR REPLACE TEMP TABLE population AS
+SELECT la_code, landing_int(year) AS year, landing_int(population_0_17) AS population_0_17
+FROM pop_cur WHERE landing_int(year) IS NOT NULL AND landing_int(population_0_17) IS NOT NULL;
+
+-- ============================================================================================== 2.1 child_characteristics
+-- Label of a landing code in the publication (missing and invalid values are "Not known" / "Unknown").
+CREATE OR REPLACE TEMP MACRO pub_group(list_name, code_value, otherwise) AS coalesce(
+    (SELECT publication_group FROM code_lists WHERE code_list = list_name AND code = code_value), otherwise);
+
+CREATE OR REPLACE TEMP TABLE child_long AS
+WITH c AS (
+    SELECT n.*, CASE incident_type WHEN 'death' THEN 'Died' WHEN 'serious_injury' THEN 'Seriously injured' END AS outcome
+    FROM notif n WHERE in_statistics
+), topics AS (
+    SELECT financial_year, outcome, 'Total' AS breakdown_topic, 'Total' AS breakdown FROM c
+    UNION ALL SELECT financial_year, outcome, 'Age band',
+        coalesce((SELECT band FROM age_bands WHERE band_set = 'age_band' AND child_age_months BETWEEN min_months AND max_months),
+                 (SELECT band FROM age_bands WHERE band_set = 'age_band' AND min_months IS NULL)) FROM c
+    UNION ALL SELECT financial_year, outcome, 'Age under 1',
+        (SELECT band FROM age_bands WHERE band_set = 'age_under_1' AND child_age_months BETWEEN min_months AND max_months)
+        FROM c WHERE child_age_months IN (SELECT r FROM age_bands a, range(a.min_months, a.max_months + 1) t(r)
+                                          WHERE a.band_set = 'age_under_1')
+    UNION ALL SELECT financial_year, outcome, 'Sex', pub_group('child_sex', child_sex, 'Not known') FROM c
+    UNION ALL SELECT financial_year, outcome, 'Ethnicity', pub_group('ethnicity', child_ethnicity, 'Unknown') FROM c
+    UNION ALL SELECT financial_year, outcome, 'Disability',
+        CASE disability WHEN 'Y' THEN 'Disabled' WHEN 'N' THEN 'Not disabled' ELSE 'Not known' END FROM c
+    UNION ALL SELECT financial_year, outcome, 'Incident type',
+        CASE WHEN incident_type = 'death' AND suicide = 'Y' THEN 'Suicide'
+             WHEN incident_type = 'death' THEN 'Death (excluding suicide)'
+             WHEN incident_type = 'serious_injury' THEN 'Serious injury' END FROM c
+    UNION ALL SELECT financial_year, outcome, 'Harm category', pub_group('harm_category', harm_category, 'Not known') FROM c
+    UNION ALL SELECT financial_year, outcome, 'Known to children''s social care',
+        pub_group('yes_no_unknown', known_to_csc, 'Not known') FROM c
+    UNION ALL SELECT financial_year, outcome, 'Child in need', pub_group('yes_no_unknown', cin_status, 'Not known') FROM c
+    UNION ALL SELECT financial_year, outcome, 'Child protection plan', pub_group('yes_no_unknown', cp_plan, 'Not known') FROM c
+    UNION ALL SELECT financial_year, outcome, 'Legal status', pub_group('legal_status', legal_status, 'Not known') FROM c
+)
+SELECT financial_year, o.outcome, breakdown_topic, breakdown, count(*) AS children
+FROM topics, (SELECT 'Total' AS outcome UNION ALL SELECT 'Died' UNION ALL SELECT 'Seriously injured') o
+WHERE o.outcome = 'Total' OR o.outcome = topics.outcome
+GROUP BY ALL;
+
+-- Every (topic, breakdown) the contract lists, for every year and outcome (zero where nobody is counted).
+CREATE OR REPLACE TEMP TABLE child_grid AS
+WITH pairs(breakdown_topic, breakdown, topic_order, value_order) AS (
+    SELECT 'Total', 'Total', 1, 1
+    UNION ALL SELECT 'Age band', band, 2, sort_order FROM age_bands WHERE band_set = 'age_band'
+    UNION ALL SELECT 'Age under 1', band, 3, sort_order FROM age_bands WHERE band_set = 'age_under_1'
+    UNION ALL SELECT DISTINCT 'Sex', publication_group, 4, sort_order FROM code_lists WHERE code_list = 'child_sex'
+    UNION ALL SELECT 'Ethnicity', publication_group, 5, min(sort_order) FROM code_lists WHERE code_list = 'ethnicity' GROUP BY publication_group
+    UNION ALL SELECT * FROM (VALUES ('Disability', 'Disabled', 6, 1), ('Disability', 'Not disabled', 6, 2),
+                                    ('Disability', 'Not known', 6, 3),
+                                    ('Incident type', 'Death (excluding suicide)', 7, 1), ('Incident type', 'Suicide', 7, 2),
+                                    ('Incident type', 'Serious injury', 7, 3))
+    UNION ALL SELECT 'Harm category', publication_group, 8, sort_order FROM code_lists WHERE code_list = 'harm_category'
+    UNION ALL SELECT 'Known to children''s social care', publication_group, 9, sort_order FROM code_lists WHERE code_list = 'yes_no_unknown'
+    UNION ALL SELECT 'Child in need', publication_group, 10, sort_order FROM code_lists WHERE code_list = 'yes_no_unknown'
+    UNION ALL SELECT 'Child protection plan', publication_group, 11, sort_order FROM code_lists WHERE code_list = 'yes_no_unknown'
+    UNION ALL SELECT 'Legal status', publication_group, 12, sort_order FROM code_lists WHERE code_list = 'legal_status'
+)
+SELECT y.financial_year, o.outcome, o.outcome_order, p.*
+FROM (SELECT DISTINCT financial_year FROM notif WHERE in_statistics) y,
+     (VALUES ('Total', 1), ('Died', 2), ('Seriously injured', 3)) o(outcome, outcome_order),
+     pairs p;
+
+CREATE OR REPLACE TEMP TABLE release_child_characteristics AS
+SELECT g.financial_year AS time_period, setting('time_identifier') AS time_identifier,
+       'National' AS geographic_level, setting('country_code') AS country_code,
+       setting('country_name') AS country_name,
+       NULL::VARCHAR AS region_code, NULL::VARCHAR AS region_name, NULL::VARCHAR AS new_la_code,
+       NULL::VARCHAR AS old_la_code, NULL::VARCHAR AS la_name,
+       g.outcome, g.breakdown_topic, g.breakdown,
+       coalesce(l.children, 0) AS children,
+       100.0 * coalesce(l.children, 0) / nullif(tot.children, 0) AS children_percent
+FROM child_grid g
+LEFT JOIN child_long l USING (financial_year, outcome, breakdown_topic, breakdown)
+LEFT JOIN child_long tot ON tot.financial_year = g.financial_year AND tot.outcome = g.outcome
+      AND tot.breakdown_topic = 'Total'
+ORDER BY time_period, g.outcome_order, g.topic_order, g.value_order;
+
+-- ============================================================================================== 2.2 review_timeliness
+CREATE OR REPLACE TEMP TABLE review_bands AS
+SELECT incident_financial_year AS financial_year, review_id,
+       CASE WHEN decision_date IS NULL THEN 'Decision pending'
+            WHEN decision_date <= decision_due_date THEN 'Yes' ELSE 'No' END AS decision_band,
+       CASE WHEN decision <> 'scr' THEN NULL
+            WHEN status <> 'completed' OR status IS NULL THEN 'Not completed'
+            WHEN completion_date IS NULL THEN 'Completed, not dated'
+            WHEN completion_date <= incident_date + to_months(6) THEN '6 months or less'
+            WHEN completion_date <= incident_date + to_months(12) THEN 'Over 6 to 12 months'
+            WHEN completion_date <= incident_date + to_months(18) THEN 'Over 12 to 18 months'
+            ELSE 'Over 18 months' END AS completion_band,
+       CASE WHEN decision <> 'scr' THEN NULL
+            WHEN status = 'completed' AND completion_date IS NULL THEN 'Completed, not dated'
+            WHEN status = 'completed' THEN CASE WHEN completion_date <= completion_due_date THEN 'Yes' ELSE 'No' END
+            WHEN status = 'in_progress' THEN
+                 CASE WHEN getvariable('as_of')::DATE <= completion_due_date THEN 'In progress, within timescale'
+                      ELSE 'In progress, overdue' END
+       END AS timescale_band
+FROM reviews WHERE incident_financial_year IS NOT NULL;
+
+CREATE OR REPLACE TEMP TABLE timeliness_long AS
+SELECT financial_year, 'Total' AS measure, 'Total' AS band, count(*) AS reviews FROM review_bands GROUP BY ALL
+UNION ALL SELECT financial_year, 'Decision within one month', 'Total', count(*) FROM review_bands GROUP BY ALL
+UNION ALL SELECT financial_year, 'Decision within one month', decision_band, count(*) FROM review_bands GROUP BY ALL
+UNION ALL SELECT financial_year, 'Incident to completion', 'Total', count(*) FROM review_bands
+          WHERE completion_band IS NOT NULL GROUP BY ALL
+UNION ALL SELECT financial_year, 'Incident to completion', completion_band, count(*) FROM review_bands
+          WHERE completion_band IS NOT NULL GROUP BY ALL
+UNION ALL SELECT financial_year, 'Completed within timescale', 'Total', count(*) FROM review_bands
+          WHERE timescale_band IS NOT NULL GROUP BY ALL
+UNION ALL SELECT financial_year, 'Completed within timescale', timescale_band, count(*) FROM review_bands
+          WHERE timescale_band IS NOT NULL GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE release_review_timeliness AS
+WITH grid(measure, band, measure_order, band_order) AS (
+    VALUES ('Total', 'Total', 1, 1),
+           ('Decision within one month', 'Total', 2, 1), ('Decision within one month', 'Yes', 2, 2),
+           ('Decision within one month', 'No', 2, 3), ('Decision within one month', 'Decision pending', 2, 4),
+           ('Incident to completion', 'Total', 3, 1), ('Incident to completion', '6 months or less', 3, 2),
+           ('Incident to completion', 'Over 6 to 12 months', 3, 3), ('Incident to completion', 'Over 12 to 18 months', 3, 4),
+           ('Incident to completion', 'Over 18 months', 3, 5), ('Incident to completion', 'Completed, not dated', 3, 6),
+           ('Incident to completion', 'Not completed', 3, 7),
+           ('Completed within timescale', 'Total', 4, 1), ('Completed within timescale', 'Yes', 4, 2),
+           ('Completed within timescale', 'No', 4, 3), ('Completed within timescale', 'Completed, not dated', 4, 4),
+           ('Completed within timescale', 'In progress, within timescale', 4, 5),
+           ('Completed within timescale', 'In progress, overdue', 4, 6)
+)
+SELECT y.financial_year AS time_period, setting('time_identifier') AS time_identifier,
+       'National' AS geographic_level, setting('country_code') AS country_code,
+       setting('country_name') AS country_name,
+       NULL::VARCHAR AS region_code, NULL::VARCHAR AS region_name, NULL::VARCHAR AS new_la_code,
+       NULL::VARCHAR AS old_la_code, NULL::VARCHAR AS la_name,
+       g.measure, g.band,
+       coalesce(l.reviews, 0) AS reviews,
+       100.0 * coalesce(l.reviews, 0) / nullif(tot.reviews, 0) AS reviews_percent
+FROM (SELECT DISTINCT financial_year FROM review_bands) y CROSS JOIN grid g
+LEFT JOIN timeliness_long l ON l.financial_year = y.financial_year AND l.measure = g.measure AND l.band = g.band
+LEFT JOIN timeliness_long tot ON tot.financial_year = y.financial_year AND tot.measure = g.measure AND tot.band = 'Total'
+ORDER BY time_period, g.measure_order, g.band_order;
+
+-- ============================================================================================== 2.3 review_evaluations
+-- Each evaluated review once per financial year, at its latest grade in that year.
+CREATE OR REPLACE TEMP TABLE eval_latest AS
+SELECT evaluation_financial_year AS financial_year, review_id, grade
+FROM evaluations
+WHERE review_known AND evaluation_date IS NOT NULL AND grade IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY evaluation_financial_year, review_id
+                           ORDER BY evaluation_date DESC, file_name DESC, rn DESC) = 1;
+
+CREATE OR REPLACE TEMP TABLE release_review_evaluations AS
+WITH grid AS (
+    SELECT 'Total' AS grade_label, NULL AS code, 0 AS sort_order
+    UNION ALL SELECT publication_group, code, sort_order FROM code_lists WHERE code_list = 'grade'
+), counts AS (
+    SELECT financial_year, grade, count(*) AS reviews FROM eval_latest GROUP BY ALL
+), totals AS (
+    SELECT financial_year, count(*) AS reviews FROM eval_latest GROUP BY ALL
+)
+SELECT t.financial_year AS time_period, setting('time_identifier') AS time_identifier,
+       'National' AS geographic_level, setting('country_code') AS country_code,
+       setting('country_name') AS country_name,
+       NULL::VARCHAR AS region_code, NULL::VARCHAR AS region_name, NULL::VARCHAR AS new_la_code,
+       NULL::VARCHAR AS old_la_code, NULL::VARCHAR AS la_name,
+       g.grade_label AS grade,
+       CASE WHEN g.code IS NULL THEN t.reviews ELSE coalesce(c.reviews, 0) END AS reviews,
+       100.0 * CASE WHEN g.code IS NULL THEN t.reviews ELSE coalesce(c.reviews, 0) END / nullif(t.reviews, 0)
+           AS reviews_percent
+FROM totals t CROSS JOIN grid g
+LEFT JOIN counts c ON c.financial_year = t.financial_year AND c.grade = g.code
+ORDER BY time_period, g.sort_order;
+
+-- ============================================================================================== 2.4 notifications_by_area
+CREATE OR REPLACE TEMP TABLE incident_facts AS
+SELECT i.*, l.la_name, l.old_la_code, r.region_name,
+       EXISTS (SELECT 1 FROM reviews rv WHERE rv.incident_id = i.incident_id AND rv.decision = 'scr') AS scr_initiated
+FROM incidents i
+LEFT JOIN (SELECT DISTINCT new_la_code, la_name, old_la_code FROM ref_las) l ON l.new_la_code = i.la_code
+LEFT JOIN ref_regions r ON r.region_code = i.region_code;
+
+CREATE OR REPLACE TEMP TABLE area_counts AS
+WITH typed AS (
+    SELECT f.*, t.incident_type_label
+    FROM incident_facts f,
+         (VALUES ('Total'), ('Death'), ('Serious injury')) t(incident_type_label)
+    WHERE t.incident_type_label = 'Total'
+       OR (t.incident_type_label = 'Death' AND f.incident_type = 'death')
+       OR (t.incident_type_label = 'Serious injury' AND f.incident_type = 'serious_injury')
+)
+SELECT financial_year, incident_type_label,
+       CASE WHEN GROUPING(region_code) = 1 THEN 'National'
+            WHEN GROUPING(la_code) = 1 THEN 'Regional' ELSE 'Local authority' END AS geographic_level,
+       region_code, la_code,
+       count(*) AS incidents, sum(children) AS children, count(*) FILTER (WHERE scr_initiated) AS scr_initiated,
+       sum(children_on_time) AS children_on_time
+FROM typed
+GROUP BY GROUPING SETS ((financial_year, incident_type_label),
+                        (financial_year, incident_type_label, region_code),
+                        (financial_year, incident_type_label, region_code, la_code));
+
+-- Areas (national, each region, each LA) with at least one incident in a year get all three incident types.
+CREATE OR REPLACE TEMP TABLE area_grid AS
+SELECT DISTINCT a.financial_year, a.geographic_level, a.region_code, a.la_code, t.incident_type_label, t.type_order
+FROM area_counts a, (VALUES ('Total', 1), ('Death', 2), ('Serious injury', 3)) t(incident_type_label, type_order);
+
+CREATE OR REPLACE TEMP TABLE area_population AS
+SELECT fin_year(make_date(p.year::INTEGER, 4, 1)) AS financial_year, l.region_code, p.la_code, p.population_0_17
+FROM population p JOIN (SELECT DISTINCT new_la_code, region_code FROM ref_las) l ON l.new_la_code = p.la_code;
+
+CREATE OR REPLACE TEMP TABLE release_notifications_by_area AS
+SELECT g.financial_year AS time_period, setting('time_identifier') AS time_identifier,
+       g.geographic_level, setting('country_code') AS country_code, setting('country_name') AS country_name,
+       g.region_code, rg.region_name, g.la_code AS new_la_code, la.old_la_code, la.la_name,
+       g.incident_type_label AS incident_type,
+       coalesce(c.incidents, 0) AS incidents,
+       coalesce(c.children, 0) AS children,
+       10000.0 * coalesce(c.children, 0) / nullif(pop.population_0_17, 0) AS children_rate_per_10000,
+       coalesce(c.scr_initiated, 0) AS scr_initiated,
+       100.0 * coalesce(c.children_on_time, 0) / nullif(c.children, 0) AS notified_on_time_percent
+FROM area_grid g
+LEFT JOIN area_counts c ON c.financial_year = g.financial_year AND c.geographic_level = g.geographic_level
+      AND c.region_code IS NOT DISTINCT FROM g.region_code AND c.la_code IS NOT DISTINCT FROM g.la_code
+      AND c.incident_type_label = g.incident_type_label
+LEFT JOIN ref_regions rg ON rg.region_code = g.region_code
+LEFT JOIN (SELECT DISTINCT new_la_code, la_name, old_la_code FROM ref_las) la ON la.new_la_code = g.la_code
+LEFT JOIN (
+    SELECT financial_year, region_code, la_code, sum(population_0_17) AS population_0_17
+    FROM area_population GROUP BY GROUPING SETS ((financial_year), (financial_year, region_code),
+                                                 (financial_year, region_code, la_code))
+) pop ON pop.financial_year = g.financial_year AND pop.region_code IS NOT DISTINCT FROM g.region_code
+     AND pop.la_code IS NOT DISTINCT FROM g.la_code
+ORDER BY time_period, CASE g.geographic_level WHEN 'National' THEN 1 WHEN 'Regional' THEN 2 ELSE 3 END,
+         g.region_code, g.la_code, g.type_order;
+
+-- ============================================================================================== 2.5 review_characteristics
+CREATE OR REPLACE TEMP TABLE review_bands_ref(band_set VARCHAR, band VARCHAR, min_value INTEGER, max_value INTEGER,
+                                              sort_order INTEGER);
+INSERT INTO review_bands_ref VALUES
+    ('report_pages', '0 to 30 pages', 0, 30, 1), ('report_pages', '31 to 50 pages', 31, 50, 2),
+    ('report_pages', '51 to 75 pages', 51, 75, 3), ('report_pages', '76 to 100 pages', 76, 100, 4),
+    ('report_pages', 'Over 100 pages', 101, NULL, 5),
+    ('recommendations', '0 to 10', 0, 10, 1), ('recommendations', '11 to 20', 11, 20, 2),
+    ('recommendations', '21 to 40', 21, 40, 3), ('recommendations', '41 to 60', 41, 60, 4),
+    ('recommendations', '61 to 80', 61, 80, 5), ('recommendations', 'Over 80', 81, NULL, 6),
+    ('action_points', 'None', 0, 0, 1), ('action_points', '1 to 10', 1, 10, 2),
+    ('action_points', '11 to 20', 11, 20, 3), ('action_points', '21 to 40', 21, 40, 4),
+    ('action_points', '41 to 60', 41, 60, 5), ('action_points', '61 to 80', 61, 80, 6),
+    ('action_points', 'Over 80', 81, NULL, 7);
+CREATE OR REPLACE TEMP MACRO review_band(set_name, x) AS coalesce(
+    (SELECT band FROM review_bands_ref WHERE band_set = set_name AND x >= min_value
+                                         AND (max_value IS NULL OR x <= max_value)), 'Not known');
+
+CREATE OR REPLACE TEMP TABLE review_char_long AS
+WITH c AS (
+    SELECT * FROM reviews
+    WHERE decision = 'scr' AND status = 'completed' AND incident_financial_year IS NOT NULL
+), topics AS (
+    SELECT incident_financial_year AS financial_year, 'Total' AS breakdown_topic, 'Total' AS breakdown FROM c
+    UNION ALL SELECT incident_financial_year, 'Overview author', pub_group('author_status', author_status, 'Not reported') FROM c
+    UNION ALL SELECT incident_financial_year, 'Report length', review_band('report_pages', report_pages) FROM c
+    UNION ALL SELECT incident_financial_year, 'Recommendations', review_band('recommendations', recommendations) FROM c
+    UNION ALL SELECT incident_financial_year, 'Action points', review_band('action_points', action_points) FROM c
+    UNION ALL SELECT incident_financial_year, 'Family contributed', pub_group('yes_no_unknown', family_contributed, 'Not known') FROM c
+)
+SELECT financial_year, breakdown_topic, breakdown, count(*) AS reviews FROM topics GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE release_review_characteristics AS
+WITH pairs(breakdown_topic, breakdown, topic_order, value_order) AS (
+    SELECT 'Total', 'Total', 1, 1
+    UNION ALL SELECT 'Overview author', publication_group, 2, sort_order FROM code_lists WHERE code_list = 'author_status'
+    UNION ALL SELECT 'Report length', band, 3, sort_order FROM review_bands_ref WHERE band_set = 'report_pages'
+    UNION ALL SELECT 'Report length', 'Not known', 3, 99
+    UNION ALL SELECT 'Recommendations', band, 4, sort_order FROM review_bands_ref WHERE band_set = 'recommendations'
+    UNION ALL SELECT 'Recommendations', 'Not known', 4, 99
+    UNION ALL SELECT 'Action points', band, 5, sort_order FROM review_bands_ref WHERE band_set = 'action_points'
+    UNION ALL SELECT 'Action points', 'Not known', 5, 99
+    UNION ALL SELECT 'Family contributed', publication_group, 6, sort_order FROM code_lists WHERE code_list = 'yes_no_unknown'
+)
+SELECT y.financial_year AS time_period, setting('time_identifier') AS time_identifier,
+       'National' AS geographic_level, setting('country_code') AS country_code,
+       setting('country_name') AS country_name,
+       NULL::VARCHAR AS region_code, NULL::VARCHAR AS region_name, NULL::VARCHAR AS new_la_code,
+       NULL::VARCHAR AS old_la_code, NULL::VARCHAR AS la_name,
+       p.breakdown_topic, p.breakdown,
+       coalesce(l.reviews, 0) AS reviews,
+       100.0 * coalesce(l.reviews, 0) / nullif(tot.reviews, 0) AS reviews_percent
+FROM (SELECT DISTINCT financial_year FROM review_char_long) y CROSS JOIN pairs p
+LEFT JOIN review_char_long l ON l.financial_year = y.financial_year AND l.breakdown_topic = p.breakdown_topic
+      AND l.breakdown = p.breakdown
+LEFT JOIN review_char_long tot ON tot.financial_year = y.financial_year AND tot.breakdown_topic = 'Total'
+ORDER BY time_period, p.topic_order, p.value_order;
