@@ -316,3 +316,41 @@ def test_dagster_build_populates_the_raw_layer(tmp_path):
     assert built.query("SELECT feed, status, count(*) FROM raw.load_log GROUP BY ALL ORDER BY ALL") == [
         ("notifications", "loaded", 2), ("notifications", "rejected", 1), ("population", "loaded", 1),
         ("reviews", "loaded", 1)]
+
+
+def test_duplicate_or_semicolon_headers_reject_the_file_and_unnamed_extras_are_numbered(con, landing):
+    landing.write_text("notifications", "a_dup.csv", header_line(NOTIFICATION_COLUMNS + ["LA_Code"]) + "\r\n")
+    landing.write_text("notifications", "b_semicolon.csv", ";".join(NOTIFICATION_COLUMNS) + "\r\n")
+    landing.write_text("notifications", "c_trailing.csv",
+                       header_line(NOTIFICATION_COLUMNS + [""]) + data_line("N1").replace("\r\n", ",x\r\n"))
+
+    stats = load_feed(con, landing.root, "notifications")
+
+    reasons = dict(q(con, "SELECT source_file, reason FROM raw.rejected_files"))
+    assert reasons["notifications/a_dup.csv"] == "duplicate column(s): la_code"
+    assert reasons["notifications/b_semicolon.csv"].endswith("(the header has one column: is the file comma-separated?)")
+    n = len(NOTIFICATION_COLUMNS)
+    assert stats.extra_columns == [f"column_{n + 1}"]
+    assert q(con, "SELECT _extra FROM raw.notifications") == [(json.dumps({f"column_{n + 1}": "x"}),)]
+
+
+def test_clean_and_careful_parsing_give_the_same_rows(tmp_path):
+    """A clean file takes the fast path; the same file with blank lines takes the line-by-line path."""
+    rows = [notification(f"N{i}", incident_date=" 03/05/2010 ", suicide="U" if i % 2 else "") for i in range(1, 30)]
+    cols = NOTIFICATION_COLUMNS + ["note"]
+    for r in rows:
+        r["note"] = "n" if int(r["notification_id"][1:]) % 3 else ""
+    got = []
+    for variant, suffix in (("clean", ""), ("blank", "\r\n\r\n")):
+        landing = Landing(tmp_path / variant)
+        path = landing.write_rows("notifications", "a.csv", rows, columns=cols)
+        path.write_bytes(path.read_bytes() + suffix.encode())
+        c = duckdb.connect(str(tmp_path / f"{variant}.duckdb"))
+        stats = load_feed(c, landing.root, "notifications")
+        assert stats.rows_read == stats.rows_loaded == 29
+        got.append(q(c, "SELECT * EXCLUDE (_file_hash, _load_id, _loaded_at) FROM raw.notifications ORDER BY ALL"))
+        c.close()
+    assert got[0] == got[1]
+    assert got[0][0][NOTIFICATION_COLUMNS.index("incident_date")] == "03/05/2010"
+    assert [r[-2] for r in sorted(got[0], key=lambda r: r[-1])] == ["notifications/a.csv"] * 29
+    assert sorted(r[-1] for r in got[0]) == list(range(2, 31))

@@ -194,7 +194,17 @@ def _text_array(values) -> pa.Array:
 
 def _parse(text: str, feed: str) -> _Parsed:
     """Parse one file's text into raw rows and rejected rows. Physical line numbers: header = line 1."""
-    contract = [c.column_name for c in landing_columns()[feed]]
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of small lists and strings, no cycles: the cyclic collector would only slow this down
+    try:
+        return _parse_clean(text, feed) or _parse_careful(text, feed)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _parse_careful(text: str, feed: str) -> _Parsed:
+    """Record by record: skips blank lines, rejects rows that cannot be rows, tracks multi-line records."""
     ids = identifier_columns(feed)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header = None
@@ -206,8 +216,6 @@ def _parse(text: str, feed: str) -> _Parsed:
     seen: dict = {}
     rows_read = 0
     start = 1  # physical line where the next record starts
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # millions of small lists: the cyclic collector would only slow the parse down
     try:
         for fields in reader:
             line, start = start, reader.line_num + 1
@@ -249,18 +257,20 @@ def _parse(text: str, feed: str) -> _Parsed:
             good.append(fields)
     except csv.Error as e:
         raise FileRejected(f"not CSV: cannot parse the record starting at line {start} ({e})") from None
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     if header is None:
         raise FileRejected("empty file: no header row")
 
+    return _build(feed, positions, extras, width, good, lines, rejected, rows_read)
+
+
+def _build(feed, positions, extras, width, good, lines, rejected, rows_read) -> _Parsed:
+    """The raw.<feed> columns (Arrow) of the good rows."""
     n = len(good)
     by_position = list(zip(*good)) if n else [()] * width
     columns: dict[str, pa.Array] = {}
-    for name in contract:
-        pos = positions.get(name)
-        columns[name] = _text_array(by_position[pos]) if pos is not None else pa.nulls(n, pa.string())
+    for c in landing_columns()[feed]:
+        pos = positions.get(c.column_name)
+        columns[c.column_name] = _text_array(by_position[pos]) if pos is not None else pa.nulls(n, pa.string())
     if extras:
         trimmed = {name: _text_array(by_position[i]).to_pylist() for i, name in extras}
         extra_json = []
@@ -272,6 +282,37 @@ def _parse(text: str, feed: str) -> _Parsed:
         columns["_extra"] = pa.nulls(n, pa.string())
     columns["_source_line"] = pa.array(lines, type=pa.int32())
     return _Parsed(columns, rejected, rows_read, n, [name for _, name in extras])
+
+
+def _parse_clean(text: str, feed: str) -> _Parsed | None:
+    """Fast path for the usual file: no blank or multi-line records, every row the header's width, identifiers
+    present and unique. Then record i starts on physical line i + 1. None when the file needs the careful path."""
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        return None  # the careful path names the line
+    # physical lines as io splits them (\n, \r\n or a lone \r), counting a last line without a terminator
+    physical = text.count("\n") + text.count("\r") - text.count("\r\n") + (0 if text.endswith(("\n", "\r")) else 1)
+    if len(records) != physical or len(records[0]) < 2:
+        return None
+    header, body = records[0], records[1:]
+    width = len(header)
+    if any(len(r) != width for r in body):  # also catches blank lines ([])
+        return None
+    positions, extras = _header(header, feed)
+    id_pos = [positions[c] for c in identifier_columns(feed)]
+    if len(id_pos) == 1:
+        p = id_pos[0]
+        keys = [r[p].strip() for r in body]
+        if "" in keys:
+            return None
+    else:
+        keys = [tuple(r[p].strip() for p in id_pos) for r in body]
+        if any("" in k for k in keys):
+            return None
+    if len(set(keys)) != len(keys):
+        return None
+    return _build(feed, positions, extras, width, body, range(2, len(body) + 2), [], len(body))
 
 
 # --------------------------------------------------------------------------------------------- loading
