@@ -34,7 +34,7 @@ SELECT new_la_code, la_name, old_la_code, parent_geography_code AS region_code,
        strptime(date_of_operation, '%d/%m/%Y')::DATE AS valid_from,
        try_strptime(date_of_termination, '%d/%m/%Y')::DATE AS valid_to
 FROM read_csv(getvariable('seeds') || '/reference/ref_las.csv', all_varchar = true)
-WHERE new_la_code NOT LIKE '% / %';
+WHERE new_la_code NOT LIKE '% / %' AND lower(new_la_code) <> 'z';
 CREATE OR REPLACE TEMP TABLE ref_regions AS
 SELECT DISTINCT region_code, region_name
 FROM read_csv(getvariable('seeds') || '/reference/ref_region_la_hierarchy.csv', all_varchar = true);
@@ -45,7 +45,20 @@ CREATE OR REPLACE TEMP MACRO landing_date(v) AS CASE
     WHEN regexp_full_match(v, '\d{2}/\d{2}/\d{4}') THEN try_strptime(v, '%d/%m/%Y')::DATE
 END;
 CREATE OR REPLACE TEMP MACRO landing_int(v) AS
-    CASE WHEN regexp_full_match(v, '\d+') THEN try_cast(v AS BIGINT) END;
+    CASE WHEN regexp_full_match(v, '[+-]?[0-9]{1,9}') THEN try_cast(v AS INTEGER) END;
+-- A whole number within the range landing_columns gives the column (either bound may be open); else NULL.
+CREATE OR REPLACE TEMP MACRO typed_int(feed_name, col, x) AS CASE
+    WHEN landing_int(x) >= coalesce((SELECT min_value::INTEGER FROM landing_columns
+                                     WHERE feed = feed_name AND column_name = col), landing_int(x))
+     AND landing_int(x) <= coalesce((SELECT max_value::INTEGER FROM landing_columns
+                                     WHERE feed = feed_name AND column_name = col), landing_int(x))
+    THEN landing_int(x) END;
+-- A date or timestamp (corrections.corrected_at): ISO timestamp, ISO date or DD/MM/YYYY.
+CREATE OR REPLACE TEMP MACRO landing_timestamp(v) AS CASE
+    WHEN regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?')
+        THEN try_cast(v AS TIMESTAMP)
+    ELSE landing_date(v)::TIMESTAMP
+END;
 -- Financial year as six digits: 200910 = April 2009 - March 2010.
 CREATE OR REPLACE TEMP MACRO fin_year(d) AS
     (year(d) - CASE WHEN month(d) < 4 THEN 1 ELSE 0 END) * 100
@@ -125,7 +138,8 @@ FROM landing_rows('evaluations');
 CREATE OR REPLACE TEMP TABLE corr_raw AS
 SELECT parse_filename(filename) AS file_name, row_number() OVER () AS rn,
        v(correction_id) AS correction_id, v(feed) AS feed, v(record_id) AS record_id,
-       lower(v(column_name)) AS column_name, v(new_value) AS new_value, v(corrected_at) AS corrected_at
+       v(column_name) AS column_name, v(new_value) AS new_value, v(reason) AS reason, v(steward) AS steward,
+       v(corrected_at) AS corrected_at
 FROM landing_rows('corrections');
 
 -- normalize_names prefixes SQL keywords (year, source) with "_".
@@ -184,28 +198,28 @@ QUALIFY row_number() OVER (PARTITION BY la_code, year ORDER BY file_name DESC, r
 
 -- ============================================================================================== corrections
 -- A correction applies to the current version of a known record, to a correctable column, with a value valid
--- for that column (a required column cannot be cleared); of several for the same value the latest counts.
+-- for that column (a required column cannot be cleared), with a reason, a steward and a readable corrected_at;
+-- of several for the same value the latest (corrected_at, then correction_id) counts.
 CREATE OR REPLACE TEMP TABLE corr_applied AS
 SELECT c.feed, c.record_id, c.column_name, c.new_value
 FROM corr_cur c
 JOIN landing_columns lc ON lc.feed = c.feed AND lc.column_name = c.column_name AND lc.correctable = 'Y'
-WHERE ((c.feed = 'notifications' AND c.record_id IN (SELECT notification_id FROM notif_cur))
+WHERE c.reason IS NOT NULL AND c.steward IS NOT NULL AND landing_timestamp(c.corrected_at) IS NOT NULL
+  AND ((c.feed = 'notifications' AND c.record_id IN (SELECT notification_id FROM notif_cur))
     OR (c.feed = 'reviews' AND c.record_id IN (SELECT review_id FROM review_cur))
     OR (c.feed = 'evaluations' AND c.record_id IN (SELECT evaluation_id FROM eval_cur)))
   AND CASE
         WHEN c.new_value IS NULL THEN lc.required <> 'Y'
         WHEN lc.kind = 'date' THEN landing_date(c.new_value) IS NOT NULL
-        WHEN lc.kind = 'int' THEN landing_int(c.new_value) IS NOT NULL
-             AND landing_int(c.new_value) >= coalesce(try_cast(lc.min_value AS BIGINT), landing_int(c.new_value))
-             AND landing_int(c.new_value) <= coalesce(try_cast(lc.max_value AS BIGINT), landing_int(c.new_value))
+        WHEN lc.kind = 'timestamp' THEN landing_timestamp(c.new_value) IS NOT NULL
+        WHEN lc.kind = 'int' THEN typed_int(c.feed, c.column_name, c.new_value) IS NOT NULL
         WHEN lc.kind = 'code' THEN c.new_value IN (SELECT code FROM code_lists cl WHERE cl.code_list = lc.code_list)
         WHEN lc.kind = 'la_code' THEN c.new_value IN (SELECT new_la_code FROM ref_las)
         ELSE true
       END
 QUALIFY row_number() OVER (
     PARTITION BY c.feed, c.record_id, c.column_name
-    ORDER BY coalesce(try_cast(c.corrected_at AS TIMESTAMP), landing_date(c.corrected_at)::TIMESTAMP) DESC NULLS LAST,
-             c.file_name DESC, c.rn DESC) = 1;
+    ORDER BY landing_timestamp(c.corrected_at) DESC, c.correction_id DESC) = 1;
 
 CREATE OR REPLACE TEMP TABLE corr_map AS
 SELECT feed, record_id, map_from_entries(list((column_name, new_value))) AS m
@@ -254,16 +268,14 @@ WITH c AS (
            corrected(m.m, 'legal_status', n.legal_status) AS legal_status
     FROM notif_cur n LEFT JOIN corr_map m ON m.feed = 'notifications' AND m.record_id = n.notification_id
 ), t AS (
-    SELECT notification_id, incident_id, la_code,
+    SELECT notification_id, incident_id,
+           CASE WHEN la_code IN (SELECT new_la_code FROM ref_las) THEN la_code END AS la_code,
            landing_date(incident_date) AS incident_date,
            coalesce(landing_date(la_aware_date), landing_date(incident_date)) AS la_aware_date,
            landing_date(notified_date) AS notified_date,
            CASE WHEN incident_type IN (SELECT code FROM code_lists WHERE code_list = 'incident_type') THEN incident_type END AS incident_type,
            suicide, harm_category, child_sex,
-           CASE WHEN landing_int(child_age_months) BETWEEN
-                     (SELECT min_value::INTEGER FROM landing_columns WHERE feed = 'notifications' AND column_name = 'child_age_months')
-                 AND (SELECT max_value::INTEGER FROM landing_columns WHERE feed = 'notifications' AND column_name = 'child_age_months')
-                THEN landing_int(child_age_months) END AS child_age_months,
+           typed_int('notifications', 'child_age_months', child_age_months) AS child_age_months,
            child_ethnicity, disability, known_to_csc, cin_status, cp_plan, legal_status
     FROM c
 )
@@ -287,17 +299,27 @@ LEFT JOIN timescale_rules r
 LEFT JOIN calendar cal ON cal.d = t.la_aware_date
 LEFT JOIN working_days nd ON nd.wd = cal.wd_le + r.amount;
 
+-- One row per incident: its LA is the notifying LA of its earliest child (incident_date, then notification_id),
+-- its date the earliest; a death if any child died. In the statistics when that date and LA are valid.
 CREATE OR REPLACE TEMP TABLE incidents AS
-SELECT incident_id,
-       arg_min(la_code, (incident_date, notification_id)) AS la_code,
-       arg_min(region_code, (incident_date, notification_id)) AS region_code,
-       min(incident_date) AS incident_date,
-       fin_year(min(incident_date)) AS financial_year,
-       count(*) AS children,
-       count(*) FILTER (WHERE notified_on_time) AS children_on_time,
-       CASE WHEN bool_or(incident_type = 'death') THEN 'death'
-            WHEN bool_or(incident_type = 'serious_injury') THEN 'serious_injury' END AS incident_type
-FROM notif WHERE in_statistics GROUP BY incident_id;
+WITH o AS (
+    SELECT *, row_number() OVER (PARTITION BY incident_id ORDER BY incident_date NULLS LAST, notification_id) AS child_order
+    FROM notif WHERE incident_id IS NOT NULL
+), a AS (
+    SELECT incident_id, count(*) AS children,
+           count(*) FILTER (WHERE notified_on_time) AS children_on_time,
+           count(*) FILTER (WHERE incident_type = 'death') AS deaths,
+           count(*) FILTER (WHERE incident_type = 'serious_injury') AS serious_injuries,
+           min(incident_date) AS incident_date
+    FROM o GROUP BY incident_id
+)
+SELECT a.*, f.la_code, f.region_code, fin_year(a.incident_date) AS financial_year,
+       CASE WHEN a.deaths > 0 THEN 'death' WHEN a.serious_injuries > 0 THEN 'serious_injury' END AS incident_type,
+       a.incident_date IS NOT NULL AND EXISTS (
+           SELECT 1 FROM ref_las la WHERE la.new_la_code = f.la_code
+              AND (a.incident_date >= la.valid_from OR la.valid_from = DATE '2009-01-01')
+              AND (la.valid_to IS NULL OR a.incident_date <= la.valid_to)) AS in_statistics
+FROM a JOIN o f ON f.incident_id = a.incident_id AND f.child_order = 1;
 
 CREATE OR REPLACE TEMP TABLE reviews AS
 WITH c AS (
@@ -323,14 +345,18 @@ WITH c AS (
            CASE WHEN status IN (SELECT code FROM code_lists WHERE code_list = 'review_status') THEN status END AS status,
            landing_date(agreed_completion_date) AS agreed_completion_date,
            landing_date(completion_date) AS completion_date,
-           author_status, landing_int(report_pages) AS report_pages,
-           landing_int(recommendations) AS recommendations, landing_int(action_points) AS action_points,
+           author_status,
+           typed_int('reviews', 'report_pages', report_pages) AS report_pages,
+           typed_int('reviews', 'recommendations', recommendations) AS recommendations,
+           typed_int('reviews', 'action_points', action_points) AS action_points,
            family_contributed
     FROM c
 )
-SELECT t.*, i.incident_date, i.financial_year AS incident_financial_year,
+SELECT t.*, i.incident_date, i.financial_year AS incident_financial_year, i.in_statistics AS incident_in_statistics,
        due_months('decision_due', t.chair_aware_date) AS decision_due_date,
-       coalesce(t.agreed_completion_date, due_months('completion_due', t.decision_date)) AS completion_due_date
+       CASE WHEN t.decision = 'scr'
+            THEN coalesce(t.agreed_completion_date, due_months('completion_due', t.decision_date)) END
+           AS completion_due_date
 FROM t LEFT JOIN incidents i USING (incident_id);
 
 CREATE OR REPLACE TEMP TABLE evaluations AS
@@ -448,7 +474,7 @@ SELECT incident_financial_year AS financial_year, review_id,
                  CASE WHEN getvariable('as_of')::DATE <= completion_due_date THEN 'In progress, within timescale'
                       ELSE 'In progress, overdue' END
        END AS timescale_band
-FROM reviews WHERE incident_financial_year IS NOT NULL;
+FROM reviews WHERE incident_in_statistics;
 
 CREATE OR REPLACE TEMP TABLE timeliness_long AS
 SELECT financial_year, 'Total' AS measure, 'Total' AS band, count(*) AS reviews FROM review_bands GROUP BY ALL
@@ -527,7 +553,8 @@ SELECT i.*, l.la_name, l.old_la_code, r.region_name,
        EXISTS (SELECT 1 FROM reviews rv WHERE rv.incident_id = i.incident_id AND rv.decision = 'scr') AS scr_initiated
 FROM incidents i
 LEFT JOIN (SELECT DISTINCT new_la_code, la_name, old_la_code FROM ref_las) l ON l.new_la_code = i.la_code
-LEFT JOIN ref_regions r ON r.region_code = i.region_code;
+LEFT JOIN ref_regions r ON r.region_code = i.region_code
+WHERE i.in_statistics;
 
 CREATE OR REPLACE TEMP TABLE area_counts AS
 WITH typed AS (
@@ -604,7 +631,7 @@ CREATE OR REPLACE TEMP MACRO review_band(set_name, x) AS coalesce(
 CREATE OR REPLACE TEMP TABLE review_char_long AS
 WITH c AS (
     SELECT * FROM reviews
-    WHERE decision = 'scr' AND status = 'completed' AND incident_financial_year IS NOT NULL
+    WHERE decision = 'scr' AND status = 'completed' AND incident_in_statistics
 ), topics AS (
     SELECT incident_financial_year AS financial_year, 'Total' AS breakdown_topic, 'Total' AS breakdown FROM c
     UNION ALL SELECT incident_financial_year, 'Overview author', pub_group('author_status', author_status, 'Not reported') FROM c

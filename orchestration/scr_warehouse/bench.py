@@ -141,14 +141,14 @@ def stage_of(step_key: str) -> str:
     return "other"
 
 
-def step_windows(events) -> dict[str, tuple[float, float, bool]]:
-    """step_key -> (start, end, succeeded) from STEP_START and STEP_SUCCESS/STEP_FAILURE event timestamps."""
+def step_windows(entries) -> dict[str, tuple[float, float, bool]]:
+    """step_key -> (start, end, succeeded) from the STEP_START and STEP_SUCCESS/STEP_FAILURE event log entries."""
     starts: dict[str, float] = {}
     out: dict[str, tuple[float, float, bool]] = {}
-    for ev in events:
-        kind = ev.event_type_value
-        if not ev.step_key:
+    for ev in entries:
+        if not ev.is_dagster_event or not ev.step_key:
             continue
+        kind = ev.dagster_event_type.value
         if kind == "STEP_START":
             starts[ev.step_key] = ev.timestamp
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and ev.step_key in starts:
@@ -183,9 +183,10 @@ def _build_child(landing: str, warehouse: str, release: str, as_of: str, started
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
         )
-    t_end = time.time()
+        t_end = time.time()
+        entries = instance.all_logs(result.run_id)
     samples = sampler.stop()
-    steps = step_windows(result.all_events)
+    steps = step_windows(entries)
     stages: dict[str, dict] = {}
     for key, (a, b, ok) in steps.items():
         s = stages.setdefault(stage_of(key), {"seconds": 0.0, "windows": [], "steps": [], "failed": []})
