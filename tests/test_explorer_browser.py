@@ -1,0 +1,286 @@
+"""The report and the explorer in a real headless browser (Debian Chromium driven by playwright), plus the
+explorer's user configuration rules (no default passwords; restricted mode refused without valid users).
+
+Browser tests are skipped with a message when /usr/bin/chromium is missing. The explorer runs as the real command
+(`scr-warehouse explore`) in a subprocess on a free 127.0.0.1 port; the test stops exactly the process it started.
+Screenshots go to test-output/."""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dashboards.explorer import UsersError, hash_password, load_users, verify_password
+from dashboards.report import build_reports
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_report import write_release  # noqa: E402  (the small published release in contract format)
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "test-output"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+needs_browser = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                   reason=f"no Chromium at {CHROMIUM}: browser tests skipped (make browser installs it)")
+
+
+# ---------------------------------------------------------------- users (no browser)
+def test_password_hash_is_salted_and_verifies():
+    a, b = hash_password("correct horse battery"), hash_password("correct horse battery")
+    assert a != b  # different salts
+    assert verify_password("correct horse battery", a) and not verify_password("wrong", a)
+
+
+def test_users_file_rules(tmp_path):
+    with pytest.raises(UsersError, match="not set"):
+        load_users(None)
+    p = tmp_path / "users.yml"
+    p.write_text("users:\n  - {username: a, password: secret, password_hash: x, roles: [analyst]}\n")
+    with pytest.raises(UsersError):
+        load_users(p)
+    p.write_text("users:\n  - {username: a, password_hash: 'plain', roles: [analyst]}\n")
+    with pytest.raises(UsersError, match="password_hash must be"):
+        load_users(p)
+    p.write_text(f"users:\n  - {{username: a, password_hash: '{hash_password('pw-for-test-1')}', roles: [admin]}}\n")
+    with pytest.raises(UsersError, match="roles"):
+        load_users(p)
+    p.write_text("users: []\n")
+    with pytest.raises(UsersError, match="no users"):
+        load_users(p)
+
+
+def test_example_users_file_has_no_usable_password():
+    example = REPO / "config" / "explorer_users.example.yml"
+    import yaml
+
+    doc = yaml.safe_load(example.read_text())
+    assert doc["users"] and all("password" not in u for u in doc["users"])
+    # the example's hashes are placeholders that no password verifies
+    with pytest.raises(UsersError):
+        load_users(example)
+
+
+# ---------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    root = tmp_path_factory.mktemp("explorer")
+    rel = write_release(root / "release")
+    (rel / "quality" / "by_la").mkdir(parents=True, exist_ok=True)
+    with open(rel / "quality" / "by_la" / "E06000001.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["feed", "record_id", "la_code", "source_file", "source_line", "column_name", "problem", "value"])
+        w.writerow(["notifications", "N-T1", "E06000001", "notifications/a.csv", "2", "child_sex", "invalid_value", "Q"])
+        w.writerow(["reviews", "R-T2", "E06000001", "reviews/a.csv", "5", "decision_date", "invalid_date", "2009-02-30"])
+    wh = root / "warehouse.duckdb"
+    con = duckdb.connect(str(wh))
+    con.execute("create schema marts")
+    con.execute("create table marts.incident_journey (incident_id varchar, la_code varchar, stuck_at varchar)")
+    con.execute("insert into marts.incident_journey values ('INC-T1', 'E06000001', 'review overdue')")
+    con.close()
+    return rel, wh
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Explorer:
+    def __init__(self, release: Path, warehouse: Path, users: Path | None):
+        self.port = _free_port()
+        env = {k: v for k, v in os.environ.items() if k != "SCR_EXPLORER_USERS"}
+        if users:
+            env["SCR_EXPLORER_USERS"] = str(users)
+        self.log = open(release.parent / f"explorer_{self.port}.log", "w+")
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "scr-warehouse"), "explore", "--warehouse", str(warehouse),
+             "--release", str(release), "--port", str(self.port)],
+            stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"explorer exited: {self.output()}")
+            try:
+                urllib.request.urlopen(self.url, timeout=1).read()
+                return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("explorer did not start within 60 s")
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}: browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser, errors: list[str]):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page
+
+
+def _choose(page, dropdown_id: str, option: str):
+    page.click(f"#{dropdown_id}")
+    page.get_by_role("option", name=option, exact=True).first.click()
+
+
+# ---------------------------------------------------------------- the report
+@needs_browser
+def test_report_renders_offline_in_chromium(release, browser):
+    rel, _ = release
+    result = build_reports(rel, png=False)
+    page_path = result.pages[-1]
+    errors: list[str] = []
+    page = _page(browser, errors)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(page_path.as_uri())
+    page.wait_for_selector("#fig-funnel .main-svg")
+    for fig in ("fig-by-year", "fig-funnel", "fig-map", "fig-timeliness", "fig-profile", "fig-grades"):
+        assert page.locator(f"#{fig} .main-svg").count() >= 1, fig
+    # hexagons drawn: one marker per LA of the layout (grey + coloured traces)
+    assert page.locator("#fig-map path.point").count() >= 150
+    assert not [u for u in requests if u.startswith(("http:", "https:"))], requests
+    page.locator("#map details summary").click()
+    page.screenshot(path=str(OUT / "report_full.png"), full_page=True)
+    page.locator("#regions").screenshot(path=str(OUT / "report_funnel_section.png"))
+    assert not errors, errors
+    page.close()
+
+
+# ---------------------------------------------------------------- the explorer, published mode
+@needs_browser
+def test_explorer_published_filters_update_chart_and_table(release, browser, tmp_path):
+    rel, wh = release
+    ex = Explorer(rel, wh, users=None)
+    try:
+        errors: list[str] = []
+        page = _page(browser, errors)
+        page.goto(ex.url)
+        page.wait_for_selector("#funnel .main-svg")
+        page.wait_for_selector("#table td")
+        assert page.get_by_text("Restricted (sign in)").count() == 0  # never in the published tier
+        title_before = page.locator("#funnel .gtitle").text_content()
+        assert "by region, 2016-17" in title_before
+        rows_before = page.locator("#table tbody tr").count()
+        cells_before = page.locator("#table td").all_inner_texts()
+        assert "North East" in " ".join(cells_before)
+
+        _choose(page, "region", "North East")
+        page.wait_for_function("document.querySelector('#funnel .gtitle').textContent.includes('North East')")
+        page.wait_for_function(
+            "document.querySelector('#table').innerText.includes('Middlesbrough')")
+        cells_after = page.locator("#table td").all_inner_texts()
+        assert cells_after != cells_before
+        # North East LAs: Hartlepool is suppressed (c), Middlesbrough 12 at 3.3 per 10,000
+        text = " ".join(cells_after)
+        assert "Hartlepool" in text and "Camden" not in text
+        assert re.search(r"\bc\b", text)
+        # the tile map marks the selected region's LAs
+        page.wait_for_function("document.querySelector('#tilemap').innerText.includes('Selected')")
+        page.screenshot(path=str(OUT / "explorer_region.png"), full_page=True)
+
+        with page.expect_download() as dl:
+            page.click("#download-btn")
+        csv_text = Path(dl.value.path()).read_text()
+        assert "Middlesbrough" in csv_text and "Rate per 10,000 children" in csv_text
+        assert rows_before >= 1
+        _choose(page, "topic", "Sex")
+        page.wait_for_function("document.querySelector('#profile .gtitle').textContent.includes('sex')")
+        assert not errors, errors
+        page.close()
+    finally:
+        ex.stop()
+    assert "restricted views disabled" in ex_output(ex)
+
+
+def ex_output(ex: Explorer) -> str:
+    return Path(ex.log.name).read_text()
+
+
+# ---------------------------------------------------------------- restricted mode
+@needs_browser
+def test_explorer_restricted_views_need_login(release, browser, tmp_path):
+    rel, wh = release
+    password = os.urandom(12).hex()
+    users = tmp_path / "users.yml"
+    users.write_text(
+        "users:\n"
+        f"  - username: steward1\n    password_hash: '{hash_password(password)}'\n    roles: [steward]\n"
+        "    las: [E06000001]\n"
+        f"  - username: analyst1\n    password_hash: '{hash_password(password + 'a')}'\n    roles: [analyst]\n")
+    ex = Explorer(rel, wh, users=users)
+    try:
+        errors: list[str] = []
+        page = _page(browser, errors)
+        page.goto(ex.url)
+        page.get_by_text("Restricted (sign in)").click()
+        page.wait_for_selector("#journey")
+        page.wait_for_function("document.querySelector('#journey').innerText.includes('Sign in')")
+        _choose(page, "queue-la", "Hartlepool")
+        page.wait_for_function("document.querySelector('#queue').innerText.includes('Sign in')")
+        assert "N-T1" not in page.content()
+
+        page.fill("#username", "steward1")
+        page.fill("#password", "wrong password")
+        page.click("#login-btn")
+        page.wait_for_function("document.querySelector('#whoami').innerText.includes('failed')")
+        page.fill("#username", "steward1")
+        page.fill("#password", password)
+        page.click("#login-btn")
+        page.wait_for_function("document.querySelector('#whoami').innerText.includes('Signed in as steward1')")
+        page.wait_for_function("document.querySelector('#queue').innerText.includes('2 open problems')")
+        # a steward may not see another LA's queue, nor incident journeys
+        _choose(page, "queue-la", "Middlesbrough")
+        page.wait_for_function("document.querySelector('#queue').innerText.includes('may not see')")
+        page.fill("#incident-id", "INC-T1")
+        page.press("#incident-id", "Enter")
+        page.wait_for_function("document.querySelector('#journey').innerText.includes('analyst role')")
+
+        page.click("#logout-btn")
+        page.fill("#username", "analyst1")
+        page.fill("#password", password + "a")
+        page.click("#login-btn")
+        page.wait_for_function("document.querySelector('#journey').innerText.includes('review overdue')")
+        page.screenshot(path=str(OUT / "explorer_restricted.png"), full_page=True)
+        assert not errors, errors
+        page.close()
+    finally:
+        ex.stop()
+    assert "restricted views enabled for 2 configured users" in ex_output(ex)
