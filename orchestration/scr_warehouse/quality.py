@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .ingest import RECORD_ID_SEPARATOR
 from .paths import EXPECTATIONS_DIR
 from .policy import LandingColumn, code_lists, identifier_columns, landing_columns
 
@@ -65,7 +66,7 @@ LA_DATE = {"notifications": "incident_date", "reviews": "incident_date", "popula
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DMY = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
-WHOLE = r"^[0-9]+$"
+WHOLE = r"^[+-]?[0-9]{1,9}$"  # as the typed models read whole numbers (macro parse_int_in_range)
 
 
 def _chk(kind: str, column: str) -> str:
@@ -217,7 +218,7 @@ def record_ids(feed: str, df: pd.DataFrame) -> pd.Series:
     ids = identifier_columns(feed)
     if len(ids) == 1:
         return df[ids[0]].astype("object")
-    return df[list(ids)].astype(str).agg("/".join, axis=1)
+    return df[list(ids)].astype(str).agg(RECORD_ID_SEPARATOR.join, axis=1)
 
 
 def prepare_frame(feed: str, df: pd.DataFrame, frames: dict[str, pd.DataFrame], las: LaCodes) -> pd.DataFrame:
@@ -253,8 +254,9 @@ def prepare_frame(feed: str, df: pd.DataFrame, frames: dict[str, pd.DataFrame], 
         if feed == "notifications":
             at = parse_dates(df["incident_date"])
         elif feed == "reviews":
-            at = df["incident_id"].map(incident_dates(frames))
-            at = pd.to_datetime(at)
+            # As int_reviews.lscb_la_valid: at the reviewed incident's date, else when the chair knew.
+            at = pd.to_datetime(df["incident_id"].map(incident_dates(frames)))
+            at = at.fillna(parse_dates(df["chair_aware_date"]))
         df[_chk("valid", la_col)] = las.valid(df[la_col], at)
     return df
 
@@ -299,6 +301,8 @@ def read_frames(con) -> dict[str, pd.DataFrame]:
         select = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in cols)
         if feed in FEED_RELATIONS and _relation_exists(con, FEED_RELATIONS[feed]):
             sql = f"select {select}, _source_file, _source_line from {FEED_RELATIONS[feed]}"
+        elif feed == "population" and _relation_exists(con, "staging.stg_population"):
+            sql = f"select {select}, _source_file, _source_line from staging.stg_population"
         elif feed == "population" and _relation_exists(con, "raw.population"):
             sql = (f"select {select}, _source_file, _source_line from raw.population "
                    "qualify row_number() over (partition by la_code, year order by _source_file desc, _source_line desc) = 1")
@@ -310,6 +314,11 @@ def read_frames(con) -> dict[str, pd.DataFrame]:
 
 
 def read_la_codes(con) -> LaCodes:
+    """The same LA validity the typed models use (intermediate.int_las), else straight from reference.ref_las."""
+    if _relation_exists(con, "intermediate.int_las"):
+        f = con.execute("select la_code as code, cast(valid_from as timestamp) as valid_from, "
+                        "cast(valid_to as timestamp) as valid_to from intermediate.int_las").df()
+        return LaCodes(f)
     ref = con.execute("select new_la_code, date_of_operation, date_of_termination, entity_code "
                       "from reference.ref_las").df()
     return LaCodes.from_ref_las(ref)

@@ -1,2 +1,0 @@
-{{ config(tags=['after_quality']) }}
-select 1 as placeholder
