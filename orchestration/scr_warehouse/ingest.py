@@ -393,7 +393,9 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
             _reject_file(con, stats, feed, source_file, file_hash, str(e), load_id, at)
             continue
         loaded = parsed.rows_loaded
-        assert parsed.rows_read == loaded + len(parsed.rejected)  # never lose a row
+        if parsed.rows_read != loaded + len(parsed.rejected):  # never lose a row
+            raise RuntimeError(f"{source_file}: rows read {parsed.rows_read} != loaded {loaded} "
+                               f"+ rejected {len(parsed.rejected)}")
         extra = ", ".join(parsed.extra_columns) or None
         con.begin()
         try:
