@@ -38,9 +38,12 @@
 (select lc.max_value from {{ ref('landing_columns') }} lc where lc.feed = '{{ feed }}' and lc.column_name = '{{ column }}')
 {%- endmacro %}
 
+{#- Callers must pass qualified column references (the subqueries have their own columns); by default the
+    typed_* macros read column `src.<column>`, so the typed models select `from ... src`. -#}
+
 {#- Typed int column of a feed: whole number within the range landing_columns gives it, else NULL. -#}
 {% macro typed_int(feed, column, expr=none) -%}
-{{ parse_int_in_range(expr or column, landing_min(feed, column), landing_max(feed, column)) }}
+{{ parse_int_in_range(expr or ('src.' ~ column), landing_min(feed, column), landing_max(feed, column)) }}
 {%- endmacro %}
 
 {#- TRUE when value is a code of the code list code_list_sql (an SQL expression giving the list name). -#}
@@ -54,8 +57,8 @@
 (case when exists (
         select 1 from {{ ref('code_lists') }} cl
         join {{ ref('landing_columns') }} lc on lc.code_list = cl.code_list
-        where lc.feed = '{{ feed }}' and lc.column_name = '{{ column }}' and cl.code = {{ expr or column }})
-      then {{ expr or column }} end)
+        where lc.feed = '{{ feed }}' and lc.column_name = '{{ column }}' and cl.code = {{ expr or ('src.' ~ column) }})
+      then {{ expr or ('src.' ~ column) }} end)
 {%- endmacro %}
 
 {#- TRUE when the text is an English LA code (any date) in reference.ref_las (joint ' / ' rows and 'z' excluded,

@@ -14,7 +14,7 @@ with typed as (
         _source_line,
         _versions,
         _corrected_columns
-    from {{ ref('int_actions_corrected') }}
+    from {{ ref('int_actions_corrected') }} src
 )
 select
     t.action_id,

@@ -10,7 +10,7 @@ with typed as (
         _source_line,
         _versions,
         _corrected_columns
-    from {{ ref('int_evaluations_corrected') }}
+    from {{ ref('int_evaluations_corrected') }} src
 )
 select
     t.evaluation_id,

@@ -6,10 +6,10 @@ typed as (
     select
         notification_id,
         incident_id,
-        case when {{ is_english_la_code('la_code') }} then la_code end as la_code,
-        {{ parse_date('incident_date') }} as incident_date,
-        {{ parse_date('la_aware_date') }} as la_aware_date_reported,
-        {{ parse_date('notified_date') }} as notified_date,
+        case when {{ is_english_la_code('src.la_code') }} then src.la_code end as la_code,
+        {{ parse_date('src.incident_date') }} as incident_date,
+        {{ parse_date('src.la_aware_date') }} as la_aware_date_reported,
+        {{ parse_date('src.notified_date') }} as notified_date,
         {{ typed_code('notifications', 'incident_type') }} as incident_type,
         {{ typed_code('notifications', 'suicide') }} as suicide,
         {{ typed_code('notifications', 'harm_category') }} as harm_category,
@@ -26,22 +26,22 @@ typed as (
         _source_line,
         _versions,
         _corrected_columns
-    from src
+    from src src
 ),
 derived as (
     select
-        *,
-        coalesce(la_aware_date_reported, incident_date) as la_aware_date,
-        la_aware_date_reported is null and incident_date is not null as la_aware_date_imputed,
-        {{ financial_year('incident_date') }} as financial_year,
-        {{ la_valid_at('la_code', 'incident_date') }} as la_valid
-    from typed
+        t.*,
+        coalesce(t.la_aware_date_reported, t.incident_date) as la_aware_date,
+        t.la_aware_date_reported is null and t.incident_date is not null as la_aware_date_imputed,
+        {{ financial_year('t.incident_date') }} as financial_year,
+        {{ la_valid_at('t.la_code', 't.incident_date') }} as la_valid
+    from typed t
 ),
 due as (
     select
-        *,
-        {{ due_date('notification_due', 'la_aware_date') }} as notification_due_date
-    from derived
+        dv.*,
+        {{ due_date('notification_due', 'dv.la_aware_date') }} as notification_due_date
+    from derived dv
 )
 select
     d.notification_id,

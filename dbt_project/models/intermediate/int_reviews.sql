@@ -4,7 +4,7 @@ with typed as (
     select
         review_id,
         incident_id,
-        case when {{ is_english_la_code('lscb_la_code') }} then lscb_la_code end as lscb_la_code,
+        case when {{ is_english_la_code('src.lscb_la_code') }} then src.lscb_la_code end as lscb_la_code,
         {{ parse_date('chair_aware_date') }} as chair_aware_date,
         {{ parse_date('decision_date') }} as decision_date,
         {{ typed_code('reviews', 'decision') }} as decision,
@@ -21,7 +21,7 @@ with typed as (
         _source_line,
         _versions,
         _corrected_columns
-    from {{ ref('int_reviews_corrected') }}
+    from {{ ref('int_reviews_corrected') }} src
 ),
 with_incident as (
     select
