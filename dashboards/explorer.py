@@ -169,13 +169,13 @@ def charts(pub: Published, year, region, la, itype):
     if region:
         name = dict(pub.regions()).get(region, region)
         areas = cur[(cur["geographic_level"] == "Local authority") & (cur["region_code"] == region)]
-        title = f"{what} per 10,000 children, local authorities in {name}, {label}"
+        title = f"{what} per 10,000 children:\nlocal authorities in {name}, {label}"
     else:
         areas = cur[cur["geographic_level"] == "Regional"]
-        title = f"{what} per 10,000 children by region, {label}"
+        title = f"{what} per 10,000 children:\nregions, {label}"
     funnel, _ = F.funnel(areas, eng, title)
     las = cur[cur["geographic_level"] == "Local authority"]
-    tile, _ = F.tile_map(las, f"{what} per 10,000 children by local authority, {label}", height=560)
+    tile, _ = F.tile_map(las, f"{what} per 10,000 children:\nlocal authorities, {label}", height=560)
     highlight = None
     if la:
         highlight = la
@@ -262,6 +262,8 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
         dcc.Download(id="download"),
         dash_table.DataTable(id="table", page_size=20, sort_action="native",
                              style_cell={"fontFamily": "Arial", "textAlign": "right"},
+                             style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"} for c in
+                                                     ("geographic_level", "region_name", "la_name", "incident_type")],
                              style_header={"fontWeight": "bold"}),
         html.H2("Profile of the children"),
         dcc.Graph(id="profile", config={"displaylogo": False}),

@@ -31,7 +31,7 @@ Table = tuple[list[str], list[list[str]], list[str]]  # headers, rows, per-colum
 
 def _layout(fig: go.Figure, title: str, x_title: str = "", y_title: str = "", height: int = 420) -> go.Figure:
     fig.update_layout(
-        title={"text": esc(title), "x": 0, "xanchor": "left"},
+        title={"text": esc(title).replace("\n", "<br>"), "x": 0, "xanchor": "left"},
         font={"family": FONT, "size": 14, "color": "#0b0c0c"},
         template="simple_white",
         height=height,
@@ -110,7 +110,7 @@ def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str) -> tuple[
         )
     _layout(fig, title, "Children aged 0 to 17 in the area (implied by the published count and rate)",
             "Children harmed per 10,000 children")
-    fig.update_xaxes(type="log", separatethousands=True)
+    fig.update_xaxes(type="log", tickformat=",.0f")
     rows = []
     if england is not None:
         rows.append(["England", fmt_count(england.get("children")), fmt_1dp(england.get("children_rate_per_10000")),

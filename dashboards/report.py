@@ -100,39 +100,48 @@ nav ol{columns:2}
 
 
 # ---------------------------------------------------------------- inputs beyond the published files
-def _scoreboard(warehouse: str | None, release: Path) -> tuple[str, list[str], list[list[str]]]:
-    """(source description, headers, rows) for the data-quality section: counts of open problems only."""
+def _small(n) -> str:
+    """A count from the quality outputs, with the publication threshold applied (these are not published files,
+    but the report is public: a count from 1 to the threshold is shown as c)."""
+    v = int(n)
+    return "c" if 1 <= v <= int(disclosure_threshold()) else f"{v:,}"
+
+
+def _scoreboard(warehouse: str | None, release: Path) -> tuple[str, list[str], list[list[str]], list[str]]:
+    """(source, headers, rows, kinds) for the data-quality section. Only national totals by financial year: the
+    scoreboard's LA-by-quarter counts are small numbers of children and stay with the stewards (explorer)."""
     if warehouse and Path(warehouse).is_file():
         try:
             import duckdb
 
             con = duckdb.connect(str(warehouse), read_only=True)
             try:
-                df = con.execute("select * from quality.la_scoreboard").df()
+                rows = con.execute("""
+                    select financial_year, sum(notifications), sum(required_present), sum(required_values),
+                           sum(problems_open), count(distinct la_code) filter (where problems_open > 0)
+                    from quality.la_scoreboard where financial_year is not null
+                    group by financial_year order by financial_year""").fetchall()
             finally:
                 con.close()
-            if len(df):
-                num_cols = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
-                if num_cols:
-                    df = df.sort_values(num_cols[0], ascending=False)
-                headers = [str(c) for c in df.columns]
-                rows = [[fmt_count(v) if c in num_cols and float(v).is_integer() else
-                         (fmt_1dp(v) if c in num_cols else str(v)) for c, v in zip(df.columns, r)]
-                        for r in df.head(20).itertuples(index=False)]
-                return "the stewards' scoreboard (quality.la_scoreboard), 20 local authorities with most open problems", headers, rows
+            out = []
+            for fy, n, present, values, problems, las in rows:
+                pct = f"{100 * present / values:,.1f}" if values else "x"
+                out.append([period_label(fy), _small(n or 0), pct, _small(problems or 0), f"{las or 0:,}"])
+            return ("the stewards' scoreboard (quality.la_scoreboard), totals for England", [
+                "Financial year of incident", "Notifications (children)", "Required values filled in (%)",
+                "Open data problems", "Local authorities with open problems"], out,
+                ["text", "count", "num", "count", "num"])
         except Exception as e:  # noqa: BLE001 - the scoreboard is optional; the report still publishes
-            reason = type(e).__name__
-            return f"the stewards' scoreboard could not be read ({reason})", [], []
+            return f"the stewards' scoreboard could not be read ({type(e).__name__})", [], [], []
     queue = release / "quality" / "steward_queue.csv"
     if queue.is_file():
         q = pd.read_csv(queue, dtype=str, keep_default_na=False)
-        if "problem" in q.columns:
-            counts = q.groupby(["feed", "problem"]).size().reset_index(name="n") if "feed" in q.columns else \
-                q.groupby(["problem"]).size().reset_index(name="n")
-            headers = [*counts.columns[:-1], "Open problems"]
-            return ("the stewards' queue (quality/steward_queue.csv)", headers,
-                    [[*map(str, r[:-1]), fmt_count(r[-1])] for r in counts.itertuples(index=False)])
-    return "no data-quality outputs were found for this release", [], []
+        if {"feed", "problem"} <= set(q.columns):
+            counts = q.groupby(["feed", "problem"]).size().reset_index(name="n")
+            return ("the stewards' queue (quality/steward_queue.csv)", ["Feed", "Problem", "Open problems"],
+                    [[str(f), str(p), _small(n)] for f, p, n in counts.itertuples(index=False)],
+                    ["text", "text", "count"])
+    return "no data-quality outputs were found for this release", [], [], []
 
 
 def _population_sources(warehouse: str | None) -> list[str]:
@@ -253,12 +262,12 @@ def render_page(release: Path, period: str, data: dict, quality, pop_sources: li
     sections.append(("grades", "Review grades over time", fig_html(fig, "fig-grades")
                      + table_html(tab, "Evaluated serious case reviews by grade")))
 
-    q_source, q_headers, q_rows = quality
+    q_source, q_headers, q_rows, q_kinds = quality
     q_html = f"<p>Source: {esc(q_source)}. These are counts of data problems waiting for a data steward, " \
              "not counts of children.</p>"
     if q_headers:
-        q_html += table_html((q_headers, q_rows, ["text"] * len(q_headers)), "Open data-quality problems",
-                             tier="quality").replace("<details ", "<details open ")
+        q_html += table_html((q_headers, q_rows, q_kinds), "Data quality",
+                             tier="published").replace("<details ", "<details open ")
     sections.append(("quality", "Data quality", q_html))
 
     illustrative = [s for s in pop_sources if "illustrative" in s.lower()]

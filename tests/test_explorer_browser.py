@@ -197,7 +197,7 @@ def test_explorer_published_filters_update_chart_and_table(release, browser, tmp
         page.wait_for_selector("#table td")
         assert page.get_by_text("Restricted (sign in)").count() == 0  # never in the published tier
         title_before = page.locator("#funnel .gtitle").text_content()
-        assert "by region, 2016-17" in title_before
+        assert "regions, 2016-17" in title_before
         rows_before = page.locator("#table tbody tr").count()
         cells_before = page.locator("#table td").all_inner_texts()
         assert "North East" in " ".join(cells_before)

@@ -235,3 +235,45 @@ def test_png_export_or_message(report):
 def test_period_labels():
     assert period_label("200910") == "2009-10"
     assert period_label(201617) == "2016-17"
+
+
+# ---------------------------------------------------------------- on a real build
+@pytest.fixture(scope="module")
+def real_build(tmp_path_factory):
+    """The whole asset graph (ingest -> dbt -> quality -> release -> report) on a small synthetic landing folder."""
+    from conftest import build
+    from scr_warehouse.generate import generate
+
+    root = tmp_path_factory.mktemp("realbuild")
+    generate(root / "landing", seed=7, scale=0.05)
+    return build(root / "landing", root / "out", as_of="2018-06-30")
+
+
+@pytest.mark.slow
+def test_report_on_a_real_build(real_build):
+    rel = real_build.release
+    if not (rel / "notifications_by_area.csv").is_file():
+        pytest.skip("the release stage wrote no notifications_by_area.csv yet (release marts not built)")
+    published = real_build.release_csv("notifications_by_area")
+    periods = sorted({r["time_period"] for r in published})
+    pages = sorted((rel / "report").glob("national_report_*.html"))
+    assert [p.name for p in pages] == [f"national_report_{period_label(p)}.html" for p in periods]
+    from scr_warehouse.assets.report_assets import check_report_pages
+
+    assert check_report_pages(rel / "report") == []
+    latest = pages[-1].read_text(encoding="utf-8")
+    nat = [r for r in published if r["geographic_level"] == "National" and r["time_period"] == periods[-1]
+           and r["incident_type"] == "Total"][0]
+    parser = Cells()
+    parser.feed(latest)
+    texts = [c[2] for c in parser.cells]
+    # The headline table shows the published national incidents for the latest year, formatted, as published.
+    i = texts.index("Incidents notified")
+    assert texts[i + 1] == (nat["incidents"] if nat["incidents"] in "cxz" else f"{int(nat['incidents']):,}")
+    # LA rows: every LA published as c stays c in the report's LA table.
+    for r in published:
+        if r["geographic_level"] == "Local authority" and r["time_period"] == periods[-1] \
+                and r["incident_type"] == "Total" and r["children"] == "c":
+            j = texts.index(r["new_la_code"])
+            assert texts[j + 1] == "c"
+    shutil.copy(pages[-1], TEST_OUTPUT / "real_build_report.html")
