@@ -318,11 +318,12 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
         return dcc.send_data_frame(t.to_csv, f"notifications_{year}.csv", index=False)
 
     @app.callback(Output("profile", "figure"), Output("profile-table", "data"), Output("profile-table", "columns"),
-                  Input("year", "value"), Input("topic", "value"))
-    def _profile(year, topic):
+                  Input("year", "value"), Input("topic", "value"), Input("itype", "value"))
+    def _profile(year, topic, itype):
         if not topic or not year:
             return F.empty_figure("No published child characteristics"), [], []
-        fig, (headers, rows, _) = F.profile(pub.data["child_characteristics"], year, topic)
+        outcome = {"Death": "Died", "Serious injury": "Seriously injured"}.get(itype, "Total")
+        fig, (headers, rows, _) = F.profile(pub.data["child_characteristics"], year, topic, outcome=outcome)
         return fig, [dict(zip(headers, r)) for r in rows], [{"name": h, "id": h} for h in headers]
 
     if restricted:

@@ -216,7 +216,8 @@ def profile(cc: pd.DataFrame, upto: str, topic: str = "Age band", outcome: str =
         for c, n, p in zip(cats, cnt, pct):
             rows.append([period_label(y), c, fmt_count(n), fmt_1dp(p)])
     fig.update_layout(barmode="group")
-    _layout(fig, f"Children harmed by {topic.lower()}, compared across years", topic, "Percentage of children")
+    who = {"Died": "Children who died", "Seriously injured": "Children seriously injured"}.get(outcome, "Children harmed")
+    _layout(fig, f"{who} by {topic.lower()}, compared across years", topic, "Percentage of children")
     return fig, (["Financial year", topic, "Children", "Percentage"], rows, ["text", "text", "count", "num"])
 
 

@@ -60,12 +60,14 @@ class ReportResult:
 # ---------------------------------------------------------------- HTML helpers
 def table_html(table, caption: str, tier: str = "published") -> str:
     headers, rows, kinds = table
+    head_kinds = kinds[0] if kinds and isinstance(kinds[0], list) else kinds
     head = "".join(f'<th scope="col" class="{"num" if k != "text" else ""}">{esc(h)}</th>'
-                   for h, k in zip(headers, kinds))
+                   for h, k in zip(headers, head_kinds))
     body = []
-    for row in rows:
+    for n, row in enumerate(rows):
+        row_kinds = kinds[n] if kinds and isinstance(kinds[0], list) else kinds
         cells = []
-        for i, (v, k) in enumerate(zip(row, kinds)):
+        for i, (v, k) in enumerate(zip(row, row_kinds)):
             cls = {"count": "num count", "num": "num", "text": ""}[k]
             tag = "th scope=\"row\"" if i == 0 else "td"
             end = "th" if i == 0 else "td"
@@ -188,7 +190,7 @@ def _headlines(nba: pd.DataFrame, period: str) -> tuple[str, F.Table]:
                      f'<br><span class="note">{esc(period_label(prev)) if prev else "No earlier year"}: '
                      f'{esc(before)}</span></div>')
         rows.append([label, now, before])
-    kinds = ["text", "num", "num"]
+    kinds = [["text", "count", "count"] if fmt is fmt_count else ["text", "num", "num"] for *_, fmt in items]
     return ('<div class="headlines">' + "".join(cards) + "</div>",
             (["Measure", period_label(period), period_label(prev) if prev else "Previous year"], rows, kinds))
 
@@ -256,6 +258,20 @@ def render_page(release: Path, period: str, data: dict, quality, pop_sources: li
     sections.append(("profile", "Profile of the children, compared across years",
                      "<p>Percentages are of all children in notified incidents in that year, outcome 'Total'.</p>"
                      + "".join(parts)))
+
+    rc = data["review_characteristics"]
+    rc_parts = []
+    if not rc.empty and "breakdown_topic" in rc.columns:
+        nat = F.level(rc, "National")
+        for topic in [t for t in dict.fromkeys(nat["breakdown_topic"]) if t != "Total"]:
+            sub = nat[(nat["breakdown_topic"] == topic) & (nat["time_period"] == period)]
+            rows = [[b, fmt_count(n), fmt_1dp(p)] for b, n, p in
+                    zip(sub["breakdown"], sub["reviews"], sub["reviews_percent"])]
+            rc_parts.append(table_html(([topic, "Reviews", "Percentage"], rows, ["text", "count", "num"]),
+                                       f"Completed serious case reviews by {topic.lower()}, {label}"))
+    sections.append(("characteristics", "Completed serious case reviews",
+                     "<p>Serious case reviews with status completed, by the financial year of the reviewed "
+                     "incident.</p>" + ("".join(rc_parts) or "<p>No published review characteristics.</p>")))
 
     fig, tab = F.grades(ev, period)
     figs["review_grades"] = fig

@@ -223,6 +223,9 @@ def test_explorer_published_filters_update_chart_and_table(release, browser, tmp
         assert rows_before >= 1
         _choose(page, "topic", "Sex")
         page.wait_for_function("document.querySelector('#profile .gtitle').textContent.includes('sex')")
+        _choose(page, "itype", "Death")
+        page.wait_for_function("document.querySelector('#profile .gtitle').textContent.includes('Children who died')")
+        page.wait_for_function("document.querySelector('#funnel .gtitle').textContent.includes('Children who died')")
         assert not errors, errors
         page.close()
     finally:

@@ -110,6 +110,11 @@ def write_release(release: Path) -> Path:
         for g, c in zip(["Total", "Outstanding", "Good", "Adequate", "Inadequate"], counts):
             ev.append(_geo(p, "National") + [g, c, "c" if c == "c" else f"{100 * int(c) / int(counts[0]):.1f}"])
     _write(release / "review_evaluations.csv", GEO + ["grade", "reviews", "reviews_percent"], ev)
+    rc = [_geo(201617, "National") + r for r in (
+        ["Total", "Total", "70", "100.0"], ["Overview author", "Independent", "62", "88.6"],
+        ["Overview author", "Internal", "c", "c"], ["Overview author", "Not reported", "c", "c"])]
+    _write(release / "review_characteristics.csv", GEO + ["breakdown_topic", "breakdown", "reviews", "reviews_percent"],
+           rc)
     _write(release / "notifications_by_area.meta.csv",
            ["col_name", "col_type", "label", "indicator_grouping", "indicator_unit", "indicator_dp", "filter_hint",
             "filter_grouping_column"],
@@ -210,6 +215,10 @@ def test_numbers_formatted_and_suppression_shown(report):
     i = texts.index("2016-17", texts.index("Financial year of incident"))
     assert texts[i: i + 4] == ["2016-17", "75.0", "40.0", "14"]
     assert texts[texts.index("2015-16", texts.index("Financial year of incident")) + 3] == "c"
+    i = texts.index("Independent")
+    assert texts[i: i + 6] == ["Independent", "62", "88.6", "Internal", "c", "c"]
+    # headline counts are marked as counts (covered by the disclosure test)
+    assert '<th scope="row" class="">Incidents notified</th><td class="num count">420</td>' in page
 
 
 def test_everything_from_files_is_escaped(report):
