@@ -159,7 +159,7 @@ def charts(pub: Published, year, region, la, itype):
     df = pub.nba
     if df.empty or not year:
         e = F.empty_figure("No published data in this release")
-        return e, e, e
+        return e, e, e, ([], [], [])
     cur = df[(df["time_period"] == year) & (df["incident_type"] == itype)]
     eng = cur[cur["geographic_level"] == "National"]
     eng = eng.iloc[0] if len(eng) else None
@@ -207,8 +207,8 @@ def charts(pub: Published, year, region, la, itype):
     else:
         t = df[df["geographic_level"] == "National"]
     t = t.assign(geographic_level="National")  # the by-year builder reads national rows
-    trend, _ = F.deaths_injuries_by_year(t, year)
-    return funnel, tile, trend
+    trend, trend_table = F.deaths_injuries_by_year(t, year)
+    return funnel, tile, trend, trend_table
 
 
 # ---------------------------------------------------------------- the app
@@ -257,6 +257,7 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
                   dcc.Graph(id="tilemap", config={"displaylogo": False})],
                  style={"display": "grid", "gridTemplateColumns": "1fr 1fr", "gap": "12px"}),
         dcc.Graph(id="trend", config={"displaylogo": False}),
+        dash_table.DataTable(id="trend-table", style_cell={"fontFamily": "Arial", "textAlign": "right"}),
         html.H2("Table"),
         html.Button("Download this table (CSV)", id="download-btn"),
         dcc.Download(id="download"),
@@ -303,12 +304,14 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
 
     @app.callback(Output("funnel", "figure"), Output("tilemap", "figure"), Output("trend", "figure"),
                   Output("table", "data"), Output("table", "columns"),
+                  Output("trend-table", "data"), Output("trend-table", "columns"),
                   Input("year", "value"), Input("region", "value"), Input("la", "value"), Input("itype", "value"))
     def _areas(year, region, la, itype):
-        funnel, tile, trend = charts(pub, year, region, la, itype)
+        funnel, tile, trend, (th, trows, _) = charts(pub, year, region, la, itype)
         t = area_table(pub, year, region, la, itype)
         cols = [{"name": TABLE_LABELS.get(c, c), "id": c} for c in t.columns]
-        return funnel, tile, trend, t.to_dict("records"), cols
+        return (funnel, tile, trend, t.to_dict("records"), cols, [dict(zip(th, r)) for r in trows],
+                [{"name": h, "id": h} for h in th])
 
     @app.callback(Output("download", "data"), Input("download-btn", "n_clicks"),
                   State("year", "value"), State("region", "value"), State("la", "value"), State("itype", "value"),

@@ -221,6 +221,11 @@ def test_explorer_published_filters_update_chart_and_table(release, browser, tmp
         csv_text = Path(dl.value.path()).read_text()
         assert "Middlesbrough" in csv_text and "Rate per 10,000 children" in csv_text
         assert rows_before >= 1
+        # the trend chart's mirror table: England's children who died / were seriously injured by year
+        _choose(page, "region", "London")
+        page.locator("#region .dash-dropdown-clear, #region [aria-label*='lear']").first.click()
+        page.wait_for_function("document.querySelector('#trend-table').innerText.includes('1,160')")
+        assert "1,300" in page.locator("#trend-table").inner_text()
         _choose(page, "topic", "Sex")
         page.wait_for_function("document.querySelector('#profile .gtitle').textContent.includes('sex')")
         _choose(page, "itype", "Death")
