@@ -69,6 +69,8 @@ def built(tmp_path_factory):
         notification("N9", "I8", incident_date="2010-11-01", notified_date="2010-11-03"),
         notification("N10", "I9", incident_date="2009-12-01", notified_date="2009-12-02"),
         notification("N11", "I10", incident_date="2009-06-01", notified_date="2009-06-02"),
+        # notified after the as-of date: not yet notified as of AS_OF.
+        notification("N12", "I11", incident_date="2011-01-28", notified_date="2011-02-03"),
     ]
     landing.write_rows("notifications", "2009-10_a.csv", n, cols("notifications"))
     # resubmission of N1 in a later file: age 5 -> 6 (latest version wins).
@@ -135,11 +137,11 @@ def test_latest_version_wins_and_versions_counted(built):
     age, versions, src = one(built, "select child_age_months, _versions, _source_file from intermediate.int_notifications"
                                     " where notification_id = 'N1'")
     assert (age, versions, src) == (6, 2, "notifications/2009-10_b.csv")
-    assert one(built, "select count(*) from staging.stg_notifications")[0] == 11
+    assert one(built, "select count(*) from staging.stg_notifications")[0] == 12
 
 
 def test_invalid_values_become_null_never_dropped(built):
-    assert one(built, "select count(*) from intermediate.int_notifications")[0] == 11
+    assert one(built, "select count(*) from intermediate.int_notifications")[0] == 12
     date, age, fy, in_stats = one(built, "select incident_date, child_age_months, financial_year, in_statistics"
                                          " from intermediate.int_notifications where notification_id = 'N6'")
     assert (date, age, fy, in_stats) == (None, None, None, False)
@@ -214,6 +216,7 @@ def test_journey_stuck_at(built):
         "I1": "actions outstanding", "I2": "review overdue", "I3": "review in progress",
         "I4": "awaiting notification", "I5": "no review needed", "I6": "review overdue",
         "I7": "awaiting review decision", "I8": "decision overdue", "I9": "awaiting evaluation", "I10": "closed",
+        "I11": "awaiting notification",
     }
     j = one(built, "select evaluations, latest_grade, action_items, actions_completed, actions_overdue, as_of_date"
                    " from marts.incident_journey where incident_id = 'I1'")

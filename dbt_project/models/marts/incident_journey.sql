@@ -1,6 +1,6 @@
 -- One row per notified incident: every stage of its journey (incident, LA aware, notified, chair aware, decision,
 -- completion, evaluations, action plan), each stage's due date, whether it was on time, and where it is stuck as of
--- var('as_of'). The incident's review is its main review decision: not withdrawn first, then the latest chair_aware_date.
+-- var('as_of') (a stage dated after as_of has not happened yet). The incident's review is its main review decision: not withdrawn first, then the latest chair_aware_date.
 with reviews_ranked as (
     select
         r.*,
@@ -18,6 +18,7 @@ evaluations as (
     select
         review_id,
         count(*) as evaluations,
+        count(*) filter (where evaluation_date <= {{ as_of_date() }}) as evaluations_by_as_of,
         max(evaluation_date) as latest_evaluation_date,
         arg_max(grade, coalesce(evaluation_date, date '0001-01-01')::varchar || evaluation_id) as latest_grade
     from {{ ref('int_evaluations') }}
@@ -66,6 +67,7 @@ journey as (
         r.completion_date,
         r.completed_on_time,
         coalesce(e.evaluations, 0) as evaluations,
+        coalesce(e.evaluations_by_as_of, 0) as evaluations_by_as_of,
         e.latest_evaluation_date,
         e.latest_grade,
         coalesce(a.action_items, 0) as action_items,
@@ -77,6 +79,17 @@ journey as (
     left join main_review r on r.incident_id = i.incident_id
     left join evaluations e on e.review_id = r.review_id
     left join actions a on a.review_id = r.review_id
+),
+staged as (
+    -- What had happened by the as-of date: a stage dated after it has not happened yet.
+    select
+        *,
+        coalesce(notified_date <= as_of_date, false) as notified_by_as_of,
+        review_id is not null and (review_status = 'withdrawn'
+            or (decision is not null and (decision_date is null or decision_date <= as_of_date))) as decided_by_as_of,
+        coalesce(completion_date <= as_of_date, completion_date is null and review_status = 'completed')
+            as completed_by_as_of
+    from journey
 )
 select
     cast(incident_id as varchar) as incident_id,
@@ -115,17 +128,17 @@ select
     cast(actions_outstanding as integer) as actions_outstanding,
     cast(as_of_date as date) as as_of_date,
     cast(case
-        when notified_date is null then 'awaiting notification'
-        when review_id is null or (decision is null and review_status is distinct from 'withdrawn') then
+        when not notified_by_as_of then 'awaiting notification'
+        when not decided_by_as_of then
             case when decision_due_date is not null and as_of_date > decision_due_date then 'decision overdue'
                  else 'awaiting review decision' end
         when review_status = 'withdrawn' then 'closed'
         when decision <> 'scr' then 'no review needed'
-        when completion_date is null and review_status is distinct from 'completed' then
+        when not completed_by_as_of then
             case when completion_due_date is not null and as_of_date > completion_due_date then 'review overdue'
                  else 'review in progress' end
-        when evaluations = 0 then 'awaiting evaluation'
+        when evaluations_by_as_of = 0 then 'awaiting evaluation'
         when actions_outstanding > 0 then 'actions outstanding'
         else 'closed'
     end as varchar) as stuck_at
-from journey
+from staged
