@@ -101,52 +101,69 @@ SELECT feed, file_name,
        row_number() OVER (PARTITION BY feed, content_hash ORDER BY file_name) = 1 AS first_of_content
 FROM h;
 
--- Every readable row of a feed in file order; rows with the wrong number of fields are skipped
--- (ignore_errors), as the ingest rejects them. Values trimmed, empty -> NULL.
-CREATE OR REPLACE TEMP MACRO landing_rows(feed_name) AS TABLE
-SELECT *
-FROM read_csv(getvariable('landing') || '/' || feed_name || '/*', all_varchar = true, header = true,
-              union_by_name = true, normalize_names = true, filename = true, ignore_errors = true);
+-- Every record of a feed's files as a list of cells, with its file's header (names lower-case, trimmed). Read
+-- without a header and padded to 40 cells: an empty cell is '' and a missing one NULL, so a record whose number of
+-- fields differs from its header's is recognised (the ingest rejects it). Values trimmed, empty -> NULL.
+CREATE OR REPLACE TEMP MACRO landing_records(feed_name) AS TABLE
+WITH cells AS (
+    SELECT parse_filename(filename) AS file_name, row_number() OVER () AS rn,
+           list_filter([c00, c01, c02, c03, c04, c05, c06, c07, c08, c09, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, c21, c22, c23, c24, c25, c26, c27, c28, c29, c30, c31, c32, c33, c34, c35, c36, c37, c38, c39], lambda x: x IS NOT NULL) AS cells
+    FROM read_csv(getvariable('landing') || '/' || feed_name || '/*', header = false, auto_detect = false,
+                  delim = ',', quote = '"', escape = '"', parallel = false, null_padding = true,
+                  nullstr = '<<padding: no such field>>', ignore_errors = true, filename = true,
+                  columns = {'c00': 'VARCHAR', 'c01': 'VARCHAR', 'c02': 'VARCHAR', 'c03': 'VARCHAR', 'c04': 'VARCHAR', 'c05': 'VARCHAR', 'c06': 'VARCHAR', 'c07': 'VARCHAR', 'c08': 'VARCHAR', 'c09': 'VARCHAR', 'c10': 'VARCHAR', 'c11': 'VARCHAR', 'c12': 'VARCHAR', 'c13': 'VARCHAR', 'c14': 'VARCHAR', 'c15': 'VARCHAR', 'c16': 'VARCHAR', 'c17': 'VARCHAR', 'c18': 'VARCHAR', 'c19': 'VARCHAR', 'c20': 'VARCHAR', 'c21': 'VARCHAR', 'c22': 'VARCHAR', 'c23': 'VARCHAR', 'c24': 'VARCHAR', 'c25': 'VARCHAR', 'c26': 'VARCHAR', 'c27': 'VARCHAR', 'c28': 'VARCHAR', 'c29': 'VARCHAR', 'c30': 'VARCHAR', 'c31': 'VARCHAR', 'c32': 'VARCHAR', 'c33': 'VARCHAR', 'c34': 'VARCHAR', 'c35': 'VARCHAR', 'c36': 'VARCHAR', 'c37': 'VARCHAR', 'c38': 'VARCHAR', 'c39': 'VARCHAR'})
+), numbered AS (
+    SELECT *, row_number() OVER (PARTITION BY file_name ORDER BY rn) AS line_in_file FROM cells
+), headers AS (
+    SELECT file_name, list_transform(cells, lambda x: lower(trim(x, ' ' || chr(65279)))) AS header
+    FROM numbered WHERE line_in_file = 1
+)
+SELECT n.file_name, n.rn, h.header, n.cells
+FROM numbered n JOIN headers h USING (file_name)
+WHERE n.line_in_file > 1 AND len(n.cells) = len(h.header);
 CREATE OR REPLACE TEMP MACRO v(x) AS nullif(trim(x), '');
+-- The trimmed value of a named column of a record (NULL when empty or when the file has no such column).
+CREATE OR REPLACE TEMP MACRO cell(header, cells, name) AS v(cells[list_position(header, name)]);
 
 CREATE OR REPLACE TEMP TABLE notif_raw AS
-SELECT parse_filename(filename) AS file_name, row_number() OVER () AS rn,
-       v(notification_id) AS notification_id, v(incident_id) AS incident_id, v(la_code) AS la_code,
-       v(incident_date) AS incident_date, v(la_aware_date) AS la_aware_date, v(notified_date) AS notified_date,
-       v(incident_type) AS incident_type, v(suicide) AS suicide, v(harm_category) AS harm_category,
-       v(child_sex) AS child_sex, v(child_age_months) AS child_age_months, v(child_ethnicity) AS child_ethnicity,
-       v(disability) AS disability, v(known_to_csc) AS known_to_csc,
-       v(cin_status) AS cin_status, v(cp_plan) AS cp_plan, v(legal_status) AS legal_status
-FROM landing_rows('notifications');
+SELECT file_name, rn,
+       cell(header, cells, 'notification_id') AS notification_id, cell(header, cells, 'incident_id') AS incident_id, cell(header, cells, 'la_code') AS la_code,
+       cell(header, cells, 'incident_date') AS incident_date, cell(header, cells, 'la_aware_date') AS la_aware_date,
+       cell(header, cells, 'notified_date') AS notified_date, cell(header, cells, 'incident_type') AS incident_type, cell(header, cells, 'suicide') AS suicide,
+       cell(header, cells, 'harm_category') AS harm_category, cell(header, cells, 'child_sex') AS child_sex,
+       cell(header, cells, 'child_age_months') AS child_age_months, cell(header, cells, 'child_ethnicity') AS child_ethnicity,
+       cell(header, cells, 'disability') AS disability, cell(header, cells, 'known_to_csc') AS known_to_csc, cell(header, cells, 'cin_status') AS cin_status,
+       cell(header, cells, 'cp_plan') AS cp_plan, cell(header, cells, 'legal_status') AS legal_status
+FROM landing_records('notifications');
 
 CREATE OR REPLACE TEMP TABLE review_raw AS
-SELECT parse_filename(filename) AS file_name, row_number() OVER () AS rn,
-       v(review_id) AS review_id, v(incident_id) AS incident_id, v(lscb_la_code) AS lscb_la_code,
-       v(chair_aware_date) AS chair_aware_date, v(decision_date) AS decision_date, v(decision) AS decision,
-       v(status) AS status, v(agreed_completion_date) AS agreed_completion_date,
-       v(completion_date) AS completion_date, v(author_status) AS author_status, v(report_pages) AS report_pages,
-       v(recommendations) AS recommendations, v(action_points) AS action_points,
-       v(family_contributed) AS family_contributed
-FROM landing_rows('reviews');
+SELECT file_name, rn,
+       cell(header, cells, 'review_id') AS review_id, cell(header, cells, 'incident_id') AS incident_id, cell(header, cells, 'lscb_la_code') AS lscb_la_code,
+       cell(header, cells, 'chair_aware_date') AS chair_aware_date, cell(header, cells, 'decision_date') AS decision_date,
+       cell(header, cells, 'decision') AS decision, cell(header, cells, 'status') AS status,
+       cell(header, cells, 'agreed_completion_date') AS agreed_completion_date, cell(header, cells, 'completion_date') AS completion_date,
+       cell(header, cells, 'author_status') AS author_status, cell(header, cells, 'report_pages') AS report_pages,
+       cell(header, cells, 'recommendations') AS recommendations, cell(header, cells, 'action_points') AS action_points,
+       cell(header, cells, 'family_contributed') AS family_contributed
+FROM landing_records('reviews');
 
 CREATE OR REPLACE TEMP TABLE eval_raw AS
-SELECT parse_filename(filename) AS file_name, row_number() OVER () AS rn,
-       v(evaluation_id) AS evaluation_id, v(review_id) AS review_id, v(evaluation_date) AS evaluation_date,
-       v(grade) AS grade
-FROM landing_rows('evaluations');
+SELECT file_name, rn,
+       cell(header, cells, 'evaluation_id') AS evaluation_id, cell(header, cells, 'review_id') AS review_id,
+       cell(header, cells, 'evaluation_date') AS evaluation_date, cell(header, cells, 'grade') AS grade
+FROM landing_records('evaluations');
 
 CREATE OR REPLACE TEMP TABLE corr_raw AS
-SELECT parse_filename(filename) AS file_name, row_number() OVER () AS rn,
-       v(correction_id) AS correction_id, v(feed) AS feed, v(record_id) AS record_id,
-       v(column_name) AS column_name, v(new_value) AS new_value, v(reason) AS reason, v(steward) AS steward,
-       v(corrected_at) AS corrected_at
-FROM landing_rows('corrections');
+SELECT file_name, rn,
+       cell(header, cells, 'correction_id') AS correction_id, cell(header, cells, 'feed') AS feed, cell(header, cells, 'record_id') AS record_id,
+       cell(header, cells, 'column_name') AS column_name, cell(header, cells, 'new_value') AS new_value, cell(header, cells, 'reason') AS reason,
+       cell(header, cells, 'steward') AS steward, cell(header, cells, 'corrected_at') AS corrected_at
+FROM landing_records('corrections');
 
--- normalize_names prefixes SQL keywords (year, source) with "_".
 CREATE OR REPLACE TEMP TABLE pop_raw AS
-SELECT parse_filename(filename) AS file_name, row_number() OVER () AS rn,
-       v(la_code) AS la_code, v(_year) AS year, v(population_0_17) AS population_0_17
-FROM landing_rows('population');
+SELECT file_name, rn,
+       cell(header, cells, 'la_code') AS la_code, cell(header, cells, 'year') AS year, cell(header, cells, 'population_0_17') AS population_0_17
+FROM landing_records('population');
 
 -- ============================================================================================== current versions
 -- Within a file the first row of an identifier counts (a repeat is rejected); across files the last file by

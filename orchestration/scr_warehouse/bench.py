@@ -221,6 +221,7 @@ def _baseline_child(landing: str, out_dir: str, as_of: str, started: float, thre
 
     t0 = time.time()
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     con.execute("SET VARIABLE landing = ?", [str(Path(landing).resolve())])
@@ -338,7 +339,11 @@ def compare_dataset(build_csv: Path, baseline_csv: Path) -> list[str]:
         problems.append(f"columns differ: build {bcols} vs baseline {lcols}")
     common = [c for c in lcols if c in bcols]
     # Indicators are the numeric columns after the filters: everything that parses as a number in either file.
-    numeric = {c for c in common if any(isinstance(_num(r[c]), float) for r in brows[:200] + lrows[:200])}
+    def is_numeric(c):
+        vals = [_num(r[c]) for r in brows + lrows]
+        return any(isinstance(x, float) for x in vals) and all(x is None or isinstance(x, float) for x in vals)
+
+    numeric = {c for c in common if is_numeric(c)}
     numeric -= {"time_period", "old_la_code"}
     keys = [c for c in common if c not in numeric]
 
