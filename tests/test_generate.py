@@ -93,7 +93,7 @@ def test_same_seed_gives_identical_bytes(gen1, tmp_path):
     again = tmp_path / "again"
     generate(again, seed=11, scale=1)
     a, b = tree_digest(root), tree_digest(again)
-    assert len(a) > 150 and a == b
+    assert len(a) > 120 and a == b
 
 
 def test_different_seed_differs(gen1, tmp_path):
@@ -102,7 +102,7 @@ def test_different_seed_differs(gen1, tmp_path):
     generate(other, seed=12, scale=1)
     a, b = tree_digest(root), tree_digest(other)
     common = a.keys() & b.keys()  # the same quarterly batches (the last resubmission batch may differ)
-    assert len(common) > 150
+    assert len(common) > 120
     assert sum(a[k] != b[k] for k in common) > len(common) * 0.9
 
 
@@ -152,7 +152,7 @@ def test_headers_match_contract_and_rows_are_rectangular(gen1):
             assert rows[0] == columns, p.name
             assert all(len(r) == len(columns) for r in rows[1:]), p.name
             seen += 1
-    assert seen > 150
+    assert seen > 120
 
 
 def test_file_styles_vary(gen1):
@@ -166,6 +166,9 @@ def test_file_styles_vary(gen1):
             dmy += "/" in first
             iso += "-" in first
     assert boms >= 5 and dmy >= 3 and iso >= 10
+    # no two files are byte-identical (an identical file would be skipped as already loaded)
+    digests = tree_digest(root)
+    assert len(set(digests.values())) == len(digests)
     names = sorted(p.name for p in (root / "notifications").glob("*.csv"))
     assert names[0] == "2007-08_q1.csv" and "2016-17_q4.csv" in names
 

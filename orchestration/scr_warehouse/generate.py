@@ -511,8 +511,9 @@ class _Generator:
         out_rows = rows + extra + self.pending[feed]
         self.resubmitted[feed] += len(self.pending[feed])
         self.pending[feed] = pending_next
-        self._write(feed, f"{label}.csv", out_rows, bom)
-        self.counts[feed] += len(out_rows)
+        if out_rows:  # no header-only batches (identical empty files would look like one file sent twice)
+            self._write(feed, f"{label}.csv", out_rows, bom)
+            self.counts[feed] += len(out_rows)
 
     def _bad_date(self, fmt: str, fy: int) -> str:
         m, d = IMPOSSIBLE_DAYS[int(self.rng.integers(len(IMPOSSIBLE_DAYS)))]
