@@ -187,7 +187,7 @@ def charts(pub: Published, year, region, la, itype):
         pts = [layout[c] for c in codes if c in layout]
         if pts:
             tile.add_scatter(x=[p[1] for p in pts], y=[p[2] for p in pts], mode="markers",
-                             marker={"symbol": "hexagon-open", "size": 19, "line": {"width": 3, "color": "#D55E00"}},
+                             marker={"symbol": "hexagon-open", "size": 25, "line": {"width": 3, "color": "#D55E00"}},
                              name="Selected", hoverinfo="skip")
         if highlight:
             row = areas[areas["new_la_code"] == highlight] if "new_la_code" in areas else areas.iloc[0:0]

@@ -140,7 +140,7 @@ def tile_map(las: pd.DataFrame, title: str, height: int = 640) -> tuple[go.Figur
     fig = go.Figure()
     grey = [i for i, v in enumerate(rates) if v is None]
     col = [i for i, v in enumerate(rates) if v is not None]
-    marker = {"symbol": "hexagon", "size": 17, "line": {"width": 0.5, "color": "#ffffff"}}
+    marker = {"symbol": "hexagon", "size": 23, "line": {"width": 0.5, "color": "#ffffff"}}
     if grey:
         fig.add_scatter(
             x=[xs[i] for i in grey], y=[ys[i] for i in grey], mode="markers",
