@@ -176,6 +176,7 @@ class _Generator:
         self.pending: dict[str, list] = {f: [] for f in self.defects}
         self.next_id = {"incident": 1, "notification": 1, "review": 1, "evaluation": 1, "action": 1}
         self.unknown_ref = 1
+        self._last_col: str | None = None  # the column the last injected defect touched
         self.correction_candidates: list[tuple[str, str, str, str]] = []  # feed, id, column, clean value
         self.clean_candidates: list[tuple[str, str, str, str]] = []
         self.population: dict[tuple[str, int], int] = {}
@@ -323,6 +324,7 @@ class _Generator:
         self.deaths_by_year[fy] = self.deaths_by_year.get(fy, 0) + int(death.sum())
         batch = _Batch(rows, {"incident_date": inc_date[ci], "notified_date": notified[ci]}, fmt)
         self._finish("notifications", label, batch, bom, fy)
+        # the unreadable copy (e.g. 2011-12_q2b.csv) follows the batch it re-sends (2011-12_q2.csv)
         if label == Path(self.cfg["files"]["unreadable_file"]).stem[:-1]:
             self._unreadable(rows[:5])
 
