@@ -54,6 +54,7 @@ DATE_ORDER = (
     ("reviews", "chair_aware_date", "decision_date"),  # decided before the chair knew
     ("reviews", "decision_date", "completion_date"),  # completed before the decision
     ("evaluations", "review_completion_date", "evaluation_date"),  # evaluated before completion
+    ("actions", "review_completion_date", "completed_date"),  # an action-plan item done before the review's report
 )
 # References into another feed (contract 3, unknown_reference): feed -> (column, feed referred to).
 REFERENCES = {
