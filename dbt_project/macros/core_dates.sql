@@ -29,12 +29,32 @@
     and (tr.applies_to is null or {{ date_expr }} <= tr.applies_to))
 {%- endmacro %}
 
-{#- Due date of a rule measured from a date, in the rule's unit (calendar_month or working_day). -#}
+{#- Due date of a rule measured from a date, in the rule's unit (calendar_month or working_day). The unit is read
+    from the timescale_rules seed when the model runs, so only that branch is computed; while parsing (no
+    warehouse) both branches are emitted. -#}
 {% macro due_date(rule, date_expr) -%}
+{%- set unit = rule_unit(rule) -%}
+{%- if unit == 'working_day' -%}
+{{ add_working_days(date_expr, timescale_amount(rule, date_expr)) }}
+{%- elif unit == 'calendar_month' -%}
+{{ add_months(date_expr, timescale_amount(rule, date_expr)) }}
+{%- else -%}
 (case (select max(tr.unit) from {{ ref('timescale_rules') }} tr where tr.rule = '{{ rule }}')
     when 'working_day' then {{ add_working_days(date_expr, timescale_amount(rule, date_expr)) }}
     when 'calendar_month' then {{ add_months(date_expr, timescale_amount(rule, date_expr)) }}
  end)
+{%- endif -%}
+{%- endmacro %}
+
+{#- The unit of a timescale rule (one unit per rule), from the seed at run time; none while parsing. -#}
+{% macro rule_unit(rule) -%}
+    {%- set rel = ref('timescale_rules') -%}
+    {%- if execute -%}
+        {%- set res = run_query("select max(unit) from " ~ rel ~ " where rule = '" ~ rule ~ "'") -%}
+        {{ return(res.columns[0].values()[0]) }}
+    {%- else -%}
+        {{ return(none) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The as-of date (var as_of) that "overdue" and "in progress" are judged at. -#}
