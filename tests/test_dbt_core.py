@@ -116,6 +116,8 @@ def built(tmp_path_factory):
         correction("C10", "population", "E06000001", "population_0_17", "1"),
         correction("C11", "notifications", "N2", "la_code", "E99999999"),
         correction("C12", "notifications", "N2", "child_sex", "X", "2010-12-01"),
+        correction("C13", "evaluations", "E3", "evaluation_date", "15/01/2010", "2010-06-01T10:30:00"),
+        correction("C14", "evaluations", "E3", "evaluation_date", "31/02/2010", "2010-06-02"),
     ], cols("corrections"))
     landing.write_rows("population", "2009.csv", [
         {"la_code": "E06000001", "year": "2009", "population_0_17": "20000", "source": "illustrative"},
@@ -165,6 +167,11 @@ def test_corrections_applied_rejected_superseded(built):
     assert rows["C11"][0] == "rejected" and "English local authority" in rows["C11"][1]
     # an invalid later correction does not supersede the valid earlier one
     assert rows["C12"][0] == "rejected" and "child_sex" in rows["C12"][1]
+    # DD/MM/YYYY accepted in a correction (timestamp corrected_at); an impossible date is rejected
+    assert rows["C13"] == ("applied", None, "2010-01-10", "15/01/2010")
+    assert rows["C14"][0] == "rejected" and "real date" in rows["C14"][1]
+    assert one(built, "select evaluation_date, evaluation_financial_year from intermediate.int_evaluations"
+                      " where evaluation_id = 'E3'") == (D("2010-01-15"), 200910)
     sex, age, la, corrected = one(built, "select child_sex, child_age_months, la_code, _corrected_columns"
                                          " from intermediate.int_notifications where notification_id = 'N2'")
     assert (sex, age, la, corrected) == ("M", 30, "E06000001", "child_sex")
@@ -174,6 +181,7 @@ def test_corrections_applied_rejected_superseded(built):
     audit = one(built, "select steward, why, feed, record_id, column_name, old_value, new_value, status"
                        " from marts.correction_audit where correction_id = 'C2'")
     assert audit == ("steward.a", "steward check", "notifications", "N2", "child_sex", "U", "M", "applied")
+    assert one(built, "select count(*) from marts.correction_audit")[0] == 14
 
 
 def test_notification_due_in_working_days_over_easter(built):
