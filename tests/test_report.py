@@ -286,3 +286,24 @@ def test_report_on_a_real_build(real_build):
             j = texts.index(r["new_la_code"])
             assert texts[j + 1] == "c"
     shutil.copy(pages[-1], TEST_OUTPUT / "real_build_report.html")
+
+
+def test_report_asset_and_check_run_in_dagster(tmp_path):
+    """The Dagster asset writes the pages from a release folder and its check passes; a page showing a count
+    from 1 to 5 in a published table fails the check."""
+    from dagster import materialize
+
+    from scr_warehouse.assets.report_assets import check_report_pages, report_assets, report_checks
+    from scr_warehouse.resources import WarehouseConfig
+
+    rel = write_release(tmp_path / "release")
+    res = materialize([*report_assets, *report_checks], resources={"warehouse": WarehouseConfig(
+        landing_dir=str(tmp_path / "landing"), warehouse_path=str(tmp_path / "none.duckdb"), release_dir=str(rel))})
+    assert res.success
+    checks = res.get_asset_check_evaluations()
+    assert len(checks) == 1 and checks[0].passed
+    mat = res.get_asset_materialization_events()[0].materialization
+    assert mat.metadata["pages"].value == 2
+    page = rel / "report" / "national_report_2016-17.html"
+    page.write_text(page.read_text().replace('<td class="num count">12</td>', '<td class="num count">3</td>', 1))
+    assert check_report_pages(rel / "report") == ["national_report_2016-17.html: a published count cell shows 3"]
