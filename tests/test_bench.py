@@ -130,8 +130,8 @@ def test_baseline_writes_the_five_datasets_with_contract_columns(hand_baseline):
 def test_baseline_child_characteristics_by_hand(hand_baseline):
     out, _ = hand_baseline
     _, rows = _rows(out / "child_characteristics.csv")
-    assert {r["time_period"] for r in rows} == {"201011"}  # N3 (invalid LA) was the only other year candidate
-    c = {"time_period": "201011"}
+    assert {r["time_period"] for r in rows} == {"201011"}
+    c = {"time_period": "201011", "geographic_level": "National"}
     assert _value(rows, "children", outcome="Total", breakdown_topic="Total", breakdown="Total", **c) == "3"
     assert _value(rows, "children", outcome="Died", breakdown_topic="Total", breakdown="Total", **c) == "1"
     assert _value(rows, "children", outcome="Seriously injured", breakdown_topic="Total", breakdown="Total", **c) == "2"
@@ -151,6 +151,14 @@ def test_baseline_child_characteristics_by_hand(hand_baseline):
                   breakdown="Not known", **c) == "1"
     assert float(_value(rows, "children_percent", outcome="Total", breakdown_topic="Sex", breakdown="Male", **c)) \
         == pytest.approx(100 / 3)
+    # by the notifying LA: Hartlepool has N1 and N2, its region the same; the City of London N4
+    la = {"time_period": "201011", "geographic_level": "Local authority", "outcome": "Total",
+          "breakdown_topic": "Total", "breakdown": "Total"}
+    assert _value(rows, "children", new_la_code="E06000001", **la) == "2"
+    assert _value(rows, "children", new_la_code="E09000001", **la) == "1"
+    assert _value(rows, "children", new_la_code="E06000002", **la) == "0"  # every LA has a row
+    assert _value(rows, "children", geographic_level="Regional", region_code="E12000001", time_period="201011",
+                  outcome="Total", breakdown_topic="Total", breakdown="Total") == "2"
 
 
 def test_baseline_notifications_by_area_by_hand(hand_baseline):

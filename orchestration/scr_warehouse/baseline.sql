@@ -401,40 +401,65 @@ FROM pop_cur WHERE landing_int(year) IS NOT NULL AND landing_int(population_0_17
 CREATE OR REPLACE TEMP MACRO pub_group(list_name, code_value, otherwise) AS coalesce(
     (SELECT publication_group FROM code_lists WHERE code_list = list_name AND code = code_value), otherwise);
 
-CREATE OR REPLACE TEMP TABLE child_long AS
+-- The geographies a file has rows for in a financial year: England, every region, and every LA whose code was
+-- valid at some time in that year (ref_las validity dates; 01/01/2009 = in force before 2009 too).
+CREATE OR REPLACE TEMP MACRO geography_spine(fy) AS TABLE
+SELECT 'National' AS geographic_level, 1 AS level_order, NULL::VARCHAR AS region_code, NULL::VARCHAR AS region_name,
+       NULL::VARCHAR AS new_la_code, NULL::VARCHAR AS old_la_code, NULL::VARCHAR AS la_name
+UNION ALL
+SELECT DISTINCT 'Regional', 2, l.region_code, r.region_name, NULL, NULL, NULL
+FROM ref_las l JOIN ref_regions r USING (region_code)
+UNION ALL
+SELECT 'Local authority', 3, l.region_code, r.region_name, l.new_la_code, l.old_la_code, l.la_name
+FROM ref_las l JOIN ref_regions r USING (region_code)
+WHERE (l.valid_from = DATE '2009-01-01' OR l.valid_from <= make_date(fy // 100 + 1, 3, 31))
+  AND (l.valid_to IS NULL OR l.valid_to >= make_date(fy // 100, 4, 1));
+
+CREATE OR REPLACE TEMP TABLE child_facts AS
 WITH c AS (
     SELECT n.*, CASE incident_type WHEN 'death' THEN 'Died' WHEN 'serious_injury' THEN 'Seriously injured' END AS outcome
     FROM notif n WHERE in_statistics
 ), topics AS (
-    SELECT financial_year, outcome, 'Total' AS breakdown_topic, 'Total' AS breakdown FROM c
-    UNION ALL SELECT financial_year, outcome, 'Age band',
+    SELECT financial_year, la_code, outcome, 'Total' AS breakdown_topic, 'Total' AS breakdown FROM c
+    UNION ALL SELECT financial_year, la_code, outcome, 'Age band',
         coalesce((SELECT band FROM age_bands WHERE band_set = 'age_band' AND child_age_months BETWEEN min_months AND max_months),
                  (SELECT band FROM age_bands WHERE band_set = 'age_band' AND min_months IS NULL)) FROM c
-    UNION ALL SELECT financial_year, outcome, 'Age under 1',
+    UNION ALL SELECT financial_year, la_code, outcome, 'Age under 1',
         (SELECT band FROM age_bands WHERE band_set = 'age_under_1' AND child_age_months BETWEEN min_months AND max_months)
         FROM c WHERE child_age_months IN (SELECT r FROM age_bands a, range(a.min_months, a.max_months + 1) t(r)
                                           WHERE a.band_set = 'age_under_1')
-    UNION ALL SELECT financial_year, outcome, 'Sex', pub_group('child_sex', child_sex, 'Not known') FROM c
-    UNION ALL SELECT financial_year, outcome, 'Ethnicity', pub_group('ethnicity', child_ethnicity, 'Unknown') FROM c
-    UNION ALL SELECT financial_year, outcome, 'Disability',
+    UNION ALL SELECT financial_year, la_code, outcome, 'Sex', pub_group('child_sex', child_sex, 'Not known') FROM c
+    UNION ALL SELECT financial_year, la_code, outcome, 'Ethnicity', pub_group('ethnicity', child_ethnicity, 'Unknown') FROM c
+    UNION ALL SELECT financial_year, la_code, outcome, 'Disability',
         CASE disability WHEN 'Y' THEN 'Disabled' WHEN 'N' THEN 'Not disabled' ELSE 'Not known' END FROM c
-    UNION ALL SELECT financial_year, outcome, 'Incident type',
+    UNION ALL SELECT financial_year, la_code, outcome, 'Incident type',
         CASE WHEN incident_type = 'death' AND suicide = 'Y' THEN 'Suicide'
              WHEN incident_type = 'death' THEN 'Death (excluding suicide)'
-             WHEN incident_type = 'serious_injury' THEN 'Serious injury' END FROM c
-    UNION ALL SELECT financial_year, outcome, 'Harm category', pub_group('harm_category', harm_category, 'Not known') FROM c
-    UNION ALL SELECT financial_year, outcome, 'Known to children''s social care',
+             WHEN incident_type = 'serious_injury' THEN 'Serious injury' END FROM c WHERE incident_type IS NOT NULL
+    UNION ALL SELECT financial_year, la_code, outcome, 'Harm category', pub_group('harm_category', harm_category, 'Not known') FROM c
+    UNION ALL SELECT financial_year, la_code, outcome, 'Known to children''s social care',
         pub_group('yes_no_unknown', known_to_csc, 'Not known') FROM c
-    UNION ALL SELECT financial_year, outcome, 'Child in need', pub_group('yes_no_unknown', cin_status, 'Not known') FROM c
-    UNION ALL SELECT financial_year, outcome, 'Child protection plan', pub_group('yes_no_unknown', cp_plan, 'Not known') FROM c
-    UNION ALL SELECT financial_year, outcome, 'Legal status', pub_group('legal_status', legal_status, 'Not known') FROM c
+    UNION ALL SELECT financial_year, la_code, outcome, 'Child in need', pub_group('yes_no_unknown', cin_status, 'Not known') FROM c
+    UNION ALL SELECT financial_year, la_code, outcome, 'Child protection plan', pub_group('yes_no_unknown', cp_plan, 'Not known') FROM c
+    UNION ALL SELECT financial_year, la_code, outcome, 'Legal status', pub_group('legal_status', legal_status, 'Not known') FROM c
 )
-SELECT financial_year, o.outcome, breakdown_topic, breakdown, count(*) AS children
-FROM topics, (SELECT 'Total' AS outcome UNION ALL SELECT 'Died' UNION ALL SELECT 'Seriously injured') o
-WHERE o.outcome = 'Total' OR o.outcome = topics.outcome
-GROUP BY ALL;
+SELECT t.financial_year, l.region_code, t.la_code, o.outcome, t.breakdown_topic, t.breakdown
+FROM topics t
+JOIN (SELECT DISTINCT new_la_code, region_code FROM ref_las) l ON l.new_la_code = t.la_code,
+     (SELECT 'Total' AS outcome UNION ALL SELECT 'Died' UNION ALL SELECT 'Seriously injured') o
+WHERE o.outcome = 'Total' OR o.outcome = t.outcome;
 
--- Every (topic, breakdown) the contract lists, for every year and outcome (zero where nobody is counted).
+CREATE OR REPLACE TEMP TABLE child_long AS
+SELECT financial_year,
+       CASE WHEN GROUPING(region_code) = 1 THEN 'National'
+            WHEN GROUPING(la_code) = 1 THEN 'Regional' ELSE 'Local authority' END AS geographic_level,
+       region_code, la_code, outcome, breakdown_topic, breakdown, count(*) AS children
+FROM child_facts
+GROUP BY GROUPING SETS ((financial_year, outcome, breakdown_topic, breakdown),
+                        (financial_year, region_code, outcome, breakdown_topic, breakdown),
+                        (financial_year, region_code, la_code, outcome, breakdown_topic, breakdown));
+
+-- Every (topic, breakdown) the contract lists, for every year, geography and outcome (zero where nobody is counted).
 CREATE OR REPLACE TEMP TABLE child_grid AS
 WITH pairs(breakdown_topic, breakdown, topic_order, value_order) AS (
     SELECT 'Total', 'Total', 1, 1
@@ -452,25 +477,28 @@ WITH pairs(breakdown_topic, breakdown, topic_order, value_order) AS (
     UNION ALL SELECT 'Child protection plan', publication_group, 11, sort_order FROM code_lists WHERE code_list = 'yes_no_unknown'
     UNION ALL SELECT 'Legal status', publication_group, 12, sort_order FROM code_lists WHERE code_list = 'legal_status'
 )
-SELECT y.financial_year, o.outcome, o.outcome_order, p.*
+SELECT y.financial_year, g.*, o.outcome, o.outcome_order, p.*
 FROM (SELECT DISTINCT financial_year FROM notif WHERE in_statistics) y,
+     geography_spine(y.financial_year) g,
      (VALUES ('Total', 1), ('Died', 2), ('Seriously injured', 3)) o(outcome, outcome_order),
      pairs p;
 
 CREATE OR REPLACE TEMP TABLE release_child_characteristics AS
 SELECT g.financial_year AS time_period, setting('time_identifier') AS time_identifier,
-       'National' AS geographic_level, setting('country_code') AS country_code,
-       setting('country_name') AS country_name,
-       NULL::VARCHAR AS region_code, NULL::VARCHAR AS region_name, NULL::VARCHAR AS new_la_code,
-       NULL::VARCHAR AS old_la_code, NULL::VARCHAR AS la_name,
+       g.geographic_level, setting('country_code') AS country_code, setting('country_name') AS country_name,
+       g.region_code, g.region_name, g.new_la_code, g.old_la_code, g.la_name,
        g.outcome, g.breakdown_topic, g.breakdown,
        coalesce(l.children, 0) AS children,
        100.0 * coalesce(l.children, 0) / nullif(tot.children, 0) AS children_percent
 FROM child_grid g
-LEFT JOIN child_long l USING (financial_year, outcome, breakdown_topic, breakdown)
-LEFT JOIN child_long tot ON tot.financial_year = g.financial_year AND tot.outcome = g.outcome
-      AND tot.breakdown_topic = 'Total'
-ORDER BY time_period, g.outcome_order, g.topic_order, g.value_order;
+LEFT JOIN child_long l ON l.financial_year = g.financial_year AND l.geographic_level = g.geographic_level
+      AND l.region_code IS NOT DISTINCT FROM g.region_code AND l.la_code IS NOT DISTINCT FROM g.new_la_code
+      AND l.outcome = g.outcome AND l.breakdown_topic = g.breakdown_topic AND l.breakdown = g.breakdown
+LEFT JOIN child_long tot ON tot.financial_year = g.financial_year AND tot.geographic_level = g.geographic_level
+      AND tot.region_code IS NOT DISTINCT FROM g.region_code AND tot.la_code IS NOT DISTINCT FROM g.new_la_code
+      AND tot.outcome = g.outcome AND tot.breakdown_topic = 'Total'
+ORDER BY time_period, g.level_order, g.region_code NULLS FIRST, g.new_la_code NULLS FIRST, g.outcome_order,
+         g.topic_order, g.value_order;
 
 -- ============================================================================================== 2.2 review_timeliness
 CREATE OR REPLACE TEMP TABLE review_bands AS

@@ -493,6 +493,9 @@ def format_results(results: list[dict], fixed: dict | None) -> list[str]:
         if b:
             lines.append(f"| {r['scale']:g} | {rows:,} | start-up + run overhead | "
                          f"{b.get('startup_seconds', 0) + b.get('run_overhead_seconds', 0):.1f} | |")
+            if b.get("manifest_parse_seconds", 0) > 0.5:
+                lines.append(f"| {r['scale']:g} | {rows:,} | dbt parse (manifest was stale) | "
+                             f"{b['manifest_parse_seconds']:.1f} | |")
             lines.append(f"| {r['scale']:g} | {rows:,} | **build total (wall)** | **{r['build_wall']:.1f}** | "
                          f"**{_mb(b.get('peak_rss', 0))}** |")
         bl = r["baseline"]
