@@ -180,6 +180,9 @@ def test_baseline_notifications_by_area_by_hand(hand_baseline):
     # no population for the City of London: no rate
     city = {"time_period": "201011", "geographic_level": "Local authority", "new_la_code": "E09000001"}
     assert _value(rows, "children_rate_per_10000", incident_type="Total", **city) == ""
+    # every LA valid in the year has rows, with 0 where nothing was notified
+    assert _value(rows, "incidents", incident_type="Death", time_period="201011",
+                  geographic_level="Local authority", new_la_code="E06000002") == "0"
 
 
 def test_baseline_reviews_by_hand(hand_baseline):

@@ -621,10 +621,13 @@ GROUP BY GROUPING SETS ((financial_year, incident_type_label),
                         (financial_year, incident_type_label, region_code),
                         (financial_year, incident_type_label, region_code, la_code));
 
--- Areas (national, each region, each LA) with at least one incident in a year get all three incident types.
+-- Every geography of the spine, for every year with an incident, gets all three incident types.
 CREATE OR REPLACE TEMP TABLE area_grid AS
-SELECT DISTINCT a.financial_year, a.geographic_level, a.region_code, a.la_code, t.incident_type_label, t.type_order
-FROM area_counts a, (VALUES ('Total', 1), ('Death', 2), ('Serious injury', 3)) t(incident_type_label, type_order);
+SELECT y.financial_year, g.geographic_level, g.level_order, g.region_code, g.new_la_code AS la_code,
+       t.incident_type_label, t.type_order
+FROM (SELECT DISTINCT financial_year FROM incident_facts) y,
+     geography_spine(y.financial_year) g,
+     (VALUES ('Total', 1), ('Death', 2), ('Serious injury', 3)) t(incident_type_label, type_order);
 
 CREATE OR REPLACE TEMP TABLE area_population AS
 SELECT fin_year(make_date(p.year::INTEGER, 4, 1)) AS financial_year, l.region_code, p.la_code, p.population_0_17
@@ -652,8 +655,7 @@ LEFT JOIN (
                                                  (financial_year, region_code, la_code))
 ) pop ON pop.financial_year = g.financial_year AND pop.region_code IS NOT DISTINCT FROM g.region_code
      AND pop.la_code IS NOT DISTINCT FROM g.la_code
-ORDER BY time_period, CASE g.geographic_level WHEN 'National' THEN 1 WHEN 'Regional' THEN 2 ELSE 3 END,
-         g.region_code, g.la_code, g.type_order;
+ORDER BY time_period, g.level_order, g.region_code NULLS FIRST, g.la_code NULLS FIRST, g.type_order;
 
 -- ============================================================================================== 2.5 review_characteristics
 CREATE OR REPLACE TEMP TABLE review_bands_ref(band_set VARCHAR, band VARCHAR, min_value INTEGER, max_value INTEGER,
