@@ -168,7 +168,10 @@ def test_baseline_notifications_by_area_by_hand(hand_baseline):
     assert _value(rows, "incidents", incident_type="Total", **nat) == "2"  # I1, I3 (I2 has no valid LA)
     assert _value(rows, "children", incident_type="Total", **nat) == "3"
     assert _value(rows, "incidents", incident_type="Death", **nat) == "1"
-    assert _value(rows, "children", incident_type="Death", **nat) == "2"  # both children of incident I1
+    # children by their own outcome: N1 died; N2 (same incident, a death incident) was seriously injured
+    assert _value(rows, "children", incident_type="Death", **nat) == "1"
+    assert _value(rows, "incidents", incident_type="Serious injury", **nat) == "1"  # I3
+    assert _value(rows, "children", incident_type="Serious injury", **nat) == "2"  # N2, N4
     assert _value(rows, "scr_initiated", incident_type="Total", **nat) == "1"  # R1 on I1 (R3's incident unknown)
     # on time: N1 (17 May due) and N4; N2 was late.
     assert float(_value(rows, "notified_on_time_percent", incident_type="Total", **nat)) == pytest.approx(200 / 3)
@@ -188,7 +191,7 @@ def test_baseline_notifications_by_area_by_hand(hand_baseline):
 def test_baseline_reviews_by_hand(hand_baseline):
     out, _ = hand_baseline
     _, rows = _rows(out / "review_timeliness.csv")
-    c = {"time_period": "201011"}
+    c = {"time_period": "201011", "geographic_level": "National"}
     assert _value(rows, "reviews", measure="Total", band="Total", **c) == "2"  # R3's incident is unknown
     assert _value(rows, "reviews", measure="Decision within one month", band="No", **c) == "1"
     assert _value(rows, "reviews", measure="Decision within one month", band="Decision pending", **c) == "1"
@@ -201,10 +204,14 @@ def test_baseline_reviews_by_hand(hand_baseline):
     assert _value(rows, "reviews", breakdown_topic="Overview author", breakdown="Independent", **c) == "1"
     _, rows = _rows(out / "review_evaluations.csv")
     # R1 once per year at its latest grade: good in 2010-11 (inadequate superseded), adequate in 2011-12.
-    assert _value(rows, "reviews", time_period="201011", grade="Total") == "1"
-    assert _value(rows, "reviews", time_period="201011", grade="Good") == "1"
-    assert _value(rows, "reviews", time_period="201011", grade="Inadequate") == "0"
-    assert _value(rows, "reviews", time_period="201112", grade="Adequate") == "1"
+    nat = {"geographic_level": "National"}
+    assert _value(rows, "reviews", time_period="201011", grade="Total", **nat) == "1"
+    assert _value(rows, "reviews", time_period="201011", grade="Good", **nat) == "1"
+    assert _value(rows, "reviews", time_period="201011", grade="Inadequate", **nat) == "0"
+    assert _value(rows, "reviews", time_period="201112", grade="Adequate", **nat) == "1"
+    # by the lead LSCB's LA (R1: Hartlepool)
+    assert _value(rows, "reviews", time_period="201112", grade="Adequate", geographic_level="Local authority",
+                  new_la_code="E06000001") == "1"
 
 
 def test_sampler_sees_child_processes_and_stages_map():

@@ -342,6 +342,7 @@ CREATE OR REPLACE TEMP TABLE reviews AS
 WITH c AS (
     SELECT r.review_id,
            corrected(m.m, 'incident_id', r.incident_id) AS incident_id,
+           corrected(m.m, 'lscb_la_code', r.lscb_la_code) AS lscb_la_code,
            corrected(m.m, 'chair_aware_date', r.chair_aware_date) AS chair_aware_date,
            corrected(m.m, 'decision_date', r.decision_date) AS decision_date,
            corrected(m.m, 'decision', r.decision) AS decision,
@@ -356,6 +357,7 @@ WITH c AS (
     FROM review_cur r LEFT JOIN corr_map m ON m.feed = 'reviews' AND m.record_id = r.review_id
 ), t AS (
     SELECT review_id, incident_id,
+           CASE WHEN lscb_la_code IN (SELECT new_la_code FROM ref_las) THEN lscb_la_code END AS lscb_la_code,
            landing_date(chair_aware_date) AS chair_aware_date,
            landing_date(decision_date) AS decision_date,
            CASE WHEN decision IN (SELECT code FROM code_lists WHERE code_list = 'decision') THEN decision END AS decision,
@@ -369,11 +371,16 @@ WITH c AS (
            family_contributed
     FROM c
 )
-SELECT t.*, i.incident_date, i.financial_year AS incident_financial_year, i.in_statistics AS incident_in_statistics,
+SELECT t.*, i.incident_date, i.financial_year AS incident_financial_year, i.incident_id IS NOT NULL AS incident_known,
        due_months('decision_due', t.chair_aware_date) AS decision_due_date,
        CASE WHEN t.decision = 'scr'
             THEN coalesce(t.agreed_completion_date, due_months('completion_due', t.decision_date)) END
-           AS completion_due_date
+           AS completion_due_date,
+       -- the lead LSCB's LA, valid at the incident (or, for an unknown incident, when the chair knew)
+       (SELECT max(la.region_code) FROM ref_las la
+         WHERE la.new_la_code = t.lscb_la_code
+           AND (coalesce(i.incident_date, t.chair_aware_date) >= la.valid_from OR la.valid_from = DATE '2009-01-01')
+           AND (la.valid_to IS NULL OR coalesce(i.incident_date, t.chair_aware_date) <= la.valid_to)) AS lscb_region_code
 FROM t LEFT JOIN incidents i USING (incident_id);
 
 CREATE OR REPLACE TEMP TABLE evaluations AS
@@ -501,38 +508,52 @@ ORDER BY time_period, g.level_order, g.region_code NULLS FIRST, g.new_la_code NU
          g.topic_order, g.value_order;
 
 -- ============================================================================================== 2.2 review_timeliness
-CREATE OR REPLACE TEMP TABLE review_bands AS
-SELECT incident_financial_year AS financial_year, review_id,
-       CASE WHEN decision_date IS NULL THEN 'Decision pending'
-            WHEN decision_date <= decision_due_date THEN 'Yes' ELSE 'No' END AS decision_band,
-       CASE WHEN decision <> 'scr' THEN NULL
-            WHEN status <> 'completed' OR status IS NULL THEN 'Not completed'
-            WHEN completion_date IS NULL THEN 'Completed, not dated'
-            WHEN completion_date <= incident_date + to_months(6) THEN '6 months or less'
-            WHEN completion_date <= incident_date + to_months(12) THEN 'Over 6 to 12 months'
-            WHEN completion_date <= incident_date + to_months(18) THEN 'Over 12 to 18 months'
-            ELSE 'Over 18 months' END AS completion_band,
-       CASE WHEN decision <> 'scr' THEN NULL
-            WHEN status = 'completed' AND completion_date IS NULL THEN 'Completed, not dated'
-            WHEN status = 'completed' THEN CASE WHEN completion_date <= completion_due_date THEN 'Yes' ELSE 'No' END
-            WHEN status = 'in_progress' THEN
-                 CASE WHEN getvariable('as_of')::DATE <= completion_due_date THEN 'In progress, within timescale'
-                      ELSE 'In progress, overdue' END
-       END AS timescale_band
-FROM reviews WHERE incident_in_statistics;
+-- The review datasets are by the lead LSCB's LA (and its region, and England). A review is in the statistics when
+-- its incident is known with a valid date and its LSCB is an English LA valid then.
+CREATE OR REPLACE TEMP TABLE stat_reviews AS
+SELECT r.*, r.incident_financial_year AS financial_year, r.lscb_la_code AS la_code, r.lscb_region_code AS region_code
+FROM reviews r
+WHERE incident_known AND incident_date IS NOT NULL AND lscb_region_code IS NOT NULL;
+
+CREATE OR REPLACE TEMP TABLE review_band_facts AS
+WITH b AS (
+    SELECT financial_year, region_code, la_code,
+           CASE WHEN decision_date IS NULL THEN 'Decision pending'
+                WHEN decision_date <= decision_due_date THEN 'Yes' ELSE 'No' END AS decision_band,
+           CASE WHEN decision IS DISTINCT FROM 'scr' THEN NULL
+                WHEN completion_date IS NOT NULL THEN
+                    CASE WHEN completion_date <= incident_date + to_months(6) THEN '6 months or less'
+                         WHEN completion_date <= incident_date + to_months(12) THEN 'Over 6 to 12 months'
+                         WHEN completion_date <= incident_date + to_months(18) THEN 'Over 12 to 18 months'
+                         ELSE 'Over 18 months' END
+                WHEN status = 'completed' THEN 'Completed, not dated'
+                ELSE 'Not completed' END AS completion_band,
+           -- a withdrawn review is no longer under a timescale
+           CASE WHEN decision IS DISTINCT FROM 'scr' OR status = 'withdrawn' THEN NULL
+                WHEN completion_date IS NOT NULL THEN
+                    CASE WHEN completion_date <= completion_due_date THEN 'Yes' ELSE 'No' END
+                WHEN status = 'completed' THEN 'Completed, not dated'
+                WHEN completion_due_date IS NULL OR getvariable('as_of')::DATE <= completion_due_date
+                    THEN 'In progress, within timescale'
+                ELSE 'In progress, overdue' END AS timescale_band
+    FROM stat_reviews
+)
+SELECT financial_year, region_code, la_code, 'Total' AS measure, 'Total' AS band FROM b
+UNION ALL SELECT financial_year, region_code, la_code, 'Decision within one month', 'Total' FROM b
+UNION ALL SELECT financial_year, region_code, la_code, 'Decision within one month', decision_band FROM b
+UNION ALL SELECT financial_year, region_code, la_code, 'Incident to completion', 'Total' FROM b WHERE completion_band IS NOT NULL
+UNION ALL SELECT financial_year, region_code, la_code, 'Incident to completion', completion_band FROM b WHERE completion_band IS NOT NULL
+UNION ALL SELECT financial_year, region_code, la_code, 'Completed within timescale', 'Total' FROM b WHERE timescale_band IS NOT NULL
+UNION ALL SELECT financial_year, region_code, la_code, 'Completed within timescale', timescale_band FROM b WHERE timescale_band IS NOT NULL;
 
 CREATE OR REPLACE TEMP TABLE timeliness_long AS
-SELECT financial_year, 'Total' AS measure, 'Total' AS band, count(*) AS reviews FROM review_bands GROUP BY ALL
-UNION ALL SELECT financial_year, 'Decision within one month', 'Total', count(*) FROM review_bands GROUP BY ALL
-UNION ALL SELECT financial_year, 'Decision within one month', decision_band, count(*) FROM review_bands GROUP BY ALL
-UNION ALL SELECT financial_year, 'Incident to completion', 'Total', count(*) FROM review_bands
-          WHERE completion_band IS NOT NULL GROUP BY ALL
-UNION ALL SELECT financial_year, 'Incident to completion', completion_band, count(*) FROM review_bands
-          WHERE completion_band IS NOT NULL GROUP BY ALL
-UNION ALL SELECT financial_year, 'Completed within timescale', 'Total', count(*) FROM review_bands
-          WHERE timescale_band IS NOT NULL GROUP BY ALL
-UNION ALL SELECT financial_year, 'Completed within timescale', timescale_band, count(*) FROM review_bands
-          WHERE timescale_band IS NOT NULL GROUP BY ALL;
+SELECT financial_year,
+       CASE WHEN GROUPING(region_code) = 1 THEN 'National'
+            WHEN GROUPING(la_code) = 1 THEN 'Regional' ELSE 'Local authority' END AS geographic_level,
+       region_code, la_code, measure, band, count(*) AS reviews
+FROM review_band_facts
+GROUP BY GROUPING SETS ((financial_year, measure, band), (financial_year, region_code, measure, band),
+                        (financial_year, region_code, la_code, measure, band));
 
 CREATE OR REPLACE TEMP TABLE release_review_timeliness AS
 WITH grid(measure, band, measure_order, band_order) AS (
@@ -549,115 +570,149 @@ WITH grid(measure, band, measure_order, band_order) AS (
            ('Completed within timescale', 'In progress, overdue', 4, 6)
 )
 SELECT y.financial_year AS time_period, setting('time_identifier') AS time_identifier,
-       'National' AS geographic_level, setting('country_code') AS country_code,
-       setting('country_name') AS country_name,
-       NULL::VARCHAR AS region_code, NULL::VARCHAR AS region_name, NULL::VARCHAR AS new_la_code,
-       NULL::VARCHAR AS old_la_code, NULL::VARCHAR AS la_name,
+       s.geographic_level, setting('country_code') AS country_code, setting('country_name') AS country_name,
+       s.region_code, s.region_name, s.new_la_code, s.old_la_code, s.la_name,
        g.measure, g.band,
        coalesce(l.reviews, 0) AS reviews,
        100.0 * coalesce(l.reviews, 0) / nullif(tot.reviews, 0) AS reviews_percent
-FROM (SELECT DISTINCT financial_year FROM review_bands) y CROSS JOIN grid g
-LEFT JOIN timeliness_long l ON l.financial_year = y.financial_year AND l.measure = g.measure AND l.band = g.band
-LEFT JOIN timeliness_long tot ON tot.financial_year = y.financial_year AND tot.measure = g.measure AND tot.band = 'Total'
-ORDER BY time_period, g.measure_order, g.band_order;
+FROM (SELECT DISTINCT financial_year FROM stat_reviews) y, geography_spine(y.financial_year) s, grid g
+LEFT JOIN timeliness_long l ON l.financial_year = y.financial_year AND l.geographic_level = s.geographic_level
+      AND l.region_code IS NOT DISTINCT FROM s.region_code AND l.la_code IS NOT DISTINCT FROM s.new_la_code
+      AND l.measure = g.measure AND l.band = g.band
+LEFT JOIN timeliness_long tot ON tot.financial_year = y.financial_year AND tot.geographic_level = s.geographic_level
+      AND tot.region_code IS NOT DISTINCT FROM s.region_code AND tot.la_code IS NOT DISTINCT FROM s.new_la_code
+      AND tot.measure = g.measure AND tot.band = 'Total'
+ORDER BY time_period, s.level_order, s.region_code NULLS FIRST, s.new_la_code NULLS FIRST, g.measure_order, g.band_order;
 
 -- ============================================================================================== 2.3 review_evaluations
--- Each evaluated review once per financial year, at its latest grade in that year.
+-- Each evaluated review once per financial year, at its latest grade in that year (latest evaluation_date, then
+-- evaluation_id); the review known, its LSCB an English LA valid at its incident.
 CREATE OR REPLACE TEMP TABLE eval_latest AS
-SELECT evaluation_financial_year AS financial_year, review_id, grade
-FROM evaluations
-WHERE review_known AND evaluation_date IS NOT NULL AND grade IS NOT NULL
-QUALIFY row_number() OVER (PARTITION BY evaluation_financial_year, review_id
-                           ORDER BY evaluation_date DESC, file_name DESC, rn DESC) = 1;
+SELECT e.evaluation_financial_year AS financial_year, r.region_code, r.la_code, e.review_id, e.grade
+FROM evaluations e
+JOIN (SELECT review_id, lscb_la_code AS la_code, lscb_region_code AS region_code FROM reviews
+      WHERE lscb_region_code IS NOT NULL) r ON r.review_id = e.review_id
+WHERE e.evaluation_date IS NOT NULL AND e.grade IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY e.evaluation_financial_year, e.review_id
+                           ORDER BY e.evaluation_date DESC, e.evaluation_id DESC) = 1;
+
+CREATE OR REPLACE TEMP TABLE eval_long AS
+WITH f AS (
+    SELECT financial_year, region_code, la_code, 'Total' AS grade FROM eval_latest
+    UNION ALL SELECT financial_year, region_code, la_code,
+                     (SELECT publication_group FROM code_lists WHERE code_list = 'grade' AND code = grade) FROM eval_latest
+)
+SELECT financial_year,
+       CASE WHEN GROUPING(region_code) = 1 THEN 'National'
+            WHEN GROUPING(la_code) = 1 THEN 'Regional' ELSE 'Local authority' END AS geographic_level,
+       region_code, la_code, grade, count(*) AS reviews
+FROM f
+GROUP BY GROUPING SETS ((financial_year, grade), (financial_year, region_code, grade),
+                        (financial_year, region_code, la_code, grade));
 
 CREATE OR REPLACE TEMP TABLE release_review_evaluations AS
 WITH grid AS (
-    SELECT 'Total' AS grade_label, NULL AS code, 0 AS sort_order
-    UNION ALL SELECT publication_group, code, sort_order FROM code_lists WHERE code_list = 'grade'
-), counts AS (
-    SELECT financial_year, grade, count(*) AS reviews FROM eval_latest GROUP BY ALL
-), totals AS (
-    SELECT financial_year, count(*) AS reviews FROM eval_latest GROUP BY ALL
+    SELECT 'Total' AS grade, 0 AS sort_order
+    UNION ALL SELECT publication_group, min(sort_order) FROM code_lists WHERE code_list = 'grade' GROUP BY ALL
 )
-SELECT t.financial_year AS time_period, setting('time_identifier') AS time_identifier,
-       'National' AS geographic_level, setting('country_code') AS country_code,
-       setting('country_name') AS country_name,
-       NULL::VARCHAR AS region_code, NULL::VARCHAR AS region_name, NULL::VARCHAR AS new_la_code,
-       NULL::VARCHAR AS old_la_code, NULL::VARCHAR AS la_name,
-       g.grade_label AS grade,
-       CASE WHEN g.code IS NULL THEN t.reviews ELSE coalesce(c.reviews, 0) END AS reviews,
-       100.0 * CASE WHEN g.code IS NULL THEN t.reviews ELSE coalesce(c.reviews, 0) END / nullif(t.reviews, 0)
-           AS reviews_percent
-FROM totals t CROSS JOIN grid g
-LEFT JOIN counts c ON c.financial_year = t.financial_year AND c.grade = g.code
-ORDER BY time_period, g.sort_order;
+SELECT y.financial_year AS time_period, setting('time_identifier') AS time_identifier,
+       s.geographic_level, setting('country_code') AS country_code, setting('country_name') AS country_name,
+       s.region_code, s.region_name, s.new_la_code, s.old_la_code, s.la_name,
+       g.grade,
+       coalesce(l.reviews, 0) AS reviews,
+       100.0 * coalesce(l.reviews, 0) / nullif(tot.reviews, 0) AS reviews_percent
+FROM (SELECT DISTINCT financial_year FROM eval_latest) y, geography_spine(y.financial_year) s, grid g
+LEFT JOIN eval_long l ON l.financial_year = y.financial_year AND l.geographic_level = s.geographic_level
+      AND l.region_code IS NOT DISTINCT FROM s.region_code AND l.la_code IS NOT DISTINCT FROM s.new_la_code
+      AND l.grade = g.grade
+LEFT JOIN eval_long tot ON tot.financial_year = y.financial_year AND tot.geographic_level = s.geographic_level
+      AND tot.region_code IS NOT DISTINCT FROM s.region_code AND tot.la_code IS NOT DISTINCT FROM s.new_la_code
+      AND tot.grade = 'Total'
+ORDER BY time_period, s.level_order, s.region_code NULLS FIRST, s.new_la_code NULLS FIRST, g.sort_order;
 
 -- ============================================================================================== 2.4 notifications_by_area
-CREATE OR REPLACE TEMP TABLE incident_facts AS
-SELECT i.*, l.la_name, l.old_la_code, r.region_name,
-       EXISTS (SELECT 1 FROM reviews rv WHERE rv.incident_id = i.incident_id AND rv.decision = 'scr') AS scr_initiated
-FROM incidents i
-LEFT JOIN (SELECT DISTINCT new_la_code, la_name, old_la_code FROM ref_las) l ON l.new_la_code = i.la_code
-LEFT JOIN ref_regions r ON r.region_code = i.region_code
-WHERE i.in_statistics;
+-- Incidents by the notifying LA of their earliest child; children by their own LA and outcome (a child who died
+-- under Death); scr_initiated: incidents with a review decision `scr`; notified_on_time_percent: of the children
+-- whose timeliness is known. The rate needs the area's population; a region's (England's) is the sum over its LAs
+-- only when every LA valid that year has one.
+CREATE OR REPLACE TEMP TABLE area_facts AS
+WITH labels AS (SELECT code, label FROM code_lists WHERE code_list = 'incident_type'),
+inc AS (
+    SELECT i.financial_year, i.la_code, i.region_code, lb.label AS incident_type,
+           EXISTS (SELECT 1 FROM reviews rv WHERE rv.incident_id = i.incident_id AND rv.decision = 'scr') AS scr
+    FROM incidents i LEFT JOIN labels lb ON lb.code = i.incident_type
+    WHERE i.in_statistics
+), kid AS (
+    SELECT n.financial_year, n.la_code, n.region_code, lb.label AS incident_type, n.notified_on_time
+    FROM notif n LEFT JOIN labels lb ON lb.code = n.incident_type
+    WHERE n.in_statistics
+)
+SELECT financial_year, la_code, region_code, t.incident_type, 1 AS incidents, 0 AS children,
+       scr::INTEGER AS scr_initiated, 0 AS on_time, 0 AS on_time_known
+FROM inc, (SELECT 'Total' AS incident_type UNION ALL SELECT label FROM labels) t
+WHERE t.incident_type = 'Total' OR t.incident_type = inc.incident_type
+UNION ALL
+SELECT financial_year, la_code, region_code, t.incident_type, 0, 1, 0,
+       coalesce(notified_on_time, false)::INTEGER, (notified_on_time IS NOT NULL)::INTEGER
+FROM kid, (SELECT 'Total' AS incident_type UNION ALL SELECT label FROM labels) t
+WHERE t.incident_type = 'Total' OR t.incident_type = kid.incident_type;
 
 CREATE OR REPLACE TEMP TABLE area_counts AS
-WITH typed AS (
-    SELECT f.*, t.incident_type_label
-    FROM incident_facts f,
-         (VALUES ('Total'), ('Death'), ('Serious injury')) t(incident_type_label)
-    WHERE t.incident_type_label = 'Total'
-       OR (t.incident_type_label = 'Death' AND f.incident_type = 'death')
-       OR (t.incident_type_label = 'Serious injury' AND f.incident_type = 'serious_injury')
-)
-SELECT financial_year, incident_type_label,
+SELECT financial_year,
        CASE WHEN GROUPING(region_code) = 1 THEN 'National'
             WHEN GROUPING(la_code) = 1 THEN 'Regional' ELSE 'Local authority' END AS geographic_level,
-       region_code, la_code,
-       count(*) AS incidents, sum(children) AS children, count(*) FILTER (WHERE scr_initiated) AS scr_initiated,
-       sum(children_on_time) AS children_on_time
-FROM typed
-GROUP BY GROUPING SETS ((financial_year, incident_type_label),
-                        (financial_year, incident_type_label, region_code),
-                        (financial_year, incident_type_label, region_code, la_code));
+       region_code, la_code, incident_type,
+       sum(incidents) AS incidents, sum(children) AS children, sum(scr_initiated) AS scr_initiated,
+       sum(on_time) AS on_time, sum(on_time_known) AS on_time_known
+FROM area_facts
+GROUP BY GROUPING SETS ((financial_year, incident_type), (financial_year, region_code, incident_type),
+                        (financial_year, region_code, la_code, incident_type));
 
--- Every geography of the spine, for every year with an incident, gets all three incident types.
-CREATE OR REPLACE TEMP TABLE area_grid AS
-SELECT y.financial_year, g.geographic_level, g.level_order, g.region_code, g.new_la_code AS la_code,
-       t.incident_type_label, t.type_order
-FROM (SELECT DISTINCT financial_year FROM incident_facts) y,
-     geography_spine(y.financial_year) g,
-     (VALUES ('Total', 1), ('Death', 2), ('Serious injury', 3)) t(incident_type_label, type_order);
+CREATE OR REPLACE TEMP TABLE area_years AS
+SELECT DISTINCT financial_year FROM notif WHERE in_statistics AND financial_year IS NOT NULL;
 
 CREATE OR REPLACE TEMP TABLE area_population AS
-SELECT fin_year(make_date(p.year::INTEGER, 4, 1)) AS financial_year, l.region_code, p.la_code, p.population_0_17
-FROM population p JOIN (SELECT DISTINCT new_la_code, region_code FROM ref_las) l ON l.new_la_code = p.la_code;
+WITH la AS (
+    SELECT y.financial_year, s.region_code, s.new_la_code, p.population_0_17
+    FROM area_years y, geography_spine(y.financial_year) s
+    LEFT JOIN population p ON p.la_code = s.new_la_code AND fin_year(make_date(p.year, 4, 1)) = y.financial_year
+    WHERE s.geographic_level = 'Local authority'
+)
+SELECT financial_year,
+       CASE WHEN GROUPING(region_code) = 1 THEN 'National'
+            WHEN GROUPING(new_la_code) = 1 THEN 'Regional' ELSE 'Local authority' END AS geographic_level,
+       region_code, new_la_code,
+       CASE WHEN count(*) = count(population_0_17) THEN sum(population_0_17) END AS population_0_17
+FROM la
+GROUP BY GROUPING SETS ((financial_year), (financial_year, region_code), (financial_year, region_code, new_la_code));
 
 CREATE OR REPLACE TEMP TABLE release_notifications_by_area AS
-SELECT g.financial_year AS time_period, setting('time_identifier') AS time_identifier,
-       g.geographic_level, setting('country_code') AS country_code, setting('country_name') AS country_name,
-       g.region_code, rg.region_name, g.la_code AS new_la_code, la.old_la_code, la.la_name,
-       g.incident_type_label AS incident_type,
+WITH types AS (
+    SELECT 'Total' AS incident_type, 0 AS type_order
+    UNION ALL SELECT label, sort_order FROM code_lists WHERE code_list = 'incident_type'
+)
+SELECT y.financial_year AS time_period, setting('time_identifier') AS time_identifier,
+       s.geographic_level, setting('country_code') AS country_code, setting('country_name') AS country_name,
+       s.region_code, s.region_name, s.new_la_code, s.old_la_code, s.la_name,
+       t.incident_type,
        coalesce(c.incidents, 0) AS incidents,
        coalesce(c.children, 0) AS children,
-       10000.0 * coalesce(c.children, 0) / nullif(pop.population_0_17, 0) AS children_rate_per_10000,
+       CASE WHEN p.population_0_17 > 0
+            THEN coalesce(c.children, 0) * setting('rate_per')::DOUBLE / p.population_0_17 END
+           AS children_rate_per_10000,
        coalesce(c.scr_initiated, 0) AS scr_initiated,
-       100.0 * coalesce(c.children_on_time, 0) / nullif(c.children, 0) AS notified_on_time_percent
-FROM area_grid g
-LEFT JOIN area_counts c ON c.financial_year = g.financial_year AND c.geographic_level = g.geographic_level
-      AND c.region_code IS NOT DISTINCT FROM g.region_code AND c.la_code IS NOT DISTINCT FROM g.la_code
-      AND c.incident_type_label = g.incident_type_label
-LEFT JOIN ref_regions rg ON rg.region_code = g.region_code
-LEFT JOIN (SELECT DISTINCT new_la_code, la_name, old_la_code FROM ref_las) la ON la.new_la_code = g.la_code
-LEFT JOIN (
-    SELECT financial_year, region_code, la_code, sum(population_0_17) AS population_0_17
-    FROM area_population GROUP BY GROUPING SETS ((financial_year), (financial_year, region_code),
-                                                 (financial_year, region_code, la_code))
-) pop ON pop.financial_year = g.financial_year AND pop.region_code IS NOT DISTINCT FROM g.region_code
-     AND pop.la_code IS NOT DISTINCT FROM g.la_code
-ORDER BY time_period, g.level_order, g.region_code NULLS FIRST, g.la_code NULLS FIRST, g.type_order;
+       100.0 * c.on_time / nullif(c.on_time_known, 0) AS notified_on_time_percent
+FROM area_years y, geography_spine(y.financial_year) s, types t
+LEFT JOIN area_counts c ON c.financial_year = y.financial_year AND c.geographic_level = s.geographic_level
+      AND c.region_code IS NOT DISTINCT FROM s.region_code AND c.la_code IS NOT DISTINCT FROM s.new_la_code
+      AND c.incident_type = t.incident_type
+LEFT JOIN area_population p ON p.financial_year = y.financial_year AND p.geographic_level = s.geographic_level
+      AND p.region_code IS NOT DISTINCT FROM s.region_code AND p.new_la_code IS NOT DISTINCT FROM s.new_la_code
+ORDER BY time_period, s.level_order, s.region_code NULLS FIRST, s.new_la_code NULLS FIRST, t.type_order;
 
 -- ============================================================================================== 2.5 review_characteristics
+-- Bands of contract 2.5 (Rose and Barnes 2008, Appendix 2, Tables 15-18). The release mart keeps the same bands
+-- inline too; when they move to a seed (seeds/policy/*_bands.csv) this table becomes a read_csv of it.
 CREATE OR REPLACE TEMP TABLE review_bands_ref(band_set VARCHAR, band VARCHAR, min_value INTEGER, max_value INTEGER,
                                               sort_order INTEGER);
 INSERT INTO review_bands_ref VALUES
@@ -677,17 +732,25 @@ CREATE OR REPLACE TEMP MACRO review_band(set_name, x) AS coalesce(
 
 CREATE OR REPLACE TEMP TABLE review_char_long AS
 WITH c AS (
-    SELECT * FROM reviews
-    WHERE decision = 'scr' AND status = 'completed' AND incident_in_statistics
-), topics AS (
-    SELECT incident_financial_year AS financial_year, 'Total' AS breakdown_topic, 'Total' AS breakdown FROM c
-    UNION ALL SELECT incident_financial_year, 'Overview author', pub_group('author_status', author_status, 'Not reported') FROM c
-    UNION ALL SELECT incident_financial_year, 'Report length', review_band('report_pages', report_pages) FROM c
-    UNION ALL SELECT incident_financial_year, 'Recommendations', review_band('recommendations', recommendations) FROM c
-    UNION ALL SELECT incident_financial_year, 'Action points', review_band('action_points', action_points) FROM c
-    UNION ALL SELECT incident_financial_year, 'Family contributed', pub_group('yes_no_unknown', family_contributed, 'Not known') FROM c
+    SELECT * FROM stat_reviews WHERE decision = 'scr' AND status = 'completed'
+), f AS (
+    SELECT financial_year, region_code, la_code, 'Total' AS breakdown_topic, 'Total' AS breakdown FROM c
+    UNION ALL SELECT financial_year, region_code, la_code, 'Overview author',
+        coalesce(pub_group('author_status', author_status, NULL), pub_group('author_status', 'not_reported', NULL)) FROM c
+    UNION ALL SELECT financial_year, region_code, la_code, 'Report length', review_band('report_pages', report_pages) FROM c
+    UNION ALL SELECT financial_year, region_code, la_code, 'Recommendations', review_band('recommendations', recommendations) FROM c
+    UNION ALL SELECT financial_year, region_code, la_code, 'Action points', review_band('action_points', action_points) FROM c
+    UNION ALL SELECT financial_year, region_code, la_code, 'Family contributed',
+        pub_group('yes_no_unknown', family_contributed, 'Not known') FROM c
 )
-SELECT financial_year, breakdown_topic, breakdown, count(*) AS reviews FROM topics GROUP BY ALL;
+SELECT financial_year,
+       CASE WHEN GROUPING(region_code) = 1 THEN 'National'
+            WHEN GROUPING(la_code) = 1 THEN 'Regional' ELSE 'Local authority' END AS geographic_level,
+       region_code, la_code, breakdown_topic, breakdown, count(*) AS reviews
+FROM f
+GROUP BY GROUPING SETS ((financial_year, breakdown_topic, breakdown),
+                        (financial_year, region_code, breakdown_topic, breakdown),
+                        (financial_year, region_code, la_code, breakdown_topic, breakdown));
 
 CREATE OR REPLACE TEMP TABLE release_review_characteristics AS
 WITH pairs(breakdown_topic, breakdown, topic_order, value_order) AS (
@@ -702,15 +765,17 @@ WITH pairs(breakdown_topic, breakdown, topic_order, value_order) AS (
     UNION ALL SELECT 'Family contributed', publication_group, 6, sort_order FROM code_lists WHERE code_list = 'yes_no_unknown'
 )
 SELECT y.financial_year AS time_period, setting('time_identifier') AS time_identifier,
-       'National' AS geographic_level, setting('country_code') AS country_code,
-       setting('country_name') AS country_name,
-       NULL::VARCHAR AS region_code, NULL::VARCHAR AS region_name, NULL::VARCHAR AS new_la_code,
-       NULL::VARCHAR AS old_la_code, NULL::VARCHAR AS la_name,
+       s.geographic_level, setting('country_code') AS country_code, setting('country_name') AS country_name,
+       s.region_code, s.region_name, s.new_la_code, s.old_la_code, s.la_name,
        p.breakdown_topic, p.breakdown,
        coalesce(l.reviews, 0) AS reviews,
        100.0 * coalesce(l.reviews, 0) / nullif(tot.reviews, 0) AS reviews_percent
-FROM (SELECT DISTINCT financial_year FROM review_char_long) y CROSS JOIN pairs p
-LEFT JOIN review_char_long l ON l.financial_year = y.financial_year AND l.breakdown_topic = p.breakdown_topic
-      AND l.breakdown = p.breakdown
-LEFT JOIN review_char_long tot ON tot.financial_year = y.financial_year AND tot.breakdown_topic = 'Total'
-ORDER BY time_period, p.topic_order, p.value_order;
+FROM (SELECT DISTINCT financial_year FROM stat_reviews WHERE decision = 'scr' AND status = 'completed') y,
+     geography_spine(y.financial_year) s, pairs p
+LEFT JOIN review_char_long l ON l.financial_year = y.financial_year AND l.geographic_level = s.geographic_level
+      AND l.region_code IS NOT DISTINCT FROM s.region_code AND l.la_code IS NOT DISTINCT FROM s.new_la_code
+      AND l.breakdown_topic = p.breakdown_topic AND l.breakdown = p.breakdown
+LEFT JOIN review_char_long tot ON tot.financial_year = y.financial_year AND tot.geographic_level = s.geographic_level
+      AND tot.region_code IS NOT DISTINCT FROM s.region_code AND tot.la_code IS NOT DISTINCT FROM s.new_la_code
+      AND tot.breakdown_topic = 'Total'
+ORDER BY time_period, s.level_order, s.region_code NULLS FIRST, s.new_la_code NULLS FIRST, p.topic_order, p.value_order;
