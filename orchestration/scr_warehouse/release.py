@@ -132,40 +132,49 @@ def _key_cols(ds: Dataset) -> list[str]:
 def relations(df: pd.DataFrame, ds: Dataset) -> list[tuple[int, list[int]]]:
     """Every (total_row, [part_rows]) with total = sum(parts), as positional row indices of df."""
     out: list[tuple[int, list[int]]] = []
-    d = df.reset_index(drop=True).fillna({"region_code": "", "new_la_code": "", "region_name": "", "la_name": ""})
+    d = df.reset_index(drop=True).copy()
+    for c in ["region_code", "new_la_code", "region_name", "la_name", *ds.filter_names]:
+        d[c] = d[c].astype(object).where(d[c].notna(), "")
     geo = ["time_period", "geographic_level", "region_code", "new_la_code"]
     for spec in ds.additive:
-        vary = spec["vary"]
-        fixed = geo + [f for f in ds.filter_names if f not in vary]
-        for _, g in d.groupby(fixed, sort=False, dropna=False):
-            match = np.ones(len(g), dtype=bool)
-            for col, val in spec["total"].items():
-                match &= (g[col] == val).to_numpy()
-            if match.sum() != 1:
-                continue
-            total = int(g.index[match][0])
-            if "parts_each" in spec:
-                for col, values in spec["parts_each"].items():
-                    for v in values:
-                        parts = [int(i) for i in g.index[(g[col] == v).to_numpy() & ~match]]
-                        if parts:
-                            out.append((total, parts))
-            else:
-                parts = [int(i) for i in g.index[~match]]
-                if parts:
-                    out.append((total, parts))
+        fixed = geo + [f for f in ds.filter_names if f not in spec["vary"]]
+        gid = d.groupby(fixed, sort=False, dropna=False).ngroup().to_numpy()
+        tmask = np.ones(len(d), dtype=bool)
+        for col, val in spec["total"].items():
+            tmask &= (d[col] == val).to_numpy()
+        tpos = np.flatnonzero(tmask)
+        gs, counts = np.unique(gid[tpos], return_counts=True)
+        single = set(gs[counts == 1].tolist())
+        total_of = {int(g): int(i) for g, i in zip(gid[tpos], tpos) if int(g) in single}
+        selections = []
+        if "parts_each" in spec:
+            for col, values in spec["parts_each"].items():
+                selections.append((d[col].isin(values).to_numpy() & ~tmask, col))
+        else:
+            selections.append((~tmask, None))
+        for sel, col in selections:
+            pos = np.flatnonzero(sel)
+            keys = pd.DataFrame({"g": gid[pos], "v": d[col].to_numpy()[pos] if col else 0})
+            for (g, _), idx in keys.groupby(["g", "v"], sort=True).indices.items():
+                t = total_of.get(int(g))
+                if t is not None:
+                    out.append((t, [int(i) for i in pos[idx]]))
     # geography: England = sum of regions, region = sum of its LAs (same time and filters)
-    for _, g in d.groupby(["time_period", *ds.filter_names], sort=False, dropna=False):
-        lvl = g["geographic_level"]
-        nat = g.index[(lvl == "National").to_numpy()]
-        regs = g[lvl == "Regional"]
-        las = g[lvl == "Local authority"]
-        if len(nat) == 1 and len(regs):
-            out.append((int(nat[0]), [int(i) for i in regs.index]))
-        for ri, rc in zip(regs.index, regs["region_code"]):
-            parts = [int(i) for i in las.index[(las["region_code"] == rc).to_numpy()]]
-            if parts:
-                out.append((int(ri), parts))
+    gid = d.groupby(["time_period", *ds.filter_names], sort=False, dropna=False).ngroup().to_numpy()
+    lvl = d["geographic_level"].to_numpy()
+    reg = d["region_code"].to_numpy()
+    nat = {int(g): int(i) for i, g in zip(np.flatnonzero(lvl == "National"), gid[lvl == "National"])}
+    rpos = np.flatnonzero(lvl == "Regional")
+    region_row = {(int(gid[i]), reg[i]): int(i) for i in rpos}
+    for g, idx in pd.Series(gid[rpos]).groupby(gid[rpos]).indices.items():
+        if int(g) in nat:
+            out.append((nat[int(g)], [int(i) for i in rpos[idx]]))
+    lpos = np.flatnonzero(lvl == "Local authority")
+    keys = pd.DataFrame({"g": gid[lpos], "r": reg[lpos]})
+    for (g, r), idx in keys.groupby(["g", "r"], sort=True).indices.items():
+        t = region_row.get((int(g), r))
+        if t is not None:
+            out.append((t, [int(i) for i in lpos[idx]]))
     return out
 
 
@@ -173,18 +182,12 @@ def relations(df: pd.DataFrame, ds: Dataset) -> list[tuple[int, list[int]]]:
 LP_MAX_CELLS = 40  # components up to this size are also checked with bounds (hidden counts are >= 1)
 
 
-def _determined(hidden: list[int], rels: list[tuple[int, list[int]]], hidden_set: set[int],
-                values: np.ndarray | None = None) -> set[int]:
-    """Hidden cells that the published cells determine exactly. Linear algebra: x_i is fixed iff every null-space
-    vector of the relation matrix restricted to hidden cells has a zero i-th coordinate. Bounds: an attacker also
-    knows a hidden count is >= 1 (zeros are published); for small components the range of each hidden cell is
-    found by linear programming and a range of width < 1 means the cell is known."""
-    from scipy.linalg import null_space
-    from scipy.optimize import linprog
-
-    parent = {h: h for h in hidden}
+def _components(hidden_set: set[int], rels: list[tuple[int, list[int]]]) -> list[list[tuple[int, list[int]]]]:
+    """The relations holding >= 1 hidden cell, grouped into connected components of hidden cells."""
+    parent: dict[int, int] = {}
 
     def find(a):
+        parent.setdefault(a, a)
         while parent[a] != a:
             parent[a] = parent[parent[a]]
             a = parent[a]
@@ -192,51 +195,60 @@ def _determined(hidden: list[int], rels: list[tuple[int, list[int]]], hidden_set
 
     rel_hidden = []
     for total, parts in rels:
-        cells = [c for c in [total, *parts] if c in hidden_set]
+        cells = [c for c in (total, *parts) if c in hidden_set]
         if not cells:
             continue
-        rel_hidden.append((total, parts, cells))
+        rel_hidden.append((total, parts, cells[0]))
+        r0 = find(cells[0])
         for c in cells[1:]:
-            ra, rb = find(cells[0]), find(c)
-            if ra != rb:
-                parent[ra] = rb
+            rc = find(c)
+            if rc != r0:
+                parent[rc] = r0
     comps: dict[int, list] = {}
-    for total, parts, cells in rel_hidden:
-        comps.setdefault(find(cells[0]), []).append((total, parts, cells))
-    out: set[int] = set()
-    for rows in comps.values():
-        cols = sorted({c for _, _, cells in rows for c in cells})
-        if len(cols) > 2000:  # too large to factorise quickly; the per-relation rules still apply
+    for total, parts, c0 in rel_hidden:
+        comps.setdefault(find(c0), []).append((total, parts))
+    return list(comps.values())
+
+
+def _determined_in(rows: list[tuple[int, list[int]]], hidden_set: set[int], values: np.ndarray) -> set[int]:
+    """Hidden cells of one component that the published cells determine exactly. Linear algebra: x_i is fixed iff
+    every null-space vector of the relation matrix restricted to hidden cells has a zero i-th coordinate. Bounds: an
+    attacker also knows a hidden count is >= 1 (zeros are published). From the true values, which are feasible, a
+    cell can only be pinned by the bounds where some hidden cell sits on its bound (value 1, or 2 to be safe); then,
+    for small components, each cell's range is found by linear programming and a range narrower than 1 pins it."""
+    from scipy.linalg import null_space
+    from scipy.optimize import linprog
+
+    cols = sorted({c for t, p in rows for c in (t, *p) if c in hidden_set})
+    if len(cols) > 2000:  # too large to factorise quickly; the per-relation rules still apply
+        return set()
+    pos = {c: i for i, c in enumerate(cols)}
+    a = np.zeros((len(rows), len(cols)))
+    b = np.zeros(len(rows))
+    for r, (total, parts) in enumerate(rows):
+        for c in (total, *parts):
+            coef = 1.0 if c == total else -1.0
+            if c in pos:
+                a[r, pos[c]] = coef
+            else:
+                b[r] -= coef * values[c]
+    ns = null_space(a)
+    if ns.shape[1] == 0:
+        return set(cols)
+    norms = np.abs(ns).max(axis=1)
+    fixed = {c for c in cols if norms[pos[c]] < 1e-9}
+    if len(cols) > LP_MAX_CELLS or not any(values[c] <= 2 for c in cols):
+        return fixed
+    for c in cols:
+        if c in fixed:
             continue
-        pos = {c: i for i, c in enumerate(cols)}
-        a = np.zeros((len(rows), len(cols)))
-        b = np.zeros(len(rows))
-        for r, (total, parts, cells) in enumerate(rows):
-            for c in [total, *parts]:
-                coef = 1.0 if c == total else -1.0
-                if c in pos:
-                    a[r, pos[c]] = coef
-                elif values is not None:
-                    b[r] -= coef * values[c]
-        ns = null_space(a)
-        if ns.shape[1] == 0:
-            out.update(cols)
-            continue
-        norms = np.abs(ns).max(axis=1)
-        fixed = {c for c in cols if norms[pos[c]] < 1e-9}
-        out.update(fixed)
-        if values is None or len(cols) > LP_MAX_CELLS:
-            continue
-        for c in cols:
-            if c in fixed:
-                continue
-            obj = np.zeros(len(cols))
-            obj[pos[c]] = 1.0
-            lo = linprog(obj, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
-            hi = linprog(-obj, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
-            if lo.status == 0 and hi.status == 0 and (-hi.fun) - lo.fun < 1 - 1e-9:
-                out.add(c)
-    return out
+        obj = np.zeros(len(cols))
+        obj[pos[c]] = 1.0
+        lo = linprog(obj, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
+        hi = linprog(-obj, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
+        if lo.status == 0 and hi.status == 0 and (-hi.fun) - lo.fun < 1 - 1e-9:
+            fixed.add(c)
+    return fixed
 
 
 def suppress_counts(values: np.ndarray, rels: list[tuple[int, list[int]]], threshold: int) -> np.ndarray:
@@ -244,46 +256,52 @@ def suppress_counts(values: np.ndarray, rels: list[tuple[int, list[int]]], thres
 
     Primary: 1 <= value <= threshold. Secondary, repeated until stable: in any relation with exactly one suppressed
     cell, or whose suppressed cells must all be 1 (their hidden sum equals their number), or where a suppressed
-    cell is determined exactly by all relations together, the smallest non-zero published cell is suppressed too."""
+    cell is determined exactly by all relations together (with hidden counts >= 1), the smallest non-zero published
+    cell of that relation is suppressed too. Only relations that hold in the data are used."""
     v = np.asarray(values, dtype=float)
     known = ~np.isnan(v)
     sup = known & (v >= 1) & (v <= threshold)
-    rels = [(t, p) for t, p in rels if known[t] and all(known[i] for i in p)]
+    rels = [(t, p) for t, p in rels
+            if known[t] and all(known[i] for i in p) and v[t] > 0 and abs(v[t] - sum(v[i] for i in p)) < 1e-9]
+    rel_of: dict[int, list[int]] = {}
+    for r, (t, p) in enumerate(rels):
+        for c in (t, *p):
+            rel_of.setdefault(c, []).append(r)
 
-    def widen(cells: list[int]) -> bool:
-        cand = [c for c in cells if not sup[c] and v[c] > 0]
+    def widen(r: int) -> int | None:
+        t, p = rels[r]
+        cand = [c for c in (t, *p) if not sup[c] and v[c] > 0]
         if not cand:
-            return False
+            return None
         c = min(cand, key=lambda i: (v[i], i))
         sup[c] = True
-        return True
+        return c
 
-    for _ in range(1000):
+    queue = {r for c in np.flatnonzero(sup) for r in rel_of.get(int(c), [])}
+    cache: dict[tuple, set[int]] = {}
+    for _ in range(100000):
+        while queue:
+            r = queue.pop()
+            t, p = rels[r]
+            hidden = [c for c in (t, *p) if sup[c]]
+            need = len(hidden) == 1 or (
+                len(hidden) > 1 and not sup[t] and v[t] - sum(v[i] for i in p if not sup[i]) <= len(hidden))
+            if need and (c := widen(r)) is not None:
+                queue.update(rel_of[c])
+        hidden_set = {int(i) for i in np.flatnonzero(sup)}
         changed = False
-        for total, parts in rels:
-            cells = [total, *parts]
-            hidden = [c for c in cells if sup[c]]
-            if not hidden:
-                continue
-            if len(hidden) == 1:
-                changed |= widen(cells)
-                continue
-            if not sup[total]:
-                hidden_sum = v[total] - sum(v[p] for p in parts if not sup[p])
-                if hidden_sum <= len(hidden):  # every hidden part must be 1: each would be known
-                    changed |= widen(cells)
-        if changed:
-            continue
-        hidden = [int(i) for i in np.flatnonzero(sup)]
-        det = _determined(hidden, rels, set(hidden), v)
-        for c in sorted(det):
-            for total, parts in rels:
-                cells = [total, *parts]
-                if c in cells and widen(cells):
-                    changed = True
+        for rows in _components(hidden_set, rels):
+            key = tuple(sorted({c for t, p in rows for c in (t, *p) if c in hidden_set}))
+            if key not in cache:
+                cache[key] = _determined_in(rows, hidden_set, v)
+            for c in sorted(cache[key]):
+                for r in rel_of.get(c, []):
+                    if (n := widen(r)) is not None:
+                        queue.update(rel_of[n])
+                        changed = True
+                        break
+                if changed:
                     break
-            if changed:
-                break
         if not changed:
             return sup
     raise RuntimeError("secondary suppression did not converge")
@@ -292,16 +310,15 @@ def suppress_counts(values: np.ndarray, rels: list[tuple[int, list[int]]], thres
 def _denominator_index(df: pd.DataFrame, ds: Dataset, ind: dict) -> np.ndarray:
     """For each row, the position of the row holding its denominator (-1 if none)."""
     keys = _key_cols(ds)
-    d = df.reset_index(drop=True)
-    lookup = {tuple("" if pd.isna(x) else x for x in row): i for i, row in enumerate(d[keys].itertuples(index=False))}
-    out = np.full(len(d), -1)
-    repl = ind.get("denominator_row", {})
-    for i, row in enumerate(d[keys].itertuples(index=False)):
-        k = ["" if pd.isna(x) else x for x in row]
-        for col, val in repl.items():
-            k[keys.index(col)] = val
-        out[i] = lookup.get(tuple(k), -1)
-    return out
+    d = df.reset_index(drop=True)[keys].copy()
+    for c in keys:
+        d[c] = d[c].astype(object).where(d[c].notna(), "").astype(str)
+    target = d.copy()
+    for col, val in ind.get("denominator_row", {}).items():
+        target[col] = val
+    lookup = d.assign(_pos=np.arange(len(d)))
+    merged = target.merge(lookup, on=keys, how="left", sort=False)
+    return merged["_pos"].fillna(-1).astype(int).to_numpy()
 
 
 def _fmt(value: float, dp: int) -> str:

@@ -1,0 +1,121 @@
+-- Contract 2.5: serious case reviews (decision `scr`) with status `completed`, by the financial year of the reviewed
+-- incident's incident_date, at National, Regional and Local authority level (the lead LSCB's LA), unsuppressed.
+-- Missing values count as Not known (overview author: Not reported). The report-length, recommendations and
+-- action-point bands are those of contract 2.5 (after Rose and Barnes 2008, Appendix 2, Tables 15-18).
+-- TODO(policy): these bands belong in a seed beside age_bands (seeds/policy/*_bands.csv), owned by the policy seeds.
+with r as (
+    select financial_year, la_code, author_status, report_pages, recommendations, action_points, family_contributed
+    from (
+        select incident_financial_year as financial_year, lscb_la_code as la_code, author_status, report_pages,
+               recommendations, action_points, family_contributed
+        from {{ ref('int_reviews') }}
+        where decision = 'scr' and status = 'completed'
+          and incident_known and incident_date is not null and incident_financial_year is not null
+          and lscb_la_code is not null and lscb_la_valid
+    )
+),
+bands (band_set, band, min_value, max_value, sort_order) as (
+    values ('report_pages', '0 to 30 pages', 0, 30, 1),
+           ('report_pages', '31 to 50 pages', 31, 50, 2),
+           ('report_pages', '51 to 75 pages', 51, 75, 3),
+           ('report_pages', '76 to 100 pages', 76, 100, 4),
+           ('report_pages', 'Over 100 pages', 101, null, 5),
+           ('recommendations', '0 to 10', 0, 10, 1),
+           ('recommendations', '11 to 20', 11, 20, 2),
+           ('recommendations', '21 to 40', 21, 40, 3),
+           ('recommendations', '41 to 60', 41, 60, 4),
+           ('recommendations', '61 to 80', 61, 80, 5),
+           ('recommendations', 'Over 80', 81, null, 6),
+           ('action_points', 'None', 0, 0, 1),
+           ('action_points', '1 to 10', 1, 10, 2),
+           ('action_points', '11 to 20', 11, 20, 3),
+           ('action_points', '21 to 40', 21, 40, 4),
+           ('action_points', '41 to 60', 41, 60, 5),
+           ('action_points', '61 to 80', 61, 80, 6),
+           ('action_points', 'Over 80', 81, null, 7)
+),
+cl as (
+    select code_list, code, publication_group, sort_order from {{ ref('code_lists') }}
+),
+groups as (
+    select code_list, publication_group, min(sort_order) as sort_order from cl group by all
+),
+categories as (
+    select 0 as topic_order, 'Total' as breakdown_topic, 'Total' as breakdown, 0 as breakdown_order
+    union all select 1, 'Overview author', publication_group, sort_order from groups where code_list = 'author_status'
+    union all select 2, 'Report length', band, sort_order from bands where band_set = 'report_pages'
+    union all select 2, 'Report length', 'Not known', 99
+    union all select 3, 'Recommendations', band, sort_order from bands where band_set = 'recommendations'
+    union all select 3, 'Recommendations', 'Not known', 99
+    union all select 4, 'Action points', band, sort_order from bands where band_set = 'action_points'
+    union all select 4, 'Action points', 'Not known', 99
+    union all select 5, 'Family contributed', publication_group, sort_order from groups where code_list = 'yes_no_unknown'
+),
+coded as (
+    select r.financial_year, r.la_code,
+           coalesce((select g.publication_group from cl g where g.code_list = 'author_status' and g.code = r.author_status),
+                    (select g.publication_group from cl g where g.code_list = 'author_status' and g.code = 'not_reported'))
+               as author,
+           coalesce((select b.band from bands b where b.band_set = 'report_pages' and r.report_pages >= b.min_value
+                     and (b.max_value is null or r.report_pages <= b.max_value)), 'Not known') as pages,
+           coalesce((select b.band from bands b where b.band_set = 'recommendations' and r.recommendations >= b.min_value
+                     and (b.max_value is null or r.recommendations <= b.max_value)), 'Not known') as recs,
+           coalesce((select b.band from bands b where b.band_set = 'action_points' and r.action_points >= b.min_value
+                     and (b.max_value is null or r.action_points <= b.max_value)), 'Not known') as actions,
+           (select g.publication_group from cl g where g.code_list = 'yes_no_unknown'
+                and g.code = coalesce(r.family_contributed, 'U')) as family
+    from r
+),
+facts as (
+    select financial_year, la_code, 'Total' as breakdown_topic, 'Total' as breakdown from coded
+    union all select financial_year, la_code, 'Overview author', author from coded
+    union all select financial_year, la_code, 'Report length', pages from coded
+    union all select financial_year, la_code, 'Recommendations', recs from coded
+    union all select financial_year, la_code, 'Action points', actions from coded
+    union all select financial_year, la_code, 'Family contributed', family from coded
+),
+counts as (
+    select f.financial_year,
+           case when grouping(l.region_code) = 1 then 'National'
+                when grouping(f.la_code) = 1 then 'Regional' else 'Local authority' end as geographic_level,
+           l.region_code, f.la_code, f.breakdown_topic, f.breakdown, count(*) as reviews
+    from facts f
+    join {{ ref('int_las') }} l on l.la_code = f.la_code
+    group by grouping sets ((f.financial_year, f.breakdown_topic, f.breakdown),
+                            (f.financial_year, l.region_code, f.breakdown_topic, f.breakdown),
+                            (f.financial_year, l.region_code, f.la_code, f.breakdown_topic, f.breakdown))
+),
+years as (
+    select distinct financial_year from r
+),
+joined as (
+    select g.*, c.breakdown_topic, c.topic_order, c.breakdown, c.breakdown_order,
+           coalesce(n.reviews, 0)::integer as reviews
+    from {{ ref('release_geography_spine') }} g
+    join years y on y.financial_year = g.financial_year
+    cross join categories c
+    left join counts n
+      on n.financial_year = g.financial_year and n.geographic_level = g.geographic_level
+     and n.region_code is not distinct from g.region_code and n.la_code is not distinct from g.new_la_code
+     and n.breakdown_topic = c.breakdown_topic and n.breakdown = c.breakdown
+)
+select
+    financial_year::integer as time_period,
+    'Financial year' as time_identifier,
+    geographic_level,
+    'E92000001' as country_code,
+    'England' as country_name,
+    region_code,
+    region_name,
+    new_la_code,
+    old_la_code,
+    la_name,
+    breakdown_topic,
+    breakdown,
+    reviews,
+    case when max(reviews) filter (where breakdown_topic = 'Total') over w > 0
+         then round(100.0 * reviews / max(reviews) filter (where breakdown_topic = 'Total') over w, 6)
+    end::double as reviews_percent
+from joined
+window w as (partition by financial_year, geographic_level, region_code, new_la_code)
+order by time_period, level_order, region_code nulls first, new_la_code nulls first, topic_order, breakdown_order

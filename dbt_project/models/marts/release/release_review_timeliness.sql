@@ -1,0 +1,106 @@
+-- Contract 2.2: review decisions by the financial year of the reviewed incident's incident_date (the earliest, where
+-- the incident has several children), at National, Regional and Local authority level (the lead LSCB's LA),
+-- unsuppressed. A review is in the statistics when its incident is known with a valid date and its LSCB is an
+-- English LA valid then. Each measure has a `Total` band (the reviews it applies to); measure Total / band Total is
+-- every review decision. Bands use calendar-month arithmetic (macro add_months); "in progress" is judged at
+-- var('as_of'). `Completed within timescale` leaves out withdrawn reviews: they are no longer under a timescale.
+with r as (
+    select review_id, incident_financial_year as financial_year, lscb_la_code as la_code, decision, status,
+           decision_date, decision_on_time, incident_date, completion_date, completion_due_date, completed_on_time
+    from {{ ref('int_reviews') }}
+    where incident_known and incident_date is not null and incident_financial_year is not null
+      and lscb_la_code is not null and lscb_la_valid
+),
+categories (measure, measure_order, band, band_order) as (
+    values ('Total', 0, 'Total', 0),
+           ('Decision within one month', 1, 'Total', 0),
+           ('Decision within one month', 1, 'Yes', 1),
+           ('Decision within one month', 1, 'No', 2),
+           ('Decision within one month', 1, 'Decision pending', 3),
+           ('Incident to completion', 2, 'Total', 0),
+           ('Incident to completion', 2, '6 months or less', 1),
+           ('Incident to completion', 2, 'Over 6 to 12 months', 2),
+           ('Incident to completion', 2, 'Over 12 to 18 months', 3),
+           ('Incident to completion', 2, 'Over 18 months', 4),
+           ('Incident to completion', 2, 'Completed, not dated', 5),
+           ('Incident to completion', 2, 'Not completed', 6),
+           ('Completed within timescale', 3, 'Total', 0),
+           ('Completed within timescale', 3, 'Yes', 1),
+           ('Completed within timescale', 3, 'No', 2),
+           ('Completed within timescale', 3, 'Completed, not dated', 3),
+           ('Completed within timescale', 3, 'In progress, within timescale', 4),
+           ('Completed within timescale', 3, 'In progress, overdue', 5)
+),
+banded as (
+    select r.*,
+           case when decision_date is null then 'Decision pending'
+                when decision_on_time then 'Yes' else 'No' end as decision_band,
+           case when decision <> 'scr' or decision is null then null
+                when completion_date is not null then
+                    case when completion_date <= {{ add_months('incident_date', 6) }} then '6 months or less'
+                         when completion_date <= {{ add_months('incident_date', 12) }} then 'Over 6 to 12 months'
+                         when completion_date <= {{ add_months('incident_date', 18) }} then 'Over 12 to 18 months'
+                         else 'Over 18 months' end
+                when status = 'completed' then 'Completed, not dated'
+                else 'Not completed' end as completion_band,
+           case when decision <> 'scr' or decision is null or status = 'withdrawn' then null
+                when completion_date is not null then case when completed_on_time then 'Yes' else 'No' end
+                when status = 'completed' then 'Completed, not dated'
+                when completion_due_date is null or {{ as_of_date() }} <= completion_due_date
+                    then 'In progress, within timescale'
+                else 'In progress, overdue' end as timescale_band
+    from r
+),
+facts as (
+    select financial_year, la_code, 'Total' as measure, 'Total' as band from banded
+    union all select financial_year, la_code, 'Decision within one month', 'Total' from banded
+    union all select financial_year, la_code, 'Decision within one month', decision_band from banded
+    union all select financial_year, la_code, 'Incident to completion', 'Total' from banded where completion_band is not null
+    union all select financial_year, la_code, 'Incident to completion', completion_band from banded where completion_band is not null
+    union all select financial_year, la_code, 'Completed within timescale', 'Total' from banded where timescale_band is not null
+    union all select financial_year, la_code, 'Completed within timescale', timescale_band from banded where timescale_band is not null
+),
+counts as (
+    select f.financial_year,
+           case when grouping(l.region_code) = 1 then 'National'
+                when grouping(f.la_code) = 1 then 'Regional' else 'Local authority' end as geographic_level,
+           l.region_code, f.la_code, f.measure, f.band, count(*) as reviews
+    from facts f
+    join {{ ref('int_las') }} l on l.la_code = f.la_code
+    group by grouping sets ((f.financial_year, f.measure, f.band),
+                            (f.financial_year, l.region_code, f.measure, f.band),
+                            (f.financial_year, l.region_code, f.la_code, f.measure, f.band))
+),
+years as (
+    select distinct financial_year from r
+),
+joined as (
+    select g.*, c.measure, c.measure_order, c.band, c.band_order, coalesce(n.reviews, 0)::integer as reviews
+    from {{ ref('release_geography_spine') }} g
+    join years y on y.financial_year = g.financial_year
+    cross join categories c
+    left join counts n
+      on n.financial_year = g.financial_year and n.geographic_level = g.geographic_level
+     and n.region_code is not distinct from g.region_code and n.la_code is not distinct from g.new_la_code
+     and n.measure = c.measure and n.band = c.band
+)
+select
+    financial_year::integer as time_period,
+    'Financial year' as time_identifier,
+    geographic_level,
+    'E92000001' as country_code,
+    'England' as country_name,
+    region_code,
+    region_name,
+    new_la_code,
+    old_la_code,
+    la_name,
+    measure,
+    band,
+    reviews,
+    case when max(reviews) filter (where band = 'Total') over w > 0
+         then round(100.0 * reviews / max(reviews) filter (where band = 'Total') over w, 6)
+    end::double as reviews_percent
+from joined
+window w as (partition by financial_year, geographic_level, region_code, new_la_code, measure)
+order by time_period, level_order, region_code nulls first, new_la_code nulls first, measure_order, band_order
