@@ -290,17 +290,15 @@ def suppress_counts(values: np.ndarray, rels: list[tuple[int, list[int]]], thres
                 queue.update(rel_of[c])
         hidden_set = {int(i) for i in np.flatnonzero(sup)}
         changed = False
-        for rows in _components(hidden_set, rels):
+        touched = sorted({r for c in hidden_set for r in rel_of.get(c, [])})
+        for rows in _components(hidden_set, [rels[r] for r in touched]):
             key = tuple(sorted({c for t, p in rows for c in (t, *p) if c in hidden_set}))
             if key not in cache:
                 cache[key] = _determined_in(rows, hidden_set, v)
-            for c in sorted(cache[key]):
-                for r in rel_of.get(c, []):
-                    if (n := widen(r)) is not None:
-                        queue.update(rel_of[n])
-                        changed = True
-                        break
-                if changed:
+            for c in sorted(cache[key]):  # one widening per component and pass: the component then changes
+                if any((n := widen(r)) is not None for r in rel_of.get(c, [])):
+                    queue.update(rel_of[n])
+                    changed = True
                     break
         if not changed:
             return sup
