@@ -165,14 +165,15 @@ def _build_child(landing: str, warehouse: str, release: str, as_of: str, started
 
     from .cli import _manifest_stale, prepare
     from .dbt_project import scr_dbt_project
-    from .definitions import build_definitions
 
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     Path(release).mkdir(parents=True, exist_ok=True)
     t_parse = time.time()
-    if _manifest_stale(scr_dbt_project):
+    if _manifest_stale(scr_dbt_project):  # as run_build: re-parse before the dbt assets read the manifest
         prepare()
     t_defs = time.time()
+    from .definitions import build_definitions
+
     defs = build_definitions(str(Path(landing).resolve()), str(Path(warehouse).resolve()),
                              str(Path(release).resolve()), as_of)
     job = defs.resolve_job_def("build_everything")
