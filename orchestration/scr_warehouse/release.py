@@ -180,6 +180,7 @@ def relations(df: pd.DataFrame, ds: Dataset) -> list[tuple[int, list[int]]]:
 
 # ------------------------------------------------------------------------------------------------ suppression core
 LP_MAX_CELLS = 40  # components up to this size are also checked with bounds (hidden counts are >= 1)
+SVD_MAX_CELLS = 2000  # larger components get the per-relation rules only (dense SVD cost; see report)
 
 
 def _components(hidden_set: set[int], rels: list[tuple[int, list[int]]]) -> list[list[tuple[int, list[int]]]]:
@@ -220,7 +221,7 @@ def _determined_in(rows: list[tuple[int, list[int]]], hidden_set: set[int], valu
     from scipy.optimize import linprog
 
     cols = sorted({c for t, p in rows for c in (t, *p) if c in hidden_set})
-    if len(cols) > 2000:  # too large to factorise quickly; the per-relation rules still apply
+    if len(cols) > SVD_MAX_CELLS:  # too large to factorise quickly; the per-relation rules still apply
         return set()
     pos = {c: i for i, c in enumerate(cols)}
     a = np.zeros((len(rows), len(cols)))
@@ -334,14 +335,15 @@ def apply_disclosure(df: pd.DataFrame, ds: Dataset, threshold: int, suppress: bo
         masks[name] = suppress_counts(vals, rels, threshold) if suppress else np.zeros(len(d), dtype=bool)
     out = d[GEOGRAPHY + ds.filter_names].copy().astype(object)
     for col in GEOGRAPHY + ds.filter_names:
-        out[col] = ["" if pd.isna(x) else str(x) for x in d[col]]
+        col_vals = d[col]
+        out[col] = np.where(col_vals.isna().to_numpy(), "", col_vals.astype(str).to_numpy(dtype=object))
     for ind in ds.indicators:
         name, kind, dp = ind["name"], ind["kind"], int(ind["dp"])
         vals = pd.to_numeric(d[name], errors="coerce").to_numpy(dtype=float)
         cells = []
         if kind == "count":
-            for i, x in enumerate(vals):
-                cells.append("x" if np.isnan(x) else ("c" if masks[name][i] else str(int(round(x)))))
+            ints = np.where(np.isnan(vals), 0, np.round(vals)).astype(np.int64).astype(str).astype(object)
+            cells = np.where(np.isnan(vals), "x", np.where(masks[name], "c", ints)).tolist()
         elif kind in ("percent", "rate"):
             num = ind["numerator"]
             nmask = masks[num]
@@ -400,8 +402,7 @@ def _csv_text(rows: pd.DataFrame, columns: list[str]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)
-    for r in rows[columns].itertuples(index=False):
-        w.writerow(list(r))
+    w.writerows(rows[columns].to_numpy(dtype=object).tolist())
     return buf.getvalue()
 
 
