@@ -549,6 +549,8 @@ def main(scales: list[float], argv_extra: dict | None = None) -> int:
         print(f"scale {scale:g}: generating/building/baseline ...", flush=True)
         r = run_scale(scale, opts["seed"], opts["as_of"], root)
         results.append(r)
+        # written after every scale, so a long run that is stopped keeps what it measured
+        (root / "results.json").write_text(json.dumps({"fixed": fixed, "results": results}, indent=1, default=str))
         status = "ok" if r.get("build", {}).get("success") else f"FAILED {r.get('build', {}).get('error') or r.get('build', {}).get('failed_steps')}"
         print(f"  build {r.get('build_wall', 0):.1f} s ({status}); baseline {r['baseline_wall']:.1f} s"
               + (f" (FAILED: {r['baseline']['error']})" if "error" in r["baseline"] else ""), flush=True)
