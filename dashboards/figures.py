@@ -59,8 +59,9 @@ def deaths_injuries_by_year(nba: pd.DataFrame, upto: str) -> tuple[go.Figure, Ta
         vals = [sub["children"].get(y, "x") for y in years]
         fig.add_bar(
             x=[period_label(y) for y in years], y=[number(v) for v in vals], name=label,
-            marker_color=PALETTE[i], text=[fmt_count(v) for v in vals], textposition="outside",
-            hovertemplate="%{x}: %{text} children<extra>" + label + "</extra>",
+            marker_color=PALETTE[i], text=[fmt_count(v) if number(v) is not None else None for v in vals],
+            textposition="outside", customdata=[fmt_count(v) for v in vals],
+            hovertemplate="%{x}: %{customdata} children<extra>" + label + "</extra>",
         )
         for y, v in zip(years, vals):
             rows[y].append(fmt_count(v))
@@ -151,7 +152,7 @@ def tile_map(las: pd.DataFrame, title: str, height: int = 640) -> tuple[go.Figur
     if col:
         fig.add_scatter(
             x=[xs[i] for i in col], y=[ys[i] for i in col], mode="markers",
-            marker={**marker, "color": [rates[i] for i in col], "colorscale": SEQUENTIAL, "showscale": True,
+            marker={**marker, "color": [rates[i] for i in col], "colorscale": SEQUENTIAL, "showscale": True, "cmin": 0,
                     "colorbar": {"title": {"text": "Per 10,000<br>children"}}},
             name="Rate per 10,000 children", text=[esc(names[i]) for i in col],
             customdata=[[shown[i], counts[i]] for i in col],
@@ -233,7 +234,8 @@ def grades(ev: pd.DataFrame, upto: str) -> tuple[go.Figure, Table]:
         cnt = [s["reviews"].get(y, "x") for y in years]
         fig.add_bar(
             x=[period_label(y) for y in years], y=[number(v) for v in cnt], name=g, marker_color=PALETTE[i],
-            text=[fmt_count(v) for v in cnt], hovertemplate="%{x}: %{text} reviews<extra>" + g + "</extra>",
+            customdata=[fmt_count(v) for v in cnt],
+            hovertemplate="%{x}: %{customdata} reviews<extra>" + g + "</extra>",
         )
         for y, v in zip(years, cnt):
             rows[y].append(fmt_count(v))

@@ -254,7 +254,7 @@ def real_build(tmp_path_factory):
     from scr_warehouse.generate import generate
 
     root = tmp_path_factory.mktemp("realbuild")
-    generate(root / "landing", seed=7, scale=0.05)
+    generate(root / "landing", seed=7, scale=0.01)
     return build(root / "landing", root / "out", as_of="2018-06-30")
 
 
