@@ -179,8 +179,8 @@ def relations(df: pd.DataFrame, ds: Dataset) -> list[tuple[int, list[int]]]:
 
 
 # ------------------------------------------------------------------------------------------------ suppression core
-LP_MAX_CELLS = 40  # components up to this size are also checked with bounds (hidden counts are >= 1)
-SVD_MAX_CELLS = 2000  # larger components get the per-relation rules only (dense SVD cost; see report)
+LP_MAX_CELLS = 8  # components up to this size are also checked with bounds (hidden counts are >= 1)
+SVD_MAX_CELLS = 30  # larger components get the per-relation rules only (the contract's row-group rule); see docs/benchmarks.md
 
 
 def _components(hidden_set: set[int], rels: list[tuple[int, list[int]]]) -> list[list[tuple[int, list[int]]]]:
