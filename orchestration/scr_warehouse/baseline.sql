@@ -711,21 +711,11 @@ LEFT JOIN area_population p ON p.financial_year = y.financial_year AND p.geograp
 ORDER BY time_period, s.level_order, s.region_code NULLS FIRST, s.new_la_code NULLS FIRST, t.type_order;
 
 -- ============================================================================================== 2.5 review_characteristics
--- Bands of contract 2.5 (Rose and Barnes 2008, Appendix 2, Tables 15-18). The release mart keeps the same bands
--- inline too; when they move to a seed (seeds/policy/*_bands.csv) this table becomes a read_csv of it.
-CREATE OR REPLACE TEMP TABLE review_bands_ref(band_set VARCHAR, band VARCHAR, min_value INTEGER, max_value INTEGER,
-                                              sort_order INTEGER);
-INSERT INTO review_bands_ref VALUES
-    ('report_pages', '0 to 30 pages', 0, 30, 1), ('report_pages', '31 to 50 pages', 31, 50, 2),
-    ('report_pages', '51 to 75 pages', 51, 75, 3), ('report_pages', '76 to 100 pages', 76, 100, 4),
-    ('report_pages', 'Over 100 pages', 101, NULL, 5),
-    ('recommendations', '0 to 10', 0, 10, 1), ('recommendations', '11 to 20', 11, 20, 2),
-    ('recommendations', '21 to 40', 21, 40, 3), ('recommendations', '41 to 60', 41, 60, 4),
-    ('recommendations', '61 to 80', 61, 80, 5), ('recommendations', 'Over 80', 81, NULL, 6),
-    ('action_points', 'None', 0, 0, 1), ('action_points', '1 to 10', 1, 10, 2),
-    ('action_points', '11 to 20', 11, 20, 3), ('action_points', '21 to 40', 21, 40, 4),
-    ('action_points', '41 to 60', 41, 60, 5), ('action_points', '61 to 80', 61, 80, 6),
-    ('action_points', 'Over 80', 81, NULL, 7);
+-- Bands of contract 2.5: the same policy seed the release mart reads (seeds/policy/review_bands.csv).
+CREATE OR REPLACE TEMP TABLE review_bands_ref AS
+SELECT band_set, band, CAST(min_value AS INTEGER) AS min_value, CAST(max_value AS INTEGER) AS max_value,
+       CAST(sort_order AS INTEGER) AS sort_order
+FROM read_csv(getvariable('seeds') || '/policy/review_bands.csv', all_varchar = true);
 CREATE OR REPLACE TEMP MACRO review_band(set_name, x) AS coalesce(
     (SELECT band FROM review_bands_ref WHERE band_set = set_name AND x >= min_value
                                          AND (max_value IS NULL OR x <= max_value)), 'Not known');

@@ -2,7 +2,7 @@
 -- incident's incident_date, at National, Regional and Local authority level (the lead LSCB's LA), unsuppressed.
 -- Missing values count as Not known (overview author: Not reported). The report-length, recommendations and
 -- action-point bands are those of contract 2.5 (after Rose and Barnes 2008, Appendix 2, Tables 15-18).
--- TODO(policy): these bands belong in a seed beside age_bands (seeds/policy/*_bands.csv), owned by the policy seeds.
+-- The bands are policy data: seeds/policy/review_bands.csv.
 with r as (
     select financial_year, la_code, author_status, report_pages, recommendations, action_points, family_contributed
     from (
@@ -14,25 +14,8 @@ with r as (
           and lscb_la_code is not null and lscb_la_valid
     )
 ),
-bands (band_set, band, min_value, max_value, sort_order) as (
-    values ('report_pages', '0 to 30 pages', 0, 30, 1),
-           ('report_pages', '31 to 50 pages', 31, 50, 2),
-           ('report_pages', '51 to 75 pages', 51, 75, 3),
-           ('report_pages', '76 to 100 pages', 76, 100, 4),
-           ('report_pages', 'Over 100 pages', 101, null, 5),
-           ('recommendations', '0 to 10', 0, 10, 1),
-           ('recommendations', '11 to 20', 11, 20, 2),
-           ('recommendations', '21 to 40', 21, 40, 3),
-           ('recommendations', '41 to 60', 41, 60, 4),
-           ('recommendations', '61 to 80', 61, 80, 5),
-           ('recommendations', 'Over 80', 81, null, 6),
-           ('action_points', 'None', 0, 0, 1),
-           ('action_points', '1 to 10', 1, 10, 2),
-           ('action_points', '11 to 20', 11, 20, 3),
-           ('action_points', '21 to 40', 21, 40, 4),
-           ('action_points', '41 to 60', 41, 60, 5),
-           ('action_points', '61 to 80', 61, 80, 6),
-           ('action_points', 'Over 80', 81, null, 7)
+bands as (
+    select band_set, band, min_value, max_value, sort_order from {{ ref('review_bands') }}
 ),
 cl as (
     select code_list, code, publication_group, sort_order from {{ ref('code_lists') }}
