@@ -325,10 +325,17 @@ def _fmt(value: float, dp: int) -> str:
     return str(Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP))
 
 
+def _fmt_array(values: np.ndarray, dp: int) -> np.ndarray:
+    """_fmt for a whole column (NaN cells come back empty; callers replace them with a symbol)."""
+    uniq, inverse = np.unique(values, return_inverse=True)  # few distinct values: format each once
+    text = np.array(["" if np.isnan(u) else _fmt(u, dp) for u in uniq], dtype=object)
+    return text[inverse.reshape(-1)]
+
+
 def apply_disclosure(df: pd.DataFrame, ds: Dataset, threshold: int, suppress: bool = True) -> pd.DataFrame:
     """The dataset as text cells: counts/percentages/rates formatted, symbols for what cannot be shown."""
     d = df.reset_index(drop=True)
-    rels = relations(d, ds)
+    rels = relations(d, ds) if suppress else []  # the restricted tier needs no relations
     masks: dict[str, np.ndarray] = {}
     for name in ds.counts:
         vals = pd.to_numeric(d[name], errors="coerce").to_numpy(dtype=float)
@@ -349,16 +356,13 @@ def apply_disclosure(df: pd.DataFrame, ds: Dataset, threshold: int, suppress: bo
             nmask = masks[num]
             den_idx = _denominator_index(d, ds, ind) if kind == "percent" else np.full(len(d), -1)
             nvals = pd.to_numeric(d[num], errors="coerce").to_numpy(dtype=float)
-            for i, x in enumerate(vals):
-                j = den_idx[i]
-                hidden = nmask[i] or (j >= 0 and masks[num][j])
-                if np.isnan(x):
-                    den = nvals[j] if j >= 0 else np.nan
-                    cells.append("z" if kind == "percent" and den == 0 else "x")
-                elif hidden:
-                    cells.append("c")
-                else:
-                    cells.append(_fmt(x, dp))
+            has_den = den_idx >= 0
+            safe = np.where(has_den, den_idx, 0)
+            hidden = nmask | (has_den & nmask[safe])
+            den = np.where(has_den, nvals[safe], np.nan)
+            missing = np.where((kind == "percent") & (den == 0), "z", "x")
+            cells = np.where(np.isnan(vals), missing,
+                             np.where(hidden, "c", _fmt_array(vals, dp))).tolist()
         elif kind == "percent_hidden":
             den_name = ind["denominator"]
             dvals = pd.to_numeric(d[den_name], errors="coerce").to_numpy(dtype=float)
@@ -451,6 +455,8 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
             out[name] = {"rows": 0, "suppressed_cells": 0, "missing": 1}
             continue
         df = con.execute(f"select * from marts.release_{name}").df()
+        # Plain Python strings: the arrow-backed string columns pandas returns cost more on every row-wise step.
+        df = df.astype({c: object for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])})
         missing = [c for c in ds.columns if c not in df.columns]
         if missing:
             raise ValueError(f"marts.release_{name} lacks columns {missing}")
