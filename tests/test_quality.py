@@ -248,6 +248,13 @@ def test_data_docs_escape_landing_values_and_work_offline(before):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert quality.external_references(docs) == []
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", text, re.IGNORECASE)
+    # The index lists every page without a script (GX's own tables need jQuery from a CDN).
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    nav = index[index.index('<nav id="scr-offline-index"'):]
+    nav = nav[:nav.index("</nav>")]
+    for feed in quality.GX_FEEDS:
+        assert f'href="expectations/{feed}.html"' in nav
+        assert re.search(rf'href="validations/{feed}/[^"]+\.html"', nav)
 
 
 def test_fixed_problems_leave_the_queue(after):

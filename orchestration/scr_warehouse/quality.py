@@ -506,15 +506,36 @@ ul{padding-left:1.3rem}
 """
 
 
+def offline_index(docs_dir: Path) -> str:
+    """A plain list of every validation result and suite page. GX's index draws its tables with jQuery and
+    bootstrap-table from a CDN, so offline it would show none; this list needs no script."""
+    def link(path: Path, label: str) -> str:
+        href = html.escape(path.relative_to(docs_dir).as_posix(), quote=True)
+        return f'<li><a href="{href}">{html.escape(label)}</a></li>'
+
+    items = [link(p, f"Validation result: {p.relative_to(docs_dir).parts[1]} ({p.parent.name})")
+             for p in sorted(docs_dir.glob("validations/*/*/*/*.html"), reverse=True)]
+    items += [link(p, f"Expectation suite: {p.stem}") for p in sorted(docs_dir.glob("expectations/*.html"))]
+    return ('<nav id="scr-offline-index" aria-label="Data Docs pages"><h2>Pages</h2><ul>' + "".join(items)
+            + "</ul></nav>")
+
+
 def make_offline(docs_dir: Path) -> list[str]:
     """Make the Data Docs work without a network: drop CDN stylesheets/scripts/images, inline a plain stylesheet,
-    and neutralise any remaining external URL. Returns the external references still left (should be none)."""
+    add a script-free list of pages to the index, and neutralise any remaining external URL. Returns the external
+    references still left (should be none)."""
     for p in docs_dir.rglob("*.html"):
         text = p.read_text(encoding="utf-8")
         text = EXTERNAL_TAG.sub("", text)
         text = EXTERNAL_URL.sub("#", text)
         if 'id="scr-offline"' not in text:
             text = re.sub(r"</head>", OFFLINE_CSS + "</head>", text, count=1, flags=re.IGNORECASE)
+        if p == docs_dir / "index.html":
+            text = re.sub(r'<nav id="scr-offline-index".*?</nav>', "", text, flags=re.S)
+            anchor = text.find('<div id="section-1-content-block-2-1-body-table-toolbar"')
+            at = anchor if anchor >= 0 else text.lower().find("<body")
+            at = at if anchor >= 0 else text.find(">", at) + 1
+            text = text[:at] + offline_index(docs_dir) + text[at:]
         p.write_text(text, encoding="utf-8")
     for p in docs_dir.rglob("*.css"):
         text = p.read_text(encoding="utf-8")

@@ -38,9 +38,18 @@ def dbt_build_args(as_of: str) -> list[str]:
 
 def _stream(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseConfig):
     # The dbt subprocess inherits this process's environment; profiles.yml reads the warehouse path from it.
-    os.environ["SCR_WAREHOUSE_PATH"] = str(Path(warehouse.warehouse_path).resolve())
-    invocation = dbt.cli(dbt_build_args(warehouse.as_of_date.isoformat()), context=context, raise_on_error=True)
+    wh = Path(warehouse.warehouse_path).resolve()
+    os.environ["SCR_WAREHOUSE_PATH"] = str(wh)
+    invocation = dbt.cli(dbt_build_args(warehouse.as_of_date.isoformat()), context=context, raise_on_error=True,
+                         target_path=dbt_target_path(wh))
     yield from invocation.stream()
+
+
+def dbt_target_path(warehouse_file: Path) -> Path:
+    """One dbt target folder per warehouse file, beside it: the build's two dbt runs (and later builds of the same
+    warehouse with the same as-of date) share dbt's partial-parse state instead of parsing the project afresh;
+    builds of other warehouses never touch it."""
+    return warehouse_file.parent / f".{warehouse_file.name}.dbt-target"
 
 
 @dbt_assets(
