@@ -70,6 +70,7 @@ def deaths_injuries_by_year(nba: pd.DataFrame, upto: str) -> tuple[go.Figure, Ta
         for y, v in zip(years, vals):
             rows[y].append(fmt_count(v))
     fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category")  # "2007-08" is a financial year, not a date
     _layout(fig, "Children who died or were seriously injured, by financial year", "Financial year", "Children")
     return fig, (["Financial year", "Died", "Seriously injured"], list(rows.values()), ["text", "count", "count"])
 
@@ -190,6 +191,7 @@ def timeliness_bands(rt: pd.DataFrame, upto: str, measure: str = "Incident to co
         for y, c, p in zip(years, cnt, pct):
             rows.append([period_label(y), band, fmt_count(c), fmt_1dp(p)])
     fig.update_layout(barmode="stack")
+    fig.update_yaxes(type="category")  # financial years, not dates
     titles = {
         "Incident to completion": "Time from incident to completion of serious case reviews",
         "Completed within timescale": "Serious case reviews completed within timescale",
@@ -244,6 +246,7 @@ def grades(ev: pd.DataFrame, upto: str) -> tuple[go.Figure, Table]:
         for y, v in zip(years, cnt):
             rows[y].append(fmt_count(v))
     fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="category")  # financial years, not dates
     _layout(fig, "Inspectorate grades of evaluated serious case reviews", "Financial year of evaluation",
             "Reviews evaluated")
     return fig, (["Financial year", *order], list(rows.values()), ["text"] + ["count"] * len(order))

@@ -307,3 +307,20 @@ def test_report_asset_and_check_run_in_dagster(tmp_path):
     page = rel / "report" / "national_report_2016-17.html"
     page.write_text(page.read_text().replace('<td class="num count">12</td>', '<td class="num count">3</td>', 1))
     assert check_report_pages(rel / "report") == ["national_report_2016-17.html: a published count cell shows 3"]
+
+
+def test_financial_years_are_categories_not_dates():
+    """Plotly reads "2007-08" as a date (July/August 2007) unless the axis is categorical: every year must show."""
+    import pandas as pd
+
+    from dashboards.figures import deaths_injuries_by_year
+
+    years = ["200708", "200809", "200910"]
+    nba = pd.DataFrame([
+        {"time_period": y, "geographic_level": "National", "incident_type": t, "children": str(n)}
+        for i, y in enumerate(years) for t, n in (("Death", 100 + i), ("Serious injury", 90 + i))
+    ])
+    fig, (headers, rows, _) = deaths_injuries_by_year(nba, "200910")
+    assert fig.layout.xaxis.type == "category"
+    assert list(fig.data[0].x) == ["2007-08", "2008-09", "2009-10"]
+    assert [r[0] for r in rows] == ["2007-08", "2008-09", "2009-10"]
