@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -380,23 +381,32 @@ def build_reports(release: Path | str, out_dir: Path | str | None = None, wareho
     (out / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
     quality = _scoreboard(warehouse, release)
     pop_sources = _population_sources(warehouse)
-    latest_figs = {}
+    # The latest year first: its charts go to PNG (a Chromium process via kaleido) on a thread while the other
+    # years render, so the two cores overlap instead of waiting for each other.
+    pages: dict[str, str] = {}
+    pages[periods[-1]], latest_figs = render_page(release, periods[-1], data, quality, pop_sources, periods)
+    png_result: dict[str, tuple[list[Path], str]] = {}
+    png_thread = None
+    if png:
+        main = {k: latest_figs[k] for k in ("deaths_injuries_by_year", "regional_funnel", "la_tile_map", "timeliness")
+                if k in latest_figs}
+        png_thread = threading.Thread(target=lambda: png_result.update(r=export_pngs(main, out / "png")), daemon=True)
+        png_thread.start()
+    for p in periods[:-1]:
+        pages[p], _ = render_page(release, p, data, quality, pop_sources, periods)
     for p in periods:
-        page, figs = render_page(release, p, data, quality, pop_sources, periods)
         path = out / f"national_report_{period_label(p)}.html"
-        path.write_text(page, encoding="utf-8")
+        path.write_text(pages[p], encoding="utf-8")
         result.pages.append(path)
-        latest_figs = figs
     links = "".join(f'<li><a href="{esc(p.name)}">{esc(p.stem.replace("national_report_", ""))}</a></li>'
                     for p in reversed(result.pages))
     (out / "index.html").write_text(
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>National reports</title>'
         f'<style>{CSS}</style></head><body><h1>National reports by financial year</h1><ul>{links}</ul></body></html>',
         encoding="utf-8")
-    if png:
-        main = {k: latest_figs[k] for k in ("deaths_injuries_by_year", "regional_funnel", "la_tile_map", "timeliness")
-                if k in latest_figs}
-        result.pngs, result.png_message = export_pngs(main, out / "png")
+    if png_thread is not None:
+        png_thread.join()
+        result.pngs, result.png_message = png_result.get("r", ([], "PNG export failed (no result)"))
     else:
         result.png_message = "PNG export not requested"
     return result
