@@ -113,16 +113,7 @@ joined as (
      and n.outcome = s.outcome and n.breakdown_topic = s.breakdown_topic and n.breakdown = s.breakdown
 )
 select
-    financial_year::integer as time_period,
-    'Financial year' as time_identifier,
-    geographic_level,
-    'E92000001' as country_code,
-    'England' as country_name,
-    region_code,
-    region_name,
-    new_la_code,
-    old_la_code,
-    la_name,
+    {{ release_geography_columns() }},
     outcome,
     breakdown_topic,
     breakdown,

@@ -100,16 +100,7 @@ joined as (
      and p.region_code is not distinct from g.region_code and p.new_la_code is not distinct from g.new_la_code
 )
 select
-    financial_year::integer as time_period,
-    'Financial year' as time_identifier,
-    geographic_level,
-    'E92000001' as country_code,
-    'England' as country_name,
-    region_code,
-    region_name,
-    new_la_code,
-    old_la_code,
-    la_name,
+    {{ release_geography_columns() }},
     incident_type,
     incidents,
     children,

@@ -83,16 +83,7 @@ joined as (
      and n.breakdown_topic = c.breakdown_topic and n.breakdown = c.breakdown
 )
 select
-    financial_year::integer as time_period,
-    'Financial year' as time_identifier,
-    geographic_level,
-    'E92000001' as country_code,
-    'England' as country_name,
-    region_code,
-    region_name,
-    new_la_code,
-    old_la_code,
-    la_name,
+    {{ release_geography_columns() }},
     breakdown_topic,
     breakdown,
     reviews,

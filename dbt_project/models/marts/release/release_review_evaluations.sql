@@ -52,16 +52,7 @@ joined as (
      and n.grade = c.grade
 )
 select
-    financial_year::integer as time_period,
-    'Financial year' as time_identifier,
-    geographic_level,
-    'E92000001' as country_code,
-    'England' as country_name,
-    region_code,
-    region_name,
-    new_la_code,
-    old_la_code,
-    la_name,
+    {{ release_geography_columns() }},
     grade,
     reviews,
     case when max(reviews) filter (where grade = 'Total') over w > 0

@@ -85,16 +85,7 @@ joined as (
      and n.measure = c.measure and n.band = c.band
 )
 select
-    financial_year::integer as time_period,
-    'Financial year' as time_identifier,
-    geographic_level,
-    'E92000001' as country_code,
-    'England' as country_name,
-    region_code,
-    region_name,
-    new_la_code,
-    old_la_code,
-    la_name,
+    {{ release_geography_columns() }},
     measure,
     band,
     reviews,
