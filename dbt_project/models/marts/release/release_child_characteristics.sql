@@ -83,16 +83,12 @@ facts as (  -- one row per child and topic
 ),
 counts as (  -- each child under its own outcome and under Total, at all three levels
     select f.financial_year,
-           case when grouping(l.region_code) = 1 then 'National'
-                when grouping(f.la_code) = 1 then 'Regional' else 'Local authority' end as geographic_level,
+           {{ geographic_level_of_grouping() }} as geographic_level,
            l.region_code, f.la_code, o.outcome, f.breakdown_topic, f.breakdown, count(*) as children
     from facts f
     join {{ ref('int_las') }} l on l.la_code = f.la_code
     cross join lateral (select f.outcome as outcome where f.outcome is not null union all select 'Total') o
-    group by grouping sets (
-        (f.financial_year, o.outcome, f.breakdown_topic, f.breakdown),
-        (f.financial_year, l.region_code, o.outcome, f.breakdown_topic, f.breakdown),
-        (f.financial_year, l.region_code, f.la_code, o.outcome, f.breakdown_topic, f.breakdown))
+    group by {{ geography_grouping_sets(['o.outcome', 'f.breakdown_topic', 'f.breakdown']) }}
 ),
 years as (
     select distinct financial_year from kids where financial_year is not null
@@ -108,8 +104,7 @@ joined as (
     select s.*, coalesce(n.children, 0)::integer as children
     from spine s
     left join counts n
-      on n.financial_year = s.financial_year and n.geographic_level = s.geographic_level
-     and n.region_code is not distinct from s.region_code and n.la_code is not distinct from s.new_la_code
+      on {{ on_spine_row('n', 's') }}
      and n.outcome = s.outcome and n.breakdown_topic = s.breakdown_topic and n.breakdown = s.breakdown
 )
 select

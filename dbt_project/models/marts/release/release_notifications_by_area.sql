@@ -50,16 +50,13 @@ facts as (  -- one row per incident or child, under its own type and under Total
 ),
 counts as (
     select f.financial_year,
-           case when grouping(l.region_code) = 1 then 'National'
-                when grouping(f.la_code) = 1 then 'Regional' else 'Local authority' end as geographic_level,
+           {{ geographic_level_of_grouping() }} as geographic_level,
            l.region_code, f.la_code, f.incident_type,
            sum(incidents) as incidents, sum(children) as children, sum(scr_initiated) as scr_initiated,
            sum(on_time) as on_time, sum(on_time_known) as on_time_known
     from facts f
     join {{ ref('int_las') }} l on l.la_code = f.la_code
-    group by grouping sets ((f.financial_year, f.incident_type),
-                            (f.financial_year, l.region_code, f.incident_type),
-                            (f.financial_year, l.region_code, f.la_code, f.incident_type))
+    group by {{ geography_grouping_sets(['f.incident_type']) }}
 ),
 years as (
     select distinct financial_year from kids
@@ -73,12 +70,11 @@ la_population as (
 ),
 population as (
     select financial_year,
-           case when grouping(region_code) = 1 then 'National'
-                when grouping(new_la_code) = 1 then 'Regional' else 'Local authority' end as geographic_level,
+           {{ geographic_level_of_grouping('region_code', 'new_la_code') }} as geographic_level,
            region_code, new_la_code,
            case when count(*) = count(population_0_17) then sum(population_0_17) end as population_0_17
     from la_population
-    group by grouping sets ((financial_year), (financial_year, region_code), (financial_year, region_code, new_la_code))
+    group by {{ geography_grouping_sets([], 'financial_year', 'region_code', 'new_la_code') }}
 ),
 joined as (
     select g.*, c.incident_type, c.type_order,
@@ -92,8 +88,7 @@ joined as (
     join years y on y.financial_year = g.financial_year
     cross join categories c
     left join counts n
-      on n.financial_year = g.financial_year and n.geographic_level = g.geographic_level
-     and n.region_code is not distinct from g.region_code and n.la_code is not distinct from g.new_la_code
+      on {{ on_spine_row() }}
      and n.incident_type = c.incident_type
     left join population p
       on p.financial_year = g.financial_year and p.geographic_level = g.geographic_level

@@ -59,14 +59,11 @@ facts as (
 ),
 counts as (
     select f.financial_year,
-           case when grouping(l.region_code) = 1 then 'National'
-                when grouping(f.la_code) = 1 then 'Regional' else 'Local authority' end as geographic_level,
+           {{ geographic_level_of_grouping() }} as geographic_level,
            l.region_code, f.la_code, f.breakdown_topic, f.breakdown, count(*) as reviews
     from facts f
     join {{ ref('int_las') }} l on l.la_code = f.la_code
-    group by grouping sets ((f.financial_year, f.breakdown_topic, f.breakdown),
-                            (f.financial_year, l.region_code, f.breakdown_topic, f.breakdown),
-                            (f.financial_year, l.region_code, f.la_code, f.breakdown_topic, f.breakdown))
+    group by {{ geography_grouping_sets(['f.breakdown_topic', 'f.breakdown']) }}
 ),
 years as (
     select distinct financial_year from r
@@ -78,8 +75,7 @@ joined as (
     join years y on y.financial_year = g.financial_year
     cross join categories c
     left join counts n
-      on n.financial_year = g.financial_year and n.geographic_level = g.geographic_level
-     and n.region_code is not distinct from g.region_code and n.la_code is not distinct from g.new_la_code
+      on {{ on_spine_row() }}
      and n.breakdown_topic = c.breakdown_topic and n.breakdown = c.breakdown
 )
 select

@@ -29,14 +29,11 @@ facts as (
 ),
 counts as (
     select f.financial_year,
-           case when grouping(l.region_code) = 1 then 'National'
-                when grouping(f.la_code) = 1 then 'Regional' else 'Local authority' end as geographic_level,
+           {{ geographic_level_of_grouping() }} as geographic_level,
            l.region_code, f.la_code, f.grade, count(*) as reviews
     from facts f
     join {{ ref('int_las') }} l on l.la_code = f.la_code
-    group by grouping sets ((f.financial_year, f.grade),
-                            (f.financial_year, l.region_code, f.grade),
-                            (f.financial_year, l.region_code, f.la_code, f.grade))
+    group by {{ geography_grouping_sets(['f.grade']) }}
 ),
 years as (
     select distinct financial_year from latest
@@ -47,8 +44,7 @@ joined as (
     join years y on y.financial_year = g.financial_year
     cross join categories c
     left join counts n
-      on n.financial_year = g.financial_year and n.geographic_level = g.geographic_level
-     and n.region_code is not distinct from g.region_code and n.la_code is not distinct from g.new_la_code
+      on {{ on_spine_row() }}
      and n.grade = c.grade
 )
 select
