@@ -225,6 +225,7 @@ def prepare_frame(feed: str, df: pd.DataFrame, frames: dict[str, pd.DataFrame], 
     """The frame GX validates: the feed's text columns, lineage, a row number and the `_chk_` helper columns."""
     df = df.reset_index(drop=True).copy()
     df[ROW] = range(len(df))
+    dates: dict[str, pd.Series] = {}  # each date column parsed once, for every rule that needs it
     for c in landing_columns()[feed]:
         if c.column_name not in df.columns:
             df[c.column_name] = None
@@ -234,7 +235,8 @@ def prepare_frame(feed: str, df: pd.DataFrame, frames: dict[str, pd.DataFrame], 
                 df[c.column_name].where(df[c.column_name].astype(str).str.fullmatch(WHOLE)), errors="coerce")
         elif c.kind == "date":
             iso = iso_text(df[c.column_name])
-            real = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+            dates[c.column_name] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+            real = dates[c.column_name].notna().to_numpy()
             df[_chk("real", c.column_name)] = pd.Series(np.where(iso.isna().to_numpy(), None, real), dtype=object)
     for f, earlier, later in DATE_ORDER:
         if f == feed:
@@ -244,7 +246,7 @@ def prepare_frame(feed: str, df: pd.DataFrame, frames: dict[str, pd.DataFrame], 
                     comp = dict(zip(rev["review_id"], parse_dates(rev["completion_date"])))
                     df[_chk("date", col)] = pd.to_datetime(df["review_id"].map(comp))
                 else:
-                    df[_chk("date", col)] = parse_dates(df[col])
+                    df[_chk("date", col)] = dates[col]
     if feed in REFERENCES:
         column, target = REFERENCES[feed]
         tid = "incident_id" if target == "notifications" else identifier_columns(target)[0]
@@ -254,11 +256,11 @@ def prepare_frame(feed: str, df: pd.DataFrame, frames: dict[str, pd.DataFrame], 
     if la_col:
         at = None
         if feed == "notifications":
-            at = parse_dates(df["incident_date"])
+            at = dates["incident_date"]
         elif feed == "reviews":
             # As int_reviews.lscb_la_valid: at the reviewed incident's date, else when the chair knew.
             at = pd.to_datetime(df["incident_id"].map(incident_dates(frames)))
-            at = at.fillna(parse_dates(df["chair_aware_date"]))
+            at = at.fillna(dates["chair_aware_date"])
         df[_chk("valid", la_col)] = las.valid(df[la_col], at)
     return df
 

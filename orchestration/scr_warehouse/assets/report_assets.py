@@ -19,10 +19,7 @@ from dagster import (
 
 from ..resources import WarehouseConfig
 
-try:  # the release stage owns its key; follow it rather than repeat it
-    from .release_assets import RELEASE_KEY
-except ImportError:  # pragma: no cover - release stage not wired yet
-    RELEASE_KEY = AssetKey(["release", "files"])
+from .release_assets import RELEASE_KEY  # the release stage owns its key
 
 REPORT_KEY = AssetKey(["report", "national_report"])
 
