@@ -7,7 +7,7 @@ validated on pandas frames read from DuckDB, turned into one row per failing val
   a queue row from GX's `unexpected_index_list` (the record identifier, lineage and a row number).
 - Rules GX cannot state on one text frame (a real date in two accepted formats, a number's range, an LA code valid
   at the incident date, a reference into another feed, dates in order) are checked by GX on helper columns that
-  `prepare_frame` derives (prefix `_chk_`); the expectation's meta still names the landing column.
+  `frame_sql` derives in DuckDB (prefix `_chk_`); the expectation's meta still names the landing column.
 - GX cannot read DuckDB through SQLAlchemy, so frames are read with DuckDB and validated in one ephemeral context.
 
 Never log record-level data here: counts only.
@@ -46,10 +46,9 @@ FEED_RELATIONS = {
 GX_FAILURE_COLUMNS = ["feed", "record_id", "la_code", "source_file", "source_line", "column_name", "problem",
                       "value", "expectation"]
 ROW = "_row"  # row number in the validated frame: maps an unexpected index back to its record
-LINEAGE = ["_source_file", "_source_line"]
 
 # Date order (contract 3, date_order): (feed, earlier column, later column); the later column is the one flagged.
-# `review_completion_date` is the evaluated review's completion_date, joined in by prepare_frame.
+# `review_completion_date` is the evaluated review's completion_date, joined in by frame_sql.
 DATE_ORDER = (
     ("notifications", "incident_date", "notified_date"),  # notified before the incident
     ("reviews", "chair_aware_date", "decision_date"),  # decided before the chair knew
@@ -66,8 +65,6 @@ REFERENCES = {
 # The date an LA code must be valid at, per feed (None: valid at any date).
 LA_DATE = {"notifications": "incident_date", "reviews": "incident_date", "population": None}
 
-ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DMY = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 WHOLE = r"^[+-]?[0-9]{1,9}$"  # as the typed models read whole numbers (macro parse_int_in_range)
 
 
@@ -107,7 +104,7 @@ def generate_suite(feed: str) -> dict:
                                  f"between {c.min_value} and {c.max_value}", column=_chk("int", c.column_name),
                                  min_value=c.min_value, max_value=c.max_value))
         elif c.kind == "date":
-            # Parsed once, vectorised, in prepare_frame (GX's strftime expectation runs strptime row by row).
+            # Parsed set-wise in frame_sql (GX's strftime expectation runs strptime row by row).
             exps.append(_exp("expect_column_values_to_be_in_set", "invalid_date", c.column_name,
                              "a real date, YYYY-MM-DD or DD/MM/YYYY", column=_chk("real", c.column_name),
                              value_set=[True]))
@@ -159,59 +156,131 @@ def load_suite(feed: str, directory: Path = EXPECTATIONS_DIR) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Frames
+# Frames: one DuckDB query per feed gives the text records, lineage and every `_chk_` helper column, so the rules
+# are evaluated set-wise in the warehouse (the date and whole-number patterns are those of the dbt macros
+# parse_date and parse_int_in_range, LA validity that of int_las) and pandas only carries the result to GX.
+
+# Where the current (corrected) text records of a feed are, in order of preference.
+_SOURCES = {**{f: [r] for f, r in FEED_RELATIONS.items()}, "population": ["staging.stg_population"]}
+LA_COLUMN = {"notifications": "la_code", "reviews": "lscb_la_code", "population": "la_code"}
+RECORD_LA = "_record_la_code"  # the LA a record belongs to, for the per-LA queue
 
 
-def iso_text(values: pd.Series) -> pd.Series:
-    """Landing date text as ISO text for GX to check as a real date: DD/MM/YYYY is reordered, ISO kept, anything
-    else marked unreadable; missing stays missing. Vectorised on arrow strings (millions of values at scale)."""
-    text = values.astype("string[pyarrow]")
-    present = text.notna().to_numpy()
-    iso = text.str.match(ISO.pattern).fillna(False).to_numpy(dtype=bool)
-    dmy = text.str.match(DMY.pattern).fillna(False).to_numpy(dtype=bool)
-    reordered = text.str.slice(6, 10) + "-" + text.str.slice(3, 5) + "-" + text.str.slice(0, 2)
-    out = np.where(iso, text.to_numpy(dtype=object, na_value=None),
-                   np.where(dmy, reordered.to_numpy(dtype=object, na_value=None),
-                            np.where(present, "unreadable", None)))
-    return pd.Series(out, index=values.index, dtype="object")
+def _date_sql(expr: str) -> str:
+    """As the dbt macro parse_date: ISO YYYY-MM-DD or DD/MM/YYYY, impossible dates NULL."""
+    return (f"(case when regexp_full_match({expr}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+            f"then try_strptime({expr}, '%Y-%m-%d') "
+            f"when regexp_full_match({expr}, '[0-9]{{2}}/[0-9]{{2}}/[0-9]{{4}}') "
+            f"then try_strptime({expr}, '%d/%m/%Y') end)")
 
 
-def parse_dates(values: pd.Series) -> pd.Series:
-    """Landing date text -> datetime64 (NaT where missing or not a real date)."""
-    return pd.to_datetime(iso_text(values), format="%Y-%m-%d", errors="coerce")
+def _int_sql(expr: str) -> str:
+    """As the dbt macro parse_int_in_range without bounds (GX checks the bounds)."""
+    return f"(case when regexp_full_match({expr}, '[+-]?[0-9]{{1,9}}') then try_cast({expr} as bigint) end)"
 
 
-@dataclass
-class LaCodes:
-    """English LA codes with the dates each was valid (reference.ref_las)."""
-    frame: pd.DataFrame  # new_la_code, valid_from (datetime or NaT = always), valid_to (NaT = still valid)
+def _la_valid_sql(code: str, at: str | None) -> str:
+    """NULL when the code is missing; an English LA code valid at the date (any date when there is none)."""
+    ever = f"exists (select 1 from _las l where l.la_code = {code})"
+    if at is None:
+        return f"(case when {code} is null then null else {ever} end)"
+    return (f"(case when {code} is null then null when not {ever} then false when {at} is null then true "
+            f"else exists (select 1 from _las l where l.la_code = {code} "
+            f"and (l.valid_from is null or {at} >= l.valid_from) and (l.valid_to is null or {at} <= l.valid_to)) end)")
 
-    @classmethod
-    def from_ref_las(cls, ref: pd.DataFrame) -> "LaCodes":
-        ref = ref[ref["entity_code"].isin(["E06", "E08", "E09", "E10"]) & ~ref["new_la_code"].str.contains("/")]
-        frm = pd.to_datetime(ref["date_of_operation"], format="%d/%m/%Y", errors="coerce")
-        # 01/01/2009 means "in force when ONS codes began": valid for earlier incidents too (see _reference.yml).
-        frm = frm.where(frm != pd.Timestamp("2009-01-01"))
-        to = pd.to_datetime(ref["date_of_termination"], format="%d/%m/%Y", errors="coerce")
-        return cls(pd.DataFrame({"code": ref["new_la_code"].to_numpy(), "valid_from": frm.to_numpy(),
-                                 "valid_to": to.to_numpy()}))
 
-    def valid(self, codes: pd.Series, at: pd.Series | None) -> pd.Series:
-        """True/False per code (None where the code is missing); at a date where one is given, else ever valid."""
-        out = pd.Series([None] * len(codes), index=codes.index, dtype="object")
-        present = codes.notna()
-        known = set(self.frame["code"])
-        out[present] = codes[present].isin(known)
-        if at is None:
-            return out
-        dated = present & at.notna() & codes.isin(known)
-        if dated.any():
-            sub = pd.DataFrame({"code": codes[dated], "at": at[dated]}).reset_index()
-            m = sub.merge(self.frame, on="code", how="left")
-            ok = (m["valid_from"].isna() | (m["at"] >= m["valid_from"])) & (m["valid_to"].isna() | (m["at"] <= m["valid_to"]))
-            per_row = ok.groupby(m["index"]).any()
-            out.loc[per_row.index] = per_row.astype(bool).to_numpy()
-        return out
+def _relation_exists(con, qualified: str) -> bool:
+    schema, name = qualified.split(".")
+    return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                            [schema, name]).fetchall()[0][0])
+
+
+def _text_relation(con, feed: str) -> str:
+    """SQL for the feed's current text records with lineage (an empty relation when the feed is not built)."""
+    cols = [c.column_name for c in landing_columns()[feed]]
+    for rel in _SOURCES[feed]:
+        if _relation_exists(con, rel):
+            select = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in cols)
+            return f"select {select}, cast(_source_file as varchar) as _source_file, _source_line from {rel}"
+    select = ", ".join(f'cast(null as varchar) as "{c}"' for c in cols)
+    return f"select {select}, cast(null as varchar) as _source_file, cast(null as integer) as _source_line where false"
+
+
+def frame_sql(con, feed: str) -> str:
+    """The query giving the frame GX validates for one feed: text columns, lineage, `_chk_` helper columns and the
+    record's LA."""
+    ctes = {f: _text_relation(con, f) for f in ("notifications", "reviews", feed)}
+    las = ("select la_code, valid_from, valid_to from intermediate.int_las" if _relation_exists(con, "intermediate.int_las")
+           else "select cast(null as varchar) as la_code, cast(null as date) as valid_from, "
+                "cast(null as date) as valid_to where false")
+    with_sql = ", ".join([f"_las as ({las})", *(f"_{f} as ({sql})" for f, sql in ctes.items())])
+    cols = landing_columns()[feed]
+    out = ["t.*"]
+    joins = []
+    for c in cols:
+        col = f't."{c.column_name}"'
+        if c.kind == "int":
+            out.append(f'{_int_sql(col)} as "{_chk("int", c.column_name)}"')
+        elif c.kind == "date":
+            out.append(f'(case when {col} is null then null else {_date_sql(col)} is not null end) '
+                       f'as "{_chk("real", c.column_name)}"')
+    for f, earlier, later in DATE_ORDER:
+        if f == feed:
+            for col in (earlier, later):
+                if any(o.endswith(f'"{_chk("date", col)}"') for o in out):
+                    continue  # a date in two rules (decision_date) is parsed once
+                if col == "review_completion_date":
+                    joins.append("left join (select review_id, max(" + _date_sql("completion_date") + ") as d "
+                                 "from _reviews group by review_id) _rc on _rc.review_id = t.review_id")
+                    out.append(f'_rc.d as "{_chk("date", col)}"')
+                else:
+                    out.append(f'{_date_sql("t." + col)} as "{_chk("date", col)}"')
+    if feed in REFERENCES:
+        column, target = REFERENCES[feed]
+        tid = "incident_id" if target == "notifications" else identifier_columns(target)[0]
+        out.append(f'(case when t."{column}" is null then null else exists (select 1 from _{target} k '
+                   f'where k."{tid}" = t."{column}") end) as "{_chk("known", column)}"')
+    la_col = LA_COLUMN.get(feed)
+    if la_col:
+        at = None
+        if feed == "notifications":
+            at = _date_sql("t.incident_date")
+        elif feed == "reviews":
+            # As int_reviews.lscb_la_valid: at the reviewed incident's date, else when the chair knew.
+            joins.append("left join (select incident_id, min(" + _date_sql("incident_date") + ") as d "
+                         "from _notifications group by incident_id) _inc on _inc.incident_id = t.incident_id")
+            at = f"coalesce(_inc.d, {_date_sql('t.chair_aware_date')})"
+        out.append(f'{_la_valid_sql("t." + la_col, at)} as "{_chk("valid", la_col)}"')
+        out.append(f"t.{la_col} as {RECORD_LA}")
+    else:  # evaluations, actions: the evaluated/actioned review's LSCB
+        joins.append("left join (select review_id, max(lscb_la_code) as la from _reviews group by review_id) _rl "
+                     "on _rl.review_id = t.review_id")
+        out.append(f"_rl.la as {RECORD_LA}")
+    return (f"with {with_sql} select {', '.join(out)} from _{feed} t {' '.join(joins)} "
+            f"order by t._source_file, t._source_line")
+
+
+def read_frames(con) -> dict[str, pd.DataFrame]:
+    """The frame of every GX feed (see frame_sql). Text columns other than identifiers arrive as pandas
+    categoricals straight from Arrow (no Python string per cell), which is also what makes GX fast on them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    frames = {}
+    for feed in GX_FEEDS:
+        table = con.sql(frame_sql(con, feed)).to_arrow_table()
+        ids = set(identifier_columns(feed))
+        for i, name in enumerate(table.column_names):
+            typ = table.schema.field(i).type
+            if name not in ids and name != "_source_file" and (pa.types.is_string(typ) or pa.types.is_boolean(typ)):
+                table = table.set_column(i, name, pc.dictionary_encode(table.column(i)))
+        df = table.to_pandas()
+        for c in df.columns:
+            if c in ids or c == "_source_file":
+                df[c] = df[c].astype(object).where(df[c].notna(), None)
+        df.insert(0, ROW, np.arange(len(df), dtype=np.int64))
+        frames[feed] = df
+    return frames
 
 
 def record_ids(feed: str, df: pd.DataFrame) -> pd.Series:
@@ -221,111 +290,13 @@ def record_ids(feed: str, df: pd.DataFrame) -> pd.Series:
     return df[list(ids)].astype(str).agg(RECORD_ID_SEPARATOR.join, axis=1)
 
 
-def prepare_frame(feed: str, df: pd.DataFrame, frames: dict[str, pd.DataFrame], las: LaCodes) -> pd.DataFrame:
-    """The frame GX validates: the feed's text columns, lineage, a row number and the `_chk_` helper columns."""
-    df = df.reset_index(drop=True).copy()
-    df[ROW] = range(len(df))
-    dates: dict[str, pd.Series] = {}  # each date column parsed once, for every rule that needs it
-    for c in landing_columns()[feed]:
-        if c.column_name not in df.columns:
-            df[c.column_name] = None
-        df[c.column_name] = df[c.column_name].astype("object").where(df[c.column_name].notna(), None)
-        if c.kind == "int":
-            df[_chk("int", c.column_name)] = pd.to_numeric(
-                df[c.column_name].where(df[c.column_name].astype(str).str.fullmatch(WHOLE)), errors="coerce")
-        elif c.kind == "date":
-            iso = iso_text(df[c.column_name])
-            dates[c.column_name] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
-            real = dates[c.column_name].notna().to_numpy()
-            df[_chk("real", c.column_name)] = pd.Series(np.where(iso.isna().to_numpy(), None, real), dtype=object)
-    for f, earlier, later in DATE_ORDER:
-        if f == feed:
-            for col in (earlier, later):
-                if col == "review_completion_date":
-                    rev = frames.get("reviews", pd.DataFrame(columns=["review_id", "completion_date"]))
-                    comp = dict(zip(rev["review_id"], parse_dates(rev["completion_date"])))
-                    df[_chk("date", col)] = pd.to_datetime(df["review_id"].map(comp))
-                else:
-                    df[_chk("date", col)] = dates[col]
-    if feed in REFERENCES:
-        column, target = REFERENCES[feed]
-        tid = "incident_id" if target == "notifications" else identifier_columns(target)[0]
-        known = set(frames.get(target, pd.DataFrame(columns=[tid]))[tid].dropna())
-        df[_chk("known", column)] = df[column].map(lambda v: None if v is None else v in known)
-    la_col = {"notifications": "la_code", "reviews": "lscb_la_code", "population": "la_code"}.get(feed)
-    if la_col:
-        at = None
-        if feed == "notifications":
-            at = dates["incident_date"]
-        elif feed == "reviews":
-            # As int_reviews.lscb_la_valid: at the reviewed incident's date, else when the chair knew.
-            at = pd.to_datetime(df["incident_id"].map(incident_dates(frames)))
-            at = at.fillna(dates["chair_aware_date"])
-        df[_chk("valid", la_col)] = las.valid(df[la_col], at)
-    return df
-
-
-def incident_dates(frames: dict[str, pd.DataFrame]) -> dict:
-    """incident_id -> earliest real incident_date of its children."""
-    n = frames.get("notifications")
-    if n is None or n.empty:
-        return {}
-    d = pd.DataFrame({"incident_id": n["incident_id"], "d": parse_dates(n["incident_date"])}).dropna()
-    return d.groupby("incident_id")["d"].min().to_dict()
-
-
-def record_la_codes(feed: str, df: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.Series:
-    """The LA a record belongs to, for the per-LA queue: notifying LA, LSCB, or the evaluated/actioned review's LSCB."""
-    if feed in ("notifications", "population"):
-        return df["la_code"]
-    if feed == "reviews":
-        return df["lscb_la_code"]
-    rev = frames.get("reviews")
-    if rev is None:
-        return pd.Series([None] * len(df), index=df.index, dtype="object")
-    return df["review_id"].map(dict(zip(rev["review_id"], rev["lscb_la_code"])))
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Reading the warehouse
-
-
-def _relation_exists(con, qualified: str) -> bool:
-    schema, name = qualified.split(".")
-    return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                            [schema, name]).fetchone()[0])
-
-
-def read_frames(con) -> dict[str, pd.DataFrame]:
-    """The current (corrected) text records of each feed, with lineage. Population: the latest version of each
-    (la_code, year) in raw.population."""
-    frames: dict[str, pd.DataFrame] = {}
-    for feed in GX_FEEDS:
-        cols = [c.column_name for c in landing_columns()[feed]]
-        select = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in cols)
-        if feed in FEED_RELATIONS and _relation_exists(con, FEED_RELATIONS[feed]):
-            sql = f"select {select}, _source_file, _source_line from {FEED_RELATIONS[feed]}"
-        elif feed == "population" and _relation_exists(con, "staging.stg_population"):
-            sql = f"select {select}, _source_file, _source_line from staging.stg_population"
-        elif feed == "population" and _relation_exists(con, "raw.population"):
-            sql = (f"select {select}, _source_file, _source_line from raw.population "
-                   "qualify row_number() over (partition by la_code, year order by _source_file desc, _source_line desc) = 1")
-        else:
-            frames[feed] = pd.DataFrame(columns=[*cols, *LINEAGE])
-            continue
-        frames[feed] = con.execute(sql).df().astype("object")
-    return frames
-
-
-def read_la_codes(con) -> LaCodes:
-    """The same LA validity the typed models use (intermediate.int_las), else straight from reference.ref_las."""
-    if _relation_exists(con, "intermediate.int_las"):
-        f = con.execute("select la_code as code, cast(valid_from as timestamp) as valid_from, "
-                        "cast(valid_to as timestamp) as valid_to from intermediate.int_las").df()
-        return LaCodes(f)
-    ref = con.execute("select new_la_code, date_of_operation, date_of_termination, entity_code "
-                      "from reference.ref_las").df()
-    return LaCodes.from_ref_las(ref)
+def gx_frame(feed: str, frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """Only what the suite reads, the identifiers and the row number, HTML-escaped (see Validator.validate)."""
+    used = {ROW, *identifier_columns(feed)}
+    for e in spec["expectations"]:
+        k = e["kwargs"]
+        used |= {k.get("column"), k.get("column_A"), k.get("column_B"), *k.get("column_list", [])}
+    return html_escaped(frame[[c for c in frame.columns if c in used]])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -381,7 +352,8 @@ class Validator:
                                                                          meta=e["meta"]))
         return self.context.suites.add(suite)
 
-    def validate(self, feed: str, spec: dict, frame: pd.DataFrame, la_codes: pd.Series) -> FeedResult:
+    def validate(self, feed: str, spec: dict, frame: pd.DataFrame) -> FeedResult:
+        """Validate one feed's frame (read_frames); failures name the record, its LA, file, line and column."""
         t0 = time.perf_counter()
         ids = list(identifier_columns(feed))
         asset = self.datasource.add_dataframe_asset(name=feed)
@@ -393,32 +365,28 @@ class Validator:
             # GX's Data Docs do not escape values from the data (unexpected values, index columns), and landing
             # values are untrusted: GX sees them HTML-escaped. Escaping is one-to-one and no code, number or date
             # contains & < > " ', so every expectation gives the same result; queue rows take the original values.
-            batch_parameters={"dataframe": html_escaped(frame)},
+            batch_parameters={"dataframe": gx_frame(feed, frame, spec)},
             result_format={"result_format": "COMPLETE",
-                           "unexpected_index_column_names": [*ids, *LINEAGE, ROW],
+                           "unexpected_index_column_names": [*ids, ROW],
                            "partial_unexpected_count": 20,
                            "return_unexpected_index_query": False},
         )
-        rows = []
-        rid = record_ids(feed, frame)
+        parts = []
         failed = 0
         for r in result.results:
             if r.success:
                 continue
             failed += 1
-            meta = r.expectation_config.meta or {}
-            column = meta.get("column")
-            idx = (r.result or {}).get("unexpected_index_list") or []
-            row_numbers = sorted({int(i[ROW]) for i in idx if isinstance(i, dict) and i.get(ROW) is not None})
             if r.exception_info and r.exception_info.get("raised_exception"):
                 raise RuntimeError(f"GX expectation {r.expectation_config.type} on {feed} raised: "
                                    f"{r.exception_info.get('exception_message')}")
-            for n in row_numbers:
-                rows.append((feed, rid.iat[n], la_codes.iat[n], frame["_source_file"].iat[n],
-                             frame["_source_line"].iat[n], column, meta.get("problem"),
-                             frame[column].iat[n] if column in frame.columns else None,
-                             r.expectation_config.type))
-        failures = pd.DataFrame(rows, columns=GX_FAILURE_COLUMNS)
+            meta = r.expectation_config.meta or {}
+            idx = (r.result or {}).get("unexpected_index_list") or []
+            rows = np.array(sorted({int(i[ROW]) for i in idx if isinstance(i, dict) and i.get(ROW) is not None}),
+                            dtype=np.int64)
+            column = meta.get("column")
+            parts.append((rows, column, meta.get("problem"), r.expectation_config.type))
+        failures = failure_rows(feed, frame, parts)
         problems = failures["problem"].value_counts().to_dict() if len(failures) else {}
         return FeedResult(feed, len(frame), bool(result.success), failures, len(result.results), failed,
                           time.perf_counter() - t0, {str(k): int(v) for k, v in problems.items()})
@@ -431,15 +399,34 @@ class Validator:
         return self.docs_dir
 
 
-def validate_all(frames: dict[str, pd.DataFrame], las: LaCodes, docs_dir: Path | None = None,
+def failure_rows(feed: str, frame: pd.DataFrame, parts: list[tuple]) -> pd.DataFrame:
+    """GX_FAILURE_COLUMNS rows from (frame row numbers, landing column, problem, expectation) per failed
+    expectation; values are the original (unescaped) landing text."""
+    if not parts:
+        return pd.DataFrame(columns=GX_FAILURE_COLUMNS)
+    rid = record_ids(feed, frame).to_numpy(dtype=object)
+    out = []
+    for rows, column, problem, expectation in parts:
+        if not len(rows):
+            continue
+        values = (frame[column].to_numpy(dtype=object)[rows] if column in frame.columns
+                  else np.full(len(rows), None, dtype=object))
+        out.append(pd.DataFrame({
+            "feed": feed, "record_id": rid[rows], "la_code": frame[RECORD_LA].to_numpy(dtype=object)[rows],
+            "source_file": frame["_source_file"].to_numpy(dtype=object)[rows],
+            "source_line": frame["_source_line"].to_numpy(dtype=object)[rows], "column_name": column,
+            "problem": problem, "value": values, "expectation": expectation}))
+    if not out:
+        return pd.DataFrame(columns=GX_FAILURE_COLUMNS)
+    f = pd.concat(out, ignore_index=True)[GX_FAILURE_COLUMNS].astype(object)
+    return f.where(f.notna(), None)
+
+
+def validate_all(frames: dict[str, pd.DataFrame], docs_dir: Path | None = None,
                  suites_dir: Path = EXPECTATIONS_DIR) -> tuple[list[FeedResult], pd.DataFrame]:
     """Validate every feed's current records; returns per-feed results and all failures (one row per value)."""
     v = Validator(docs_dir)
-    results = []
-    for feed in GX_FEEDS:
-        spec = load_suite(feed, suites_dir)
-        frame = prepare_frame(feed, frames[feed], frames, las)
-        results.append(v.validate(feed, spec, frame, record_la_codes(feed, frame, frames)))
+    results = [v.validate(feed, load_suite(feed, suites_dir), frames[feed]) for feed in GX_FEEDS]
     v.build_docs()
     parts = [r.failures for r in results if len(r.failures)]
     failures = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=GX_FAILURE_COLUMNS)
@@ -562,15 +549,21 @@ def escape(value: object) -> str:
 
 
 def html_escaped(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every text value HTML-escaped (other types unchanged). Only values holding a character that
-    escaping changes are touched: the rest are already their own escaped form."""
+    """A copy with every text value HTML-escaped (other types unchanged). Categorical columns escape their categories
+    (escaping is one-to-one); in text columns only values holding a character that escaping changes are touched."""
     out = frame.copy()
     for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            as_text = out[c].astype("string[pyarrow]")
+        col = out[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            cats = col.cat.categories
+            if cats.dtype == object and any(isinstance(v, str) and v != html.escape(v, quote=True) for v in cats):
+                out[c] = col.cat.rename_categories([html.escape(v, quote=True) if isinstance(v, str) else v
+                                                    for v in cats])
+        elif col.dtype == object or pd.api.types.is_string_dtype(col):
+            as_text = col.astype("string[pyarrow]")
             special = as_text.str.contains(r"[&<>\"']", regex=True).fillna(False).to_numpy(dtype=bool)
             if special.any():
-                col = out[c].astype(object)
+                col = col.astype(object)
                 col[special] = [html.escape(v, quote=True) if isinstance(v, str) else v for v in col[special]]
                 out[c] = col
     return out

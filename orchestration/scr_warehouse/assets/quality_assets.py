@@ -62,9 +62,8 @@ def gx_failures(context: AssetExecutionContext, warehouse: WarehouseConfig):
     t0 = time.perf_counter()
     with warehouse.connect(read_only=True) as con:
         frames = quality.read_frames(con)
-        las = quality.read_la_codes(con)
     t_read = time.perf_counter() - t0
-    results, failures = quality.validate_all(frames, las, docs_dir=docs)
+    results, failures = quality.validate_all(frames, docs_dir=docs)
     with warehouse.connect() as con:
         quality.write_failures(con, failures)
     seconds = time.perf_counter() - t0
