@@ -26,6 +26,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -188,12 +191,19 @@ def _header(names: list[str], feed: str) -> tuple[dict[str, int], list[tuple[int
 
 def _text_array(values) -> pa.Array:
     """Values trimmed of surrounding whitespace; an empty cell becomes NULL."""
-    arr = pc.utf8_trim_whitespace(pa.array(values, type=pa.string()))
+    if not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = pa.array(values, type=pa.string())
+    arr = pc.utf8_trim_whitespace(values)
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
 
-def _parse(text: str, feed: str) -> _Parsed:
-    """Parse one file's text into raw rows and rejected rows. Physical line numbers: header = line 1."""
+def _parse(text: str, feed: str, path: Path | None = None, reader=None) -> _Parsed:
+    """Parse one file's text into raw rows and rejected rows. Physical line numbers: header = line 1.
+    With the file's path and a DuckDB connection (`reader`), the usual clean file is read by DuckDB's CSV reader."""
+    if path is not None and reader is not None:
+        parsed = _parse_clean_duckdb(text, feed, path, reader)
+        if parsed is not None:
+            return parsed
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of small lists and strings, no cycles: the cyclic collector would only slow this down
     try:
@@ -267,6 +277,11 @@ def _build(feed, positions, extras, width, good, lines, rejected, rows_read) -> 
     """The raw.<feed> columns (Arrow) of the good rows."""
     n = len(good)
     by_position = list(zip(*good)) if n else [()] * width
+    return _build_columns(feed, positions, extras, by_position, n, lines, rejected, rows_read)
+
+
+def _build_columns(feed, positions, extras, by_position, n, lines, rejected, rows_read) -> _Parsed:
+    """The raw.<feed> columns (Arrow) from the good rows' values by position (Python sequences or Arrow arrays)."""
     columns: dict[str, pa.Array] = {}
     for c in landing_columns()[feed]:
         pos = positions.get(c.column_name)
@@ -280,8 +295,72 @@ def _build(feed, positions, extras, width, good, lines, rejected, rows_read) -> 
         columns["_extra"] = pa.array(extra_json, type=pa.string())
     else:
         columns["_extra"] = pa.nulls(n, pa.string())
-    columns["_source_line"] = pa.array(lines, type=pa.int32())
+    columns["_source_line"] = lines if isinstance(lines, pa.Array) else pa.array(lines, type=pa.int32())
     return _Parsed(columns, rejected, rows_read, n, [name for _, name in extras])
+
+
+def _physical_lines(text: str) -> int:
+    """Physical lines as io splits them (\n, \r\n or a lone \r), counting a last line without a terminator."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n") + (0 if text.endswith(("\n", "\r")) else 1)
+
+
+def _parse_clean_duckdb(text: str, feed: str, path: Path, reader) -> _Parsed | None:
+    """The fast path with DuckDB's CSV reader in place of Python's, for a file whose every record is one physical
+    line of the header's width (strict mode fails otherwise; blank lines and multi-line records show as fewer records
+    than lines). Rows with no identifier or a repeated one are rejected as _parse_careful rejects them. None when
+    the file needs the careful path."""
+    first = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(first)
+    except (csv.Error, StopIteration):
+        return None
+    if first.line_num != 1 or len(header) < 2:
+        return None
+    width = len(header)
+    names = {f"c{i}": "VARCHAR" for i in range(width)}
+    try:
+        table = reader.sql(
+            "select * from read_csv(?, header = false, all_varchar = true, delim = ',', quote = '\"', "
+            "escape = '\"', strict_mode = true, null_padding = false, auto_detect = false, columns = ?, "
+            "parallel = true)", params=[str(path), names]).to_arrow_table()
+    except duckdb.Error:
+        return None
+    if table.num_rows != _physical_lines(text) or table.num_rows < 1:
+        return None
+    positions, extras = _header(header, feed)
+    body = table.slice(1)
+    n = body.num_rows
+    id_names = identifier_columns(feed)
+    ids = [_text_array(body.column(positions[c])).combine_chunks() for c in id_names]
+    keys = ids[0] if len(ids) == 1 else pc.binary_join_element_wise(*ids, RECORD_ID_SEPARATOR)
+    rejected: list[tuple] = []
+    if keys.null_count or pc.count_distinct(keys).as_py() != n:
+        # As _parse_careful: a row with no identifier, then a later row repeating an identifier, is rejected.
+        missing_col = np.full(n, None, dtype=object)
+        for c, a in zip(reversed(id_names), reversed(ids)):
+            missing_col[a.is_null().to_numpy(zero_copy_only=False)] = c  # the first empty part is named
+        has_id = pd.isna(missing_col)
+        key_s = pd.Series(keys.to_numpy(zero_copy_only=False), dtype=object)
+        first = key_s[has_id].drop_duplicates(keep="first")
+        first_line = pd.Series(first.index.to_numpy() + 2, index=first.to_numpy())
+        repeated = np.zeros(n, dtype=bool)
+        repeated[np.flatnonzero(has_id)[key_s[has_id].duplicated(keep="first").to_numpy()]] = True
+        id_label = RECORD_ID_SEPARATOR.join(id_names)
+        for i in np.flatnonzero(~has_id | repeated):
+            if not has_id[i]:
+                rejected.append((int(i) + 2, None, missing_col[i], f"no identifier: {missing_col[i]} is empty"))
+            else:
+                rejected.append((int(i) + 2, key_s.iat[i], id_label, f"identifier repeated within the file (first "
+                                 f"at line {first_line[key_s.iat[i]]}); later row rejected"))
+        good = has_id & ~repeated
+        body = body.filter(pa.array(good))
+        lines = pa.array(np.flatnonzero(good) + 2, type=pa.int32())
+    else:
+        lines = pa.array(range(2, n + 2), type=pa.int32())
+    by_position = [body.column(i).combine_chunks() for i in range(width)]
+    if extras:
+        by_position = [a.to_pylist() for a in by_position]
+    return _build_columns(feed, positions, extras, by_position, body.num_rows, lines, rejected, n)
 
 
 def _parse_clean(text: str, feed: str) -> _Parsed | None:
@@ -291,9 +370,7 @@ def _parse_clean(text: str, feed: str) -> _Parsed | None:
         records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error:
         return None  # the careful path names the line
-    # physical lines as io splits them (\n, \r\n or a lone \r), counting a last line without a terminator
-    physical = text.count("\n") + text.count("\r") - text.count("\r\n") + (0 if text.endswith(("\n", "\r")) else 1)
-    if len(records) != physical or len(records[0]) < 2:
+    if len(records) != _physical_lines(text) or len(records[0]) < 2:
         return None
     header, body = records[0], records[1:]
     width = len(header)
@@ -366,6 +443,10 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
     load_id = f"{feed}-{uuid.uuid4().hex}"
     at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     extra_seen: dict[str, None] = {}
+    reader = duckdb.connect()  # DuckDB's CSV reader for clean files (in memory: nothing is written through it)
+    # One checkpoint at the end rather than one per file (each file is still its own transaction).
+    threshold = con.execute("select current_setting('checkpoint_threshold')").fetchall()[0][0]
+    con.execute("SET checkpoint_threshold = '4GB'")
 
     for path in landing_files(landing_dir, feed):
         stats.files_seen += 1
@@ -388,7 +469,7 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
         try:
             if path.suffix.lower() != ".csv":
                 raise FileRejected(f"not CSV: the file name does not end in .csv ({path.suffix or 'no extension'})")
-            parsed = _parse(_decode(data), feed)
+            parsed = _parse(_decode(data), feed, path, reader)
         except FileRejected as e:
             _reject_file(con, stats, feed, source_file, file_hash, str(e), load_id, at)
             continue
@@ -416,6 +497,8 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
             stats.messages.append(f"{source_file}: {len(parsed.rejected)} row(s) rejected (see raw.rejected_rows)")
         if extra:
             stats.messages.append(f"{source_file}: extra column(s) kept in _extra: {extra}")
+    reader.close()
+    con.execute(f"SET checkpoint_threshold = '{threshold}'")
     stats.extra_columns = list(extra_seen)
     return stats
 
