@@ -402,11 +402,14 @@ def sort_rows(df: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------------------- writing
-def _csv_text(rows: pd.DataFrame, columns: list[str]) -> str:
+def _csv_text(rows: pd.DataFrame | None, columns: list[str] | None) -> str:
+    """CSV text: the header (columns given) and/or the rows (rows given, in their own column order)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
-    w.writerows(rows[columns].to_numpy(dtype=object).tolist())
+    if columns is not None:
+        w.writerow(columns)
+    if rows is not None:
+        w.writerows((rows if columns is None else rows[columns]).to_numpy(dtype=object).tolist())
     return buf.getvalue()
 
 
@@ -427,29 +430,63 @@ META_COLUMNS = ["col_name", "col_type", "label", "indicator_grouping", "indicato
                 "filter_hint", "filter_grouping_column"]
 
 
-def write_dataset(df: pd.DataFrame, ds: Dataset, release: Path, threshold: int) -> dict:
-    """Write restricted, published and meta files for one dataset; returns counts for metadata/logging."""
-    df = sort_rows(df[ds.columns], ds)
-    release.mkdir(parents=True, exist_ok=True)
-    (release / "restricted").mkdir(exist_ok=True)
-    restricted = apply_disclosure(df, ds, threshold, suppress=False)
-    published = apply_disclosure(df, ds, threshold, suppress=True)
-    (release / "restricted" / f"{ds.name}.csv").write_text(_csv_text(restricted, ds.columns), encoding="utf-8")
-    (release / f"{ds.name}.csv").write_text(_csv_text(published, ds.columns), encoding="utf-8")
-    meta = pd.DataFrame(meta_rows(ds), columns=META_COLUMNS)
-    (release / f"{ds.name}.meta.csv").write_text(_csv_text(meta, META_COLUMNS), encoding="utf-8")
+def _year_chunk(ds: Dataset, chunk: pd.DataFrame, threshold: int) -> tuple[str, str, int]:
+    """Restricted and published CSV lines (no header) of one time period, and its suppressed cells. Every additive
+    relation lies within one time period, so each period is disclosure-controlled on its own."""
+    restricted = apply_disclosure(chunk, ds, threshold, suppress=False)
+    published = apply_disclosure(chunk, ds, threshold, suppress=True)
     n_c = int(sum((published[c] == "c").sum() for c in ds.indicator_names))
-    return {"rows": len(df), "suppressed_cells": n_c}
+    return _csv_text(restricted[ds.columns], None), _csv_text(published[ds.columns], None), n_c
 
 
-def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None) -> dict[str, dict]:
+_PENDING: dict[int, tuple] = {}  # chunks handed to forked workers (read from the copied memory, never pickled)
+
+
+def _run_pending(key: int) -> tuple[str, str, int]:
+    return _year_chunk(*_PENDING[key])
+
+
+def _chunks(df: pd.DataFrame, ds: Dataset) -> list[pd.DataFrame]:
+    df = sort_rows(df[ds.columns], ds)  # time period first: each period's rows are contiguous
+    return [g.reset_index(drop=True) for _, g in df.groupby("time_period", sort=False)] or [df]
+
+
+def _process_chunks(jobs: list[tuple], workers: int) -> list[tuple[str, str, int]]:
+    """_year_chunk for every (dataset, chunk, threshold), on `workers` forked processes when there is more than one
+    core (fork: the chunks are not copied), largest first; results in job order."""
+    import multiprocessing
+    import os
+
+    if workers <= 1 or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_year_chunk(*j) for j in jobs]
+    from concurrent.futures import ProcessPoolExecutor
+
+    _PENDING.clear()
+    _PENDING.update(enumerate(jobs))
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1),
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {i: pool.submit(_run_pending, i) for i in order}
+            return [futures[i].result() for i in range(len(jobs))]
+    finally:
+        _PENDING.clear()
+
+
+def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None,
+                  workers: int | None = None) -> dict[str, dict]:
     """Read every marts.release_<dataset> and write its files. Returns {dataset: {rows, suppressed_cells}};
-    a dataset whose mart is not in the warehouse is reported as {"missing": 1} (the screener then fails)."""
+    a dataset whose mart is not in the warehouse is reported as {"missing": 1} (the screener then fails).
+    Time periods are disclosure-controlled in parallel on `workers` processes (default: the machine's cores)."""
+    import os
+
     datasets = datasets or load_datasets()
     threshold = disclosure_threshold(con)
     present = {r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
-    out = {}
+    out: dict[str, dict] = {}
+    jobs: list[tuple] = []
+    owner: list[str] = []
     for name, ds in datasets.items():
         if f"release_{name}" not in present:
             out[name] = {"rows": 0, "suppressed_cells": 0, "missing": 1}
@@ -460,8 +497,34 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
         missing = [c for c in ds.columns if c not in df.columns]
         if missing:
             raise ValueError(f"marts.release_{name} lacks columns {missing}")
-        out[name] = write_dataset(df, ds, Path(release), threshold)
+        out[name] = {"rows": len(df), "suppressed_cells": 0}
+        for chunk in _chunks(df, ds):
+            jobs.append((ds, chunk, threshold))
+            owner.append(name)
+    results = _process_chunks(jobs, (os.cpu_count() or 1) if workers is None else workers)
+    for name, ds in datasets.items():
+        if not out[name].get("missing"):
+            out[name]["suppressed_cells"] = _write_files(ds, Path(release),
+                                                         [r for r, o in zip(results, owner) if o == name])
     return out
+
+
+def _write_files(ds: Dataset, release: Path, chunks: list[tuple[str, str, int]]) -> int:
+    """The restricted, published and meta files of one dataset from its time periods' CSV lines; returns the
+    suppressed cells."""
+    (release / "restricted").mkdir(parents=True, exist_ok=True)
+    header = _csv_text(None, ds.columns)
+    (release / "restricted" / f"{ds.name}.csv").write_text(header + "".join(r[0] for r in chunks), encoding="utf-8")
+    (release / f"{ds.name}.csv").write_text(header + "".join(r[1] for r in chunks), encoding="utf-8")
+    meta = pd.DataFrame(meta_rows(ds), columns=META_COLUMNS)
+    (release / f"{ds.name}.meta.csv").write_text(_csv_text(meta, META_COLUMNS), encoding="utf-8")
+    return sum(r[2] for r in chunks)
+
+
+def write_dataset(df: pd.DataFrame, ds: Dataset, release: Path, threshold: int) -> dict:
+    """Write restricted, published and meta files for one dataset (in this process); returns counts."""
+    chunks = [_year_chunk(ds, c, threshold) for c in _chunks(df, ds)]
+    return {"rows": len(df), "suppressed_cells": _write_files(ds, Path(release), chunks)}
 
 
 # ------------------------------------------------------------------------------------------------------ screener
