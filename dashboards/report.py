@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
+
+from scr_warehouse.parallel import fork_map
 
 from . import figures as F
 from .common import (
@@ -381,19 +382,21 @@ def build_reports(release: Path | str, out_dir: Path | str | None = None, wareho
     (out / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
     quality = _scoreboard(warehouse, release)
     pop_sources = _population_sources(warehouse)
-    # The latest year first: its charts go to PNG (a Chromium process via kaleido) on a thread while the other
-    # years render, so the two cores overlap instead of waiting for each other.
+    # Earlier years render on forked worker processes while this one renders the latest year and exports its
+    # charts to PNG (a Chromium process via kaleido), so the two cores overlap instead of waiting for each other.
     pages: dict[str, str] = {}
-    pages[periods[-1]], latest_figs = render_page(release, periods[-1], data, quality, pop_sources, periods)
     png_result: dict[str, tuple[list[Path], str]] = {}
-    png_thread = None
-    if png:
-        main = {k: latest_figs[k] for k in ("deaths_injuries_by_year", "regional_funnel", "la_tile_map", "timeliness")
-                if k in latest_figs}
-        png_thread = threading.Thread(target=lambda: png_result.update(r=export_pngs(main, out / "png")), daemon=True)
-        png_thread.start()
-    for p in periods[:-1]:
-        pages[p], _ = render_page(release, p, data, quality, pop_sources, periods)
+
+    def latest_and_pngs() -> None:
+        pages[periods[-1]], latest_figs = render_page(release, periods[-1], data, quality, pop_sources, periods)
+        if png:
+            main = {k: latest_figs[k] for k in ("deaths_injuries_by_year", "regional_funnel", "la_tile_map",
+                                                "timeliness") if k in latest_figs}
+            png_result["r"] = export_pngs(main, out / "png")
+
+    earlier = periods[:-1]
+    pages.update(zip(earlier, fork_map(lambda p: render_page(release, p, data, quality, pop_sources, periods)[0],
+                                       earlier, beside=latest_and_pngs)))
     for p in periods:
         path = out / f"national_report_{period_label(p)}.html"
         path.write_text(pages[p], encoding="utf-8")
@@ -404,8 +407,7 @@ def build_reports(release: Path | str, out_dir: Path | str | None = None, wareho
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>National reports</title>'
         f'<style>{CSS}</style></head><body><h1>National reports by financial year</h1><ul>{links}</ul></body></html>',
         encoding="utf-8")
-    if png_thread is not None:
-        png_thread.join()
+    if png:
         result.pngs, result.png_message = png_result.get("r", ([], "PNG export failed (no result)"))
     else:
         result.png_message = "PNG export not requested"

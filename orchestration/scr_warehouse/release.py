@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .parallel import fork_map
 from .paths import CONFIG_DIR, POLICY_SEEDS_DIR, REFERENCE_SEEDS_DIR
 
 GEOGRAPHY = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name",
@@ -439,38 +440,9 @@ def _year_chunk(ds: Dataset, chunk: pd.DataFrame, threshold: int) -> tuple[str, 
     return _csv_text(restricted[ds.columns], None), _csv_text(published[ds.columns], None), n_c
 
 
-_PENDING: dict[int, tuple] = {}  # chunks handed to forked workers (read from the copied memory, never pickled)
-
-
-def _run_pending(key: int) -> tuple[str, str, int]:
-    return _year_chunk(*_PENDING[key])
-
-
 def _chunks(df: pd.DataFrame, ds: Dataset) -> list[pd.DataFrame]:
     df = sort_rows(df[ds.columns], ds)  # time period first: each period's rows are contiguous
     return [g.reset_index(drop=True) for _, g in df.groupby("time_period", sort=False)] or [df]
-
-
-def _process_chunks(jobs: list[tuple], workers: int) -> list[tuple[str, str, int]]:
-    """_year_chunk for every (dataset, chunk, threshold), on `workers` forked processes when there is more than one
-    core (fork: the chunks are not copied), largest first; results in job order."""
-    import multiprocessing
-    import os
-
-    if workers <= 1 or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_year_chunk(*j) for j in jobs]
-    from concurrent.futures import ProcessPoolExecutor
-
-    _PENDING.clear()
-    _PENDING.update(enumerate(jobs))
-    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))
-    try:
-        with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1),
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {i: pool.submit(_run_pending, i) for i in order}
-            return [futures[i].result() for i in range(len(jobs))]
-    finally:
-        _PENDING.clear()
 
 
 def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None,
@@ -478,8 +450,6 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
     """Read every marts.release_<dataset> and write its files. Returns {dataset: {rows, suppressed_cells}};
     a dataset whose mart is not in the warehouse is reported as {"missing": 1} (the screener then fails).
     Time periods are disclosure-controlled in parallel on `workers` processes (default: the machine's cores)."""
-    import os
-
     datasets = datasets or load_datasets()
     threshold = disclosure_threshold(con)
     present = {r[0] for r in con.execute(
@@ -501,7 +471,7 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
         for chunk in _chunks(df, ds):
             jobs.append((ds, chunk, threshold))
             owner.append(name)
-    results = _process_chunks(jobs, (os.cpu_count() or 1) if workers is None else workers)
+    results = fork_map(lambda job: _year_chunk(*job), jobs, workers, cost=lambda job: len(job[1]))
     for name, ds in datasets.items():
         if not out[name].get("missing"):
             out[name]["suppressed_cells"] = _write_files(ds, Path(release),
