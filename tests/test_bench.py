@@ -124,7 +124,7 @@ def test_baseline_writes_the_five_datasets_with_contract_columns(hand_baseline):
         assert header == cols, ds
         assert rows, ds
         assert res["baseline"]["rows"][ds] == len(rows)
-    assert res["baseline"]["peak_rss"] > 0
+    assert res["baseline"]["peak_mem"] > 0
 
 
 def test_baseline_child_characteristics_by_hand(hand_baseline):
@@ -218,14 +218,29 @@ def test_sampler_sees_child_processes_and_stages_map():
     child = subprocess.Popen([sys.executable, "-c", "import time; x = bytearray(60 * 2**20); time.sleep(3)"])
     try:
         time.sleep(1.0)
-        own = bench._rss_bytes(os.getpid())
-        assert bench.tree_rss_bytes(os.getpid()) >= own + 50 * 2**20
+        own = bench._mem_bytes(os.getpid())
+        assert bench.tree_mem_bytes(os.getpid()) >= own + 50 * 2**20
     finally:
         child.kill()
         child.wait()
     assert [bench.stage_of(k) for k in ("raw__notifications", "dbt_models", "dbt_after_quality",
                                         "quality__gx_failures", "release__files", "report__national")] == \
         ["ingest", "dbt", "dbt", "checks", "release", "report"]
+
+
+def test_sampler_counts_pages_a_forked_worker_shares_once():
+    block = bytearray(os.urandom(1024)) * (80 * 1024)  # 80 MB, touched
+    before = bench._mem_bytes(os.getpid())
+    pid = os.fork()
+    if pid == 0:  # the worker only reads the shared pages
+        time.sleep(2)
+        os._exit(0 if block[0] == block[0] else 1)
+    try:
+        time.sleep(0.5)
+        # the worker's copy of the process is shared, not new: RSS would count the 80 MB (and the rest) again
+        assert bench.tree_mem_bytes(os.getpid()) < before + 40 * 2**20
+    finally:
+        os.waitpid(pid, 0)
 
 
 def test_compare_dataset_reports_differences(tmp_path):

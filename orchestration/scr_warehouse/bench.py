@@ -2,7 +2,7 @@
 
 For each scale the synthetic landing folder is generated (once; cached under data/bench/), then:
 - the build (`build_everything`, exactly as `scr-warehouse build` runs it) runs in its own Python process, which
-  samples the resident memory of its whole process tree (itself and the dbt subprocesses) and reads each Dagster
+  samples the memory (PSS) of its whole process tree (itself and the dbt subprocesses) and reads each Dagster
   step's start and end from the run's events, so wall time and peak memory are reported per stage:
   ingest (raw/*), dbt (dbt_models, dbt_after_quality), checks (quality/*), release (release/*), report (report/*);
 - the baseline (`baseline.sql`: one hand-written DuckDB script, one connection) runs in another process with the
@@ -48,7 +48,7 @@ DERIVED_TOLERANCE = 0.051
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Memory: resident set size of a process and all its descendants, read from /proc (no psutil).
+# Memory: proportional set size of a process and all its descendants, read from /proc (no psutil).
 # --------------------------------------------------------------------------------------------------------------
 def _children(pid: int) -> list[int]:
     out: list[int] = []
@@ -64,32 +64,35 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _rss_bytes(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+def _mem_bytes(pid: int) -> int:
+    """Proportional set size (each shared page divided among the processes sharing it, so forked workers are not
+    counted twice); the resident set size where smaps_rollup cannot be read."""
+    for path, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith(key):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            continue
     return 0
 
 
-def tree_rss_bytes(pid: int) -> int:
-    """RSS of pid plus every descendant (shared pages are counted once per process: an upper bound)."""
+def tree_mem_bytes(pid: int) -> int:
+    """Memory of pid plus every descendant (dbt subprocesses, forked workers, Chromium): the sum of their PSS."""
     total, todo, seen = 0, [pid], set()
     while todo:
         p = todo.pop()
         if p in seen:
             continue
         seen.add(p)
-        total += _rss_bytes(p)
+        total += _mem_bytes(p)
         todo.extend(_children(p))
     return total
 
 
 class TreeSampler(threading.Thread):
-    """Samples (wall-clock time, RSS of the process tree) every `interval` seconds until stopped."""
+    """Samples (wall-clock time, memory (PSS) of the process tree) every `interval` seconds until stopped."""
 
     def __init__(self, pid: int | None = None, interval: float = SAMPLE_SECONDS):
         super().__init__(daemon=True)
@@ -100,13 +103,13 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            self.samples.append((time.time(), tree_rss_bytes(self.pid)))
+            self.samples.append((time.time(), tree_mem_bytes(self.pid)))
             self._stop_event.wait(self.interval)
 
     def stop(self) -> list[tuple[float, int]]:
         self._stop_event.set()
         self.join()
-        self.samples.append((time.time(), tree_rss_bytes(self.pid)))
+        self.samples.append((time.time(), tree_mem_bytes(self.pid)))
         return self.samples
 
     @staticmethod
@@ -197,7 +200,7 @@ def _build_child(landing: str, warehouse: str, release: str, as_of: str, started
         if not ok:
             s["failed"].append(key)
     for s in stages.values():
-        s["peak_rss"] = TreeSampler.peak(samples, s.pop("windows"))
+        s["peak_mem"] = TreeSampler.peak(samples, s.pop("windows"))
     step_total = sum(b - a for a, b, _ in steps.values())
     return {
         "success": result.success,
@@ -209,7 +212,7 @@ def _build_child(landing: str, warehouse: str, release: str, as_of: str, started
         "manifest_parse_seconds": t_defs - t_parse,
         "run_overhead_seconds": (t_end - t_run) - step_total,
         "run_seconds": t_end - t_run,
-        "peak_rss": TreeSampler.peak(samples),
+        "peak_mem": TreeSampler.peak(samples),
         "self_hwm": _vm_hwm_bytes(),
     }
 
@@ -245,7 +248,7 @@ def _baseline_child(landing: str, out_dir: str, as_of: str, started: float, thre
         "write_seconds": t_end - t_sql,
         "seconds": t_end - t0,
         "rows": rows,
-        "peak_rss": TreeSampler.peak(samples),
+        "peak_mem": TreeSampler.peak(samples),
         "self_hwm": _vm_hwm_bytes(),
     }
 
@@ -482,7 +485,7 @@ def machine_description() -> str:
 
 def format_results(results: list[dict], fixed: dict | None) -> list[str]:
     """Markdown lines: one table of stages per scale, then the ratios, then fixed costs."""
-    lines = ["| scale | landing rows | stage | build s | build peak RSS |", "|---|---|---|---|---|"]
+    lines = ["| scale | landing rows | stage | build s | build peak memory (PSS) |", "|---|---|---|---|---|"]
     for r in results:
         rows = sum(r["landing_rows"].values())
         b = r.get("build") or {}
@@ -490,7 +493,7 @@ def format_results(results: list[dict], fixed: dict | None) -> list[str]:
         for stage in (*STAGES, "other"):
             if stage in st:
                 lines.append(f"| {r['scale']:g} | {rows:,} | {stage} | {st[stage]['seconds']:.1f} | "
-                             f"{_mb(st[stage]['peak_rss'])} |")
+                             f"{_mb(st[stage]['peak_mem'])} |")
         if b:
             lines.append(f"| {r['scale']:g} | {rows:,} | start-up + run overhead | "
                          f"{b.get('startup_seconds', 0) + b.get('run_overhead_seconds', 0):.1f} | |")
@@ -498,11 +501,11 @@ def format_results(results: list[dict], fixed: dict | None) -> list[str]:
                 lines.append(f"| {r['scale']:g} | {rows:,} | dbt parse (manifest was stale) | "
                              f"{b['manifest_parse_seconds']:.1f} | |")
             lines.append(f"| {r['scale']:g} | {rows:,} | **build total (wall)** | **{r['build_wall']:.1f}** | "
-                         f"**{_mb(b.get('peak_rss', 0))}** |")
+                         f"**{_mb(b.get('peak_mem', 0))}** |")
         bl = r["baseline"]
         if "error" not in bl:
             lines.append(f"| {r['scale']:g} | {rows:,} | **baseline total (wall)** | **{r['baseline_wall']:.1f}** "
-                         f"(SQL {bl['sql_seconds']:.1f}, write {bl['write_seconds']:.2f}) | **{_mb(bl['peak_rss'])}** |")
+                         f"(SQL {bl['sql_seconds']:.1f}, write {bl['write_seconds']:.2f}) | **{_mb(bl['peak_mem'])}** |")
     lines += ["", "| scale | build s | baseline s | build / baseline | marginal (build N - build 1) / "
               "(baseline N - baseline 1) | outputs equal |", "|---|---|---|---|---|---|"]
     ref = next((r for r in results if r.get("build_wall") and "error" not in r["baseline"]), None)
