@@ -17,15 +17,20 @@ from versions
 where _version_rank = 1
 {%- endmacro %}
 
-{#- The correctable columns of a feed, read from the landing_columns seed at run time (empty while parsing). -#}
-{% macro correctable_columns(feed) -%}
+{#- Column names of a feed from the landing_columns seed where a seed column is 'Y' (correctable, required), read at
+    run time (empty while parsing). -#}
+{% macro landing_columns_where(feed, flag) -%}
     {%- set rel = ref('landing_columns') -%}
     {%- if execute -%}
-        {%- set res = run_query("select column_name from " ~ rel ~ " where feed = '" ~ feed ~ "' and correctable = 'Y' order by ordinal") -%}
+        {%- set res = run_query("select column_name from " ~ rel ~ " where feed = '" ~ feed ~ "' and " ~ flag ~ " = 'Y' order by ordinal") -%}
         {{ return(res.columns[0].values() | list) }}
     {%- else -%}
         {{ return([]) }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro correctable_columns(feed) -%}
+    {{ return(landing_columns_where(feed, 'correctable')) }}
 {%- endmacro %}
 
 {#- stg_<feed> with the applied corrections of int_corrections on top (text), plus `_corrected_columns`

@@ -404,18 +404,19 @@ def failure_rows(feed: str, frame: pd.DataFrame, parts: list[tuple]) -> pd.DataF
     expectation; values are the original (unescaped) landing text."""
     if not parts:
         return pd.DataFrame(columns=GX_FAILURE_COLUMNS)
-    rid = record_ids(feed, frame).to_numpy(dtype=object)
     out = []
     for rows, column, problem, expectation in parts:
         if not len(rows):
             continue
-        values = (frame[column].to_numpy(dtype=object)[rows] if column in frame.columns
-                  else np.full(len(rows), None, dtype=object))
+        at = frame.iloc[rows]  # only the failing rows are converted to Python values
+
+        def values(name: str) -> np.ndarray:
+            return at[name].astype(object).to_numpy() if name in at.columns else np.full(len(at), None, dtype=object)
+
         out.append(pd.DataFrame({
-            "feed": feed, "record_id": rid[rows], "la_code": frame[RECORD_LA].to_numpy(dtype=object)[rows],
-            "source_file": frame["_source_file"].to_numpy(dtype=object)[rows],
-            "source_line": frame["_source_line"].to_numpy(dtype=object)[rows], "column_name": column,
-            "problem": problem, "value": values, "expectation": expectation}))
+            "feed": feed, "record_id": record_ids(feed, at).to_numpy(dtype=object), "la_code": values(RECORD_LA),
+            "source_file": values("_source_file"), "source_line": values("_source_line"), "column_name": column,
+            "problem": problem, "value": values(column), "expectation": expectation}))
     if not out:
         return pd.DataFrame(columns=GX_FAILURE_COLUMNS)
     f = pd.concat(out, ignore_index=True)[GX_FAILURE_COLUMNS].astype(object)

@@ -7,6 +7,7 @@ with current_records as (
                              ('evaluations', 'evaluation_id'), ('actions', 'action_id')] %}
     select '{{ feed }}' as feed, s.{{ id_col }} as record_id, to_json(s) as record_json
     from {{ ref('stg_' ~ feed) }} s
+    where s.{{ id_col }} in (select record_id from {{ ref('stg_corrections') }} where feed = '{{ feed }}')
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),

@@ -4,6 +4,7 @@
 -- landing_columns.csv) of its current corrected notifications, and how many are filled in; problems_open: rows of the
 -- stewards' queue on those notifications; median_days_to_notify: calendar days from la_aware_date (incident_date when
 -- missing) to notified_date; notified_on_time_percent: notified within the notification_due timescale rule.
+{%- set required = landing_columns_where('notifications', 'required') %}
 with n as (
     select
         c.notification_id,
@@ -12,21 +13,10 @@ with n as (
         t.la_aware_date,
         t.notified_date,
         t.notified_on_time,
-        to_json(c) as record_json
+        {{ required | length }} as required_values,
+        0{% for col in required %} + (c.{{ col }} is not null)::integer{% endfor %} as required_present
     from {{ ref('int_notifications_corrected') }} c
     left join {{ ref('int_notifications') }} t on t.notification_id = c.notification_id
-),
-required as (
-    select column_name from {{ ref('landing_columns') }} where feed = 'notifications' and required = 'Y'
-),
-presence as (
-    select
-        n.notification_id,
-        count(*) as required_values,
-        count(*) filter (where json_extract_string(n.record_json, '$."' || r.column_name || '"') is not null)
-            as required_present
-    from n cross join required r
-    group by n.notification_id
 ),
 problems as (
     select record_id as notification_id, count(*) as problems_open
@@ -40,12 +30,9 @@ per_record as (
         {{ financial_year('n.incident_date') }} as financial_year,
         case when n.incident_date is null then null
              else ((month(n.incident_date) + 8) % 12) // 3 + 1 end as financial_quarter,
-        p.required_values,
-        p.required_present,
         coalesce(q.problems_open, 0) as problems_open,
         n.notified_date - n.la_aware_date as days_to_notify
     from n
-    left join presence p using (notification_id)
     left join problems q using (notification_id)
 )
 select
