@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -433,6 +434,20 @@ def _insert_rows(con, feed: str, parsed: _Parsed, source_file: str, file_hash: s
             con.unregister(view)
 
 
+@contextmanager
+def _csv_reader_and_one_checkpoint(con):
+    """An in-memory DuckDB connection whose CSV reader parses clean files (nothing is written through it), and the
+    warehouse checkpointed once at the end rather than after each file (each file is still its own transaction)."""
+    reader = duckdb.connect()
+    threshold = con.execute("select current_setting('checkpoint_threshold')").fetchall()[0][0]
+    con.execute("SET checkpoint_threshold = '4GB'")
+    try:
+        yield reader
+    finally:
+        reader.close()
+        con.execute(f"SET checkpoint_threshold = '{threshold}'")
+
+
 def load_feed(con, landing_dir, feed) -> FeedStats:
     """Load every file of <landing_dir>/<feed>/ not loaded before into raw.<feed>; return counts."""
     if feed not in landing_columns():
@@ -443,62 +458,58 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
     load_id = f"{feed}-{uuid.uuid4().hex}"
     at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     extra_seen: dict[str, None] = {}
-    reader = duckdb.connect()  # DuckDB's CSV reader for clean files (in memory: nothing is written through it)
-    # One checkpoint at the end rather than one per file (each file is still its own transaction).
-    threshold = con.execute("select current_setting('checkpoint_threshold')").fetchall()[0][0]
-    con.execute("SET checkpoint_threshold = '4GB'")
-
-    for path in landing_files(landing_dir, feed):
-        stats.files_seen += 1
-        source_file = path.relative_to(landing_dir).as_posix()
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            _reject_file(con, stats, feed, source_file, None, f"cannot read the file ({e.strerror})", load_id, at)
-            continue
-        file_hash = hashlib.sha256(data).hexdigest()
-        prior = _already(con, feed, file_hash)
-        if prior is not None:
-            stats.files_skipped += 1
-            logged = con.execute("SELECT count(*) FROM raw.load_log WHERE feed = ? AND source_file = ? "
-                                 "AND file_hash = ?", [feed, source_file, file_hash]).fetchone()[0]
-            if not logged:  # the same content under another name: say so once
-                _log(con, load_id, feed, source_file, file_hash, "already_loaded", 0, 0, 0, None,
-                     f"same content (sha256) as {prior[0]}, already {prior[1]}", at)
-            continue
-        try:
-            if path.suffix.lower() != ".csv":
-                raise FileRejected(f"not CSV: the file name does not end in .csv ({path.suffix or 'no extension'})")
-            parsed = _parse(_decode(data), feed, path, reader)
-        except FileRejected as e:
-            _reject_file(con, stats, feed, source_file, file_hash, str(e), load_id, at)
-            continue
-        loaded = parsed.rows_loaded
-        if parsed.rows_read != loaded + len(parsed.rejected):  # never lose a row
-            raise RuntimeError(f"{source_file}: rows read {parsed.rows_read} != loaded {loaded} "
-                               f"+ rejected {len(parsed.rejected)}")
-        extra = ", ".join(parsed.extra_columns) or None
-        con.begin()
-        try:
-            _insert_rows(con, feed, parsed, source_file, file_hash, load_id, at)
-            _log(con, load_id, feed, source_file, file_hash, "loaded", parsed.rows_read, loaded,
-                 len(parsed.rejected), extra, None, at)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-        stats.files_loaded += 1
-        stats.rows_read += parsed.rows_read
-        stats.rows_loaded += loaded
-        stats.rows_rejected += len(parsed.rejected)
-        for name in parsed.extra_columns:
-            extra_seen.setdefault(name, None)
-        if parsed.rejected:
-            stats.messages.append(f"{source_file}: {len(parsed.rejected)} row(s) rejected (see raw.rejected_rows)")
-        if extra:
-            stats.messages.append(f"{source_file}: extra column(s) kept in _extra: {extra}")
-    reader.close()
-    con.execute(f"SET checkpoint_threshold = '{threshold}'")
+    with _csv_reader_and_one_checkpoint(con) as reader:
+        for path in landing_files(landing_dir, feed):
+            stats.files_seen += 1
+            source_file = path.relative_to(landing_dir).as_posix()
+            try:
+                data = path.read_bytes()
+            except OSError as e:
+                _reject_file(con, stats, feed, source_file, None, f"cannot read the file ({e.strerror})", load_id,
+                             at)
+                continue
+            file_hash = hashlib.sha256(data).hexdigest()
+            prior = _already(con, feed, file_hash)
+            if prior is not None:
+                stats.files_skipped += 1
+                logged = con.execute("SELECT count(*) FROM raw.load_log WHERE feed = ? AND source_file = ? "
+                                     "AND file_hash = ?", [feed, source_file, file_hash]).fetchone()[0]
+                if not logged:  # the same content under another name: say so once
+                    _log(con, load_id, feed, source_file, file_hash, "already_loaded", 0, 0, 0, None,
+                         f"same content (sha256) as {prior[0]}, already {prior[1]}", at)
+                continue
+            try:
+                if path.suffix.lower() != ".csv":
+                    raise FileRejected("not CSV: the file name does not end in .csv "
+                                       f"({path.suffix or 'no extension'})")
+                parsed = _parse(_decode(data), feed, path, reader)
+            except FileRejected as e:
+                _reject_file(con, stats, feed, source_file, file_hash, str(e), load_id, at)
+                continue
+            loaded = parsed.rows_loaded
+            if parsed.rows_read != loaded + len(parsed.rejected):  # never lose a row
+                raise RuntimeError(f"{source_file}: rows read {parsed.rows_read} != loaded {loaded} "
+                                   f"+ rejected {len(parsed.rejected)}")
+            extra = ", ".join(parsed.extra_columns) or None
+            con.begin()
+            try:
+                _insert_rows(con, feed, parsed, source_file, file_hash, load_id, at)
+                _log(con, load_id, feed, source_file, file_hash, "loaded", parsed.rows_read, loaded,
+                     len(parsed.rejected), extra, None, at)
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+            stats.files_loaded += 1
+            stats.rows_read += parsed.rows_read
+            stats.rows_loaded += loaded
+            stats.rows_rejected += len(parsed.rejected)
+            for name in parsed.extra_columns:
+                extra_seen.setdefault(name, None)
+            if parsed.rejected:
+                stats.messages.append(f"{source_file}: {len(parsed.rejected)} row(s) rejected (see raw.rejected_rows)")
+            if extra:
+                stats.messages.append(f"{source_file}: extra column(s) kept in _extra: {extra}")
     stats.extra_columns = list(extra_seen)
     return stats
 

@@ -14,7 +14,6 @@ Never log record-level data here: counts only.
 """
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 import re
@@ -27,7 +26,7 @@ import pandas as pd
 
 from .ingest import RECORD_ID_SEPARATOR
 from .paths import EXPECTATIONS_DIR
-from .policy import LandingColumn, code_lists, identifier_columns, landing_columns
+from .policy import code_lists, identifier_columns, landing_columns
 
 # The problem codes of contract section 3 (the vocabulary of the stewards' queue).
 PROBLEMS = (
@@ -160,8 +159,8 @@ def load_suite(feed: str, directory: Path = EXPECTATIONS_DIR) -> dict:
 # are evaluated set-wise in the warehouse (the date and whole-number patterns are those of the dbt macros
 # parse_date and parse_int_in_range, LA validity that of int_las) and pandas only carries the result to GX.
 
-# Where the current (corrected) text records of a feed are, in order of preference.
-_SOURCES = {**{f: [r] for f, r in FEED_RELATIONS.items()}, "population": ["staging.stg_population"]}
+# Where the current (corrected) text records of each feed are.
+_SOURCES = {**FEED_RELATIONS, "population": "staging.stg_population"}
 LA_COLUMN = {"notifications": "la_code", "reviews": "lscb_la_code", "population": "la_code"}
 RECORD_LA = "_record_la_code"  # the LA a record belongs to, for the per-LA queue
 
@@ -198,10 +197,9 @@ def _relation_exists(con, qualified: str) -> bool:
 def _text_relation(con, feed: str) -> str:
     """SQL for the feed's current text records with lineage (an empty relation when the feed is not built)."""
     cols = [c.column_name for c in landing_columns()[feed]]
-    for rel in _SOURCES[feed]:
-        if _relation_exists(con, rel):
-            select = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in cols)
-            return f"select {select}, cast(_source_file as varchar) as _source_file, _source_line from {rel}"
+    if _relation_exists(con, _SOURCES[feed]):
+        select = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in cols)
+        return f"select {select}, cast(_source_file as varchar) as _source_file, _source_line from {_SOURCES[feed]}"
     select = ", ".join(f'cast(null as varchar) as "{c}"' for c in cols)
     return f"select {select}, cast(null as varchar) as _source_file, cast(null as integer) as _source_line where false"
 
@@ -210,7 +208,8 @@ def frame_sql(con, feed: str) -> str:
     """The query giving the frame GX validates for one feed: text columns, lineage, `_chk_` helper columns and the
     record's LA."""
     ctes = {f: _text_relation(con, f) for f in ("notifications", "reviews", feed)}
-    las = ("select la_code, valid_from, valid_to from intermediate.int_las" if _relation_exists(con, "intermediate.int_las")
+    has_las = _relation_exists(con, "intermediate.int_las")
+    las = ("select la_code, valid_from, valid_to from intermediate.int_las" if has_las
            else "select cast(null as varchar) as la_code, cast(null as date) as valid_from, "
                 "cast(null as date) as valid_to where false")
     with_sql = ", ".join([f"_las as ({las})", *(f"_{f} as ({sql})" for f, sql in ctes.items())])
@@ -224,11 +223,13 @@ def frame_sql(con, feed: str) -> str:
         elif c.kind == "date":
             out.append(f'(case when {col} is null then null else {_date_sql(col)} is not null end) '
                        f'as "{_chk("real", c.column_name)}"')
+    dated: set[str] = set()  # a date in two rules (decision_date) is parsed once
     for f, earlier, later in DATE_ORDER:
         if f == feed:
             for col in (earlier, later):
-                if any(o.endswith(f'"{_chk("date", col)}"') for o in out):
-                    continue  # a date in two rules (decision_date) is parsed once
+                if col in dated:
+                    continue
+                dated.add(col)
                 if col == "review_completion_date":
                     joins.append("left join (select review_id, max(" + _date_sql("completion_date") + ") as d "
                                  "from _reviews group by review_id) _rc on _rc.review_id = t.review_id")
@@ -402,8 +403,6 @@ class Validator:
 def failure_rows(feed: str, frame: pd.DataFrame, parts: list[tuple]) -> pd.DataFrame:
     """GX_FAILURE_COLUMNS rows from (frame row numbers, landing column, problem, expectation) per failed
     expectation; values are the original (unescaped) landing text."""
-    if not parts:
-        return pd.DataFrame(columns=GX_FAILURE_COLUMNS)
     out = []
     for rows, column, problem, expectation in parts:
         if not len(rows):

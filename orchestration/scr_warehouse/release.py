@@ -445,11 +445,10 @@ def _chunks(df: pd.DataFrame, ds: Dataset) -> list[pd.DataFrame]:
     return [g.reset_index(drop=True) for _, g in df.groupby("time_period", sort=False)] or [df]
 
 
-def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None,
-                  workers: int | None = None) -> dict[str, dict]:
+def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None) -> dict[str, dict]:
     """Read every marts.release_<dataset> and write its files. Returns {dataset: {rows, suppressed_cells}};
     a dataset whose mart is not in the warehouse is reported as {"missing": 1} (the screener then fails).
-    Time periods are disclosure-controlled in parallel on `workers` processes (default: the machine's cores)."""
+    Time periods are disclosure-controlled in parallel on the machine's cores (fork_map)."""
     datasets = datasets or load_datasets()
     threshold = disclosure_threshold(con)
     present = {r[0] for r in con.execute(
@@ -471,7 +470,7 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
         for chunk in _chunks(df, ds):
             jobs.append((ds, chunk, threshold))
             owner.append(name)
-    results = fork_map(lambda job: _year_chunk(*job), jobs, workers, cost=lambda job: len(job[1]))
+    results = fork_map(lambda job: _year_chunk(*job), jobs, cost=lambda job: len(job[1]))
     for name, ds in datasets.items():
         if not out[name].get("missing"):
             out[name]["suppressed_cells"] = _write_files(ds, Path(release),
