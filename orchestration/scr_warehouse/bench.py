@@ -2,7 +2,7 @@
 
 For each scale the synthetic landing folder is generated (once; cached under data/bench/), then:
 - the build (`build_everything`, exactly as `scr-warehouse build` runs it) runs in its own Python process, which
-  samples the memory (PSS) of its whole process tree (itself and the dbt subprocesses) and reads each Dagster
+  samples the memory (resident set; a forked worker's private pages) of its whole process tree (itself and the dbt subprocesses) and reads each Dagster
   step's start and end from the run's events, so wall time and peak memory are reported per stage:
   ingest (raw/*), dbt (dbt_models, dbt_after_quality), checks (quality/*), release (release/*), report (report/*);
 - the baseline (`baseline.sql`: one hand-written DuckDB script, one connection) runs in another process with the
@@ -48,8 +48,18 @@ DERIVED_TOLERANCE = 0.051
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Memory: proportional set size of a process and all its descendants, read from /proc (no psutil).
+# Memory of a process tree, read from /proc (no psutil). The sampler must not slow what it measures: reading
+# smaps_rollup walks a process's page tables (tens of milliseconds for a multi-GB DuckDB process, up to a second for
+# a busy forked worker), which every 50 ms took 40% of a core at scale 100. So a process counts its resident set
+# (VmRSS: a counter, microseconds), and only a forked worker (same command line as its parent) reads smaps_rollup,
+# for its private pages (the pages it still shares with its parent are in the parent's resident set), at most
+# once a second per worker and less often when that read is slow (1/SAMPLER_DUTY of the time); in between its last
+# reading stands.
 # --------------------------------------------------------------------------------------------------------------
+SAMPLER_DUTY = 20
+FORKED_INTERVAL = 1.0
+
+
 def _children(pid: int) -> list[int]:
     out: list[int] = []
     try:
@@ -64,52 +74,86 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _mem_bytes(pid: int) -> int:
-    """Proportional set size (each shared page divided among the processes sharing it, so forked workers are not
-    counted twice); the resident set size where smaps_rollup cannot be read."""
-    for path, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
-        try:
-            with open(path) as f:
-                for line in f:
-                    if line.startswith(key):
-                        return int(line.split()[1]) * 1024
-        except OSError:
-            continue
-    return 0
+def _proc_kb(path: str, keys: tuple[str, ...]) -> int:
+    total = 0
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(keys):
+                    total += int(line.split()[1])
+    except OSError:
+        return 0
+    return total * 1024
 
 
-def tree_mem_bytes(pid: int) -> int:
-    """Memory of pid plus every descendant (dbt subprocesses, forked workers, Chromium): the sum of their PSS."""
-    total, todo, seen = 0, [pid], set()
+def _cmdline(pid: int) -> bytes | None:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _mem_bytes(pid: int, forked: bool = False) -> int:
+    """A process's resident set; for a forked worker only its private pages (its shared pages are its parent's)."""
+    if forked:
+        return _proc_kb(f"/proc/{pid}/smaps_rollup", ("Private_Clean:", "Private_Dirty:"))
+    return _proc_kb(f"/proc/{pid}/status", ("VmRSS:",))
+
+
+def tree_mem_bytes(pid: int, forked_cache: dict | None = None) -> int:
+    """Memory of pid plus every descendant (dbt subprocesses, forked workers, Chromium), each page counted once.
+    `forked_cache` (pid -> (bytes, next read time)) spaces out the slow reads of forked workers."""
+    total, todo, seen = _mem_bytes(pid), [(pid, c) for c in _children(pid)], {pid}
     while todo:
-        p = todo.pop()
+        parent, p = todo.pop()
         if p in seen:
             continue
         seen.add(p)
-        total += _mem_bytes(p)
-        todo.extend(_children(p))
+        cmd = _cmdline(p)
+        if cmd is None or cmd != _cmdline(parent):
+            total += _mem_bytes(p)
+        elif forked_cache is None:
+            total += _mem_bytes(p, forked=True)
+        else:
+            value, due = forked_cache.get(p, (0, 0.0))
+            if time.monotonic() >= due:
+                t = time.monotonic()
+                value = _mem_bytes(p, forked=True)
+                took = time.monotonic() - t
+                forked_cache[p] = (value, time.monotonic() + max(FORKED_INTERVAL, (SAMPLER_DUTY - 1) * took))
+            total += value
+        todo.extend((p, c) for c in _children(p))
     return total
 
 
 class TreeSampler(threading.Thread):
-    """Samples (wall-clock time, memory (PSS) of the process tree) every `interval` seconds until stopped."""
+    """Samples (wall-clock time, memory of the process tree) every `interval` seconds until stopped; `busy` is the
+    time spent sampling (reported beside the results)."""
 
     def __init__(self, pid: int | None = None, interval: float = SAMPLE_SECONDS):
         super().__init__(daemon=True)
         self.pid = pid or os.getpid()
         self.interval = interval
         self.samples: list[tuple[float, int]] = []
+        self.busy = 0.0
+        self._forked: dict[int, tuple[int, float]] = {}
         self._stop_event = threading.Event()
+
+    def _sample(self) -> None:
+        t = time.perf_counter()
+        self.samples.append((time.time(), tree_mem_bytes(self.pid, self._forked)))
+        self.busy += time.perf_counter() - t
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            self.samples.append((time.time(), tree_mem_bytes(self.pid)))
+            self._sample()
             self._stop_event.wait(self.interval)
 
     def stop(self) -> list[tuple[float, int]]:
         self._stop_event.set()
         self.join()
-        self.samples.append((time.time(), tree_mem_bytes(self.pid)))
+        self._sample()
         return self.samples
 
     @staticmethod
@@ -214,6 +258,7 @@ def _build_child(landing: str, warehouse: str, release: str, as_of: str, started
         "run_seconds": t_end - t_run,
         "peak_mem": TreeSampler.peak(samples),
         "self_hwm": _vm_hwm_bytes(),
+        "sampler_seconds": sampler.busy,
     }
 
 
@@ -250,6 +295,7 @@ def _baseline_child(landing: str, out_dir: str, as_of: str, started: float, thre
         "rows": rows,
         "peak_mem": TreeSampler.peak(samples),
         "self_hwm": _vm_hwm_bytes(),
+        "sampler_seconds": sampler.busy,
     }
 
 
@@ -485,7 +531,7 @@ def machine_description() -> str:
 
 def format_results(results: list[dict], fixed: dict | None) -> list[str]:
     """Markdown lines: one table of stages per scale, then the ratios, then fixed costs."""
-    lines = ["| scale | landing rows | stage | build s | build peak memory (PSS) |", "|---|---|---|---|---|"]
+    lines = ["| scale | landing rows | stage | build s | build peak memory |", "|---|---|---|---|---|"]
     for r in results:
         rows = sum(r["landing_rows"].values())
         b = r.get("build") or {}
@@ -500,6 +546,8 @@ def format_results(results: list[dict], fixed: dict | None) -> list[str]:
             if b.get("manifest_parse_seconds", 0) > 0.5:
                 lines.append(f"| {r['scale']:g} | {rows:,} | dbt parse (manifest was stale) | "
                              f"{b['manifest_parse_seconds']:.1f} | |")
+            lines.append(f"| {r['scale']:g} | {rows:,} | (memory sampling, a thread inside the above) | "
+                         f"{b.get('sampler_seconds', 0):.1f} | |")
             lines.append(f"| {r['scale']:g} | {rows:,} | **build total (wall)** | **{r['build_wall']:.1f}** | "
                          f"**{_mb(b.get('peak_mem', 0))}** |")
         bl = r["baseline"]
