@@ -21,6 +21,18 @@ def test_dbt_build_args_pass_as_of_as_a_var():
     assert json.loads(args[args.index("--vars") + 1]) == {"as_of": "2012-03-31"}
 
 
+def test_dbt_resource_knows_the_dbt_version_without_a_subprocess_and_builds_no_adapter():
+    from dagster_dbt import DbtCliResource
+
+    from scr_warehouse.resources import dbt_resource
+
+    r = dbt_resource()
+    # the version read from the package metadata is the one the dbt executable reports (`dbt --version`)
+    assert r._cli_version == DbtCliResource._cli_version.func(r)
+    assert r._cli_version.major < 2  # dbt Core, not the Fusion engine
+    assert r._initialize_dbt_core_adapter(["build"]) is None
+
+
 def test_build_without_landing_folder_exits_nonzero_with_a_plain_message(tmp_path, capsys):
     code = main(["build", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb"),
                  "--release", str(tmp_path / "rel")])

@@ -9,6 +9,7 @@ import csv
 import re
 import shutil
 
+import duckdb
 import pytest
 
 from scr_warehouse import quality
@@ -255,6 +256,32 @@ def test_data_docs_escape_landing_values_and_work_offline(before):
     for feed in quality.GX_FEEDS:
         assert f'href="expectations/{feed}.html"' in nav
         assert re.search(rf'href="validations/{feed}/[^"]+\.html"', nav)
+
+
+def test_feed_groups_balance_the_work():
+    assert quality.feed_groups({"a": 10, "b": 6, "c": 5, "d": 1}, 2) == [["a", "d"], ["b", "c"]]
+    assert quality.feed_groups({"a": 1, "b": 1}, 1) == [["a", "b"]]
+    assert quality.feed_groups({"a": 1}, 4) == [["a"]]
+
+
+def test_validation_on_two_workers_equals_one_process(before, tmp_path):
+    con = duckdb.connect(str(before.warehouse), read_only=True)
+    try:
+        frames = quality.read_frames(con)
+    finally:
+        con.close()
+    runs = {w: quality.validate_all(frames, docs_dir=tmp_path / f"docs{w}", workers=w) for w in (1, 2)}
+    summary = {w: [(r.feed, r.records, r.success, r.evaluated, r.failed_expectations, r.problems) for r in res]
+               for w, (res, _) in runs.items()}
+    assert summary[1] == summary[2] and [s[0] for s in summary[2]] == list(quality.GX_FEEDS)
+    rows = {w: sorted(map(tuple, f.astype(str).values.tolist())) for w, (_, f) in runs.items()}
+    assert rows[1] == rows[2] and rows[1]
+    # the Data Docs built from the workers' results have a validation page and a suite page for every feed
+    for w in (1, 2):
+        docs = tmp_path / f"docs{w}"
+        for feed in quality.GX_FEEDS:
+            assert (docs / "expectations" / f"{feed}.html").exists()
+            assert list((docs / "validations" / feed).rglob("*.html"))
 
 
 def test_fixed_problems_leave_the_queue(after):

@@ -1,10 +1,11 @@
 """`scr-warehouse bench`: time the full build against a single-pass DuckDB baseline at several scales.
 
 For each scale the synthetic landing folder is generated (once; cached under data/bench/), then:
-- the build (`build_everything`, exactly as `scr-warehouse build` runs it) runs in its own Python process, which
-  samples the memory (resident set; a forked worker's private pages) of its whole process tree (itself and the dbt subprocesses) and reads each Dagster
-  step's start and end from the run's events, so wall time and peak memory are reported per stage:
-  ingest (raw/*), dbt (dbt_models, dbt_after_quality), checks (quality/*), release (release/*), report (report/*);
+- the build (`build_everything`, exactly as `scr-warehouse build` runs it) runs in its own Python process and
+  reads each Dagster step's start and end from the run's events; the bench process samples the memory of the
+  build's whole process tree from outside (resident sets; a forked worker's private pages), so wall time and peak
+  memory are reported per stage: ingest (raw/*), dbt (dbt_models, dbt_after_quality), checks (quality/*), release
+  (release/*), report (report/*);
 - the baseline (`baseline.sql`: one hand-written DuckDB script, one connection) runs in another process with the
   same sampler, computes the five release datasets (restricted tier) from the same landing CSVs and seed CSVs;
 - the baseline's tables are compared with the build's `restricted/<dataset>.csv` files.
@@ -204,9 +205,8 @@ def step_windows(entries) -> dict[str, tuple[float, float, bool]]:
 
 
 def _build_child(landing: str, warehouse: str, release: str, as_of: str, started: float) -> dict:
-    """Runs in the build subprocess: the same job and run config as cli.run_build, with timings and memory."""
-    sampler = TreeSampler()
-    sampler.start()
+    """Runs in the build subprocess: the same job and run config as cli.run_build, with each step's start and end
+    (the bench process samples this process tree's memory from outside and takes each stage's peak in its steps)."""
     t_import = time.time()
     from dagster import DagsterInstance
 
@@ -233,7 +233,6 @@ def _build_child(landing: str, warehouse: str, release: str, as_of: str, started
         )
         t_end = time.time()
         entries = instance.all_logs(result.run_id)
-    samples = sampler.stop()
     steps = step_windows(entries)
     stages: dict[str, dict] = {}
     for key, (a, b, ok) in steps.items():
@@ -243,8 +242,6 @@ def _build_child(landing: str, warehouse: str, release: str, as_of: str, started
         s["steps"].append(key)
         if not ok:
             s["failed"].append(key)
-    for s in stages.values():
-        s["peak_mem"] = TreeSampler.peak(samples, s.pop("windows"))
     step_total = sum(b - a for a, b, _ in steps.values())
     return {
         "success": result.success,
@@ -256,16 +253,12 @@ def _build_child(landing: str, warehouse: str, release: str, as_of: str, started
         "manifest_parse_seconds": t_defs - t_parse,
         "run_overhead_seconds": (t_end - t_run) - step_total,
         "run_seconds": t_end - t_run,
-        "peak_mem": TreeSampler.peak(samples),
         "self_hwm": _vm_hwm_bytes(),
-        "sampler_seconds": sampler.busy,
     }
 
 
 def _baseline_child(landing: str, out_dir: str, as_of: str, started: float, threads: int | None = None) -> dict:
     """Runs in the baseline subprocess: baseline.sql in one DuckDB connection, then the five tables to CSV."""
-    sampler = TreeSampler()
-    sampler.start()
     import duckdb
 
     t0 = time.time()
@@ -286,16 +279,13 @@ def _baseline_child(landing: str, out_dir: str, as_of: str, started: float, thre
         rows[ds] = con.execute(f"SELECT count(*) FROM release_{ds}").fetchone()[0]
     con.close()
     t_end = time.time()
-    samples = sampler.stop()
     return {
         "startup_seconds": t0 - started,
         "sql_seconds": t_sql - t0,
         "write_seconds": t_end - t_sql,
         "seconds": t_end - t0,
         "rows": rows,
-        "peak_mem": TreeSampler.peak(samples),
         "self_hwm": _vm_hwm_bytes(),
-        "sampler_seconds": sampler.busy,
     }
 
 
@@ -332,7 +322,9 @@ def _fixed_child(started: float) -> dict:
 
 
 def _run_child(kind: str, args: list[str], log_path: Path) -> tuple[dict, float]:
-    """Start `python -m scr_warehouse.bench <kind> ...` and return its JSON result and wall time."""
+    """Start `python -m scr_warehouse.bench <kind> ...` and return its JSON result and wall time. This process
+    samples the child's process tree while it runs (from outside, so the sampler takes no share of the child's
+    interpreter) and adds `peak_mem` (and per stage, from the stages' step windows) and `sampler_seconds`."""
     with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as f:
         result_path = f.name
     env = dict(os.environ)
@@ -340,10 +332,14 @@ def _run_child(kind: str, args: list[str], log_path: Path) -> tuple[dict, float]
     env.setdefault("GX_ANALYTICS_ENABLED", "False")
     t0 = time.time()
     with open(log_path, "w") as log:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "scr_warehouse.bench", kind, "--started", repr(t0), "--result", result_path, *args],
-            stdout=log, stderr=subprocess.STDOUT, env=env, check=False,
+            stdout=log, stderr=subprocess.STDOUT, env=env,
         )
+        sampler = TreeSampler(proc.pid)
+        sampler.start()
+        proc.wait()
+        samples = sampler.stop()
     wall = time.time() - t0
     try:
         with open(result_path) as f:
@@ -354,6 +350,10 @@ def _run_child(kind: str, args: list[str], log_path: Path) -> tuple[dict, float]
         Path(result_path).unlink(missing_ok=True)
     if proc.returncode != 0 and "error" not in data:
         data["error"] = f"{kind} process exited {proc.returncode}; see {log_path}"
+    data["peak_mem"] = TreeSampler.peak(samples)
+    data["sampler_seconds"] = sampler.busy
+    for stage in data.get("stages", {}).values():
+        stage["peak_mem"] = TreeSampler.peak(samples, [tuple(w) for w in stage.pop("windows")])
     return data, wall
 
 
@@ -546,7 +546,7 @@ def format_results(results: list[dict], fixed: dict | None) -> list[str]:
             if b.get("manifest_parse_seconds", 0) > 0.5:
                 lines.append(f"| {r['scale']:g} | {rows:,} | dbt parse (manifest was stale) | "
                              f"{b['manifest_parse_seconds']:.1f} | |")
-            lines.append(f"| {r['scale']:g} | {rows:,} | (memory sampling, a thread inside the above) | "
+            lines.append(f"| {r['scale']:g} | {rows:,} | (memory sampling, in the bench process beside it) | "
                          f"{b.get('sampler_seconds', 0):.1f} | |")
             lines.append(f"| {r['scale']:g} | {rows:,} | **build total (wall)** | **{r['build_wall']:.1f}** | "
                          f"**{_mb(b.get('peak_mem', 0))}** |")

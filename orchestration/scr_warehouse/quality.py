@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -392,6 +393,21 @@ class Validator:
         return FeedResult(feed, len(frame), bool(result.success), failures, len(result.results), failed,
                           time.perf_counter() - t0, {str(k): int(v) for k, v in problems.items()})
 
+    def add_suite(self, feed: str, spec: dict) -> None:
+        """A suite this context did not validate (another process did), so its page is in the Data Docs."""
+        self._suite(feed, spec)
+
+    def stored_results(self) -> list[tuple[tuple, str]]:
+        """The validation results this context stored, as GX serialised them (to hand to another context)."""
+        backend = self.context.validation_results_store.store_backend
+        return [(key, backend.get(key)) for key in backend.list_keys()]
+
+    def add_stored_results(self, stored: list[tuple[tuple, str]]) -> None:
+        """Validation results another context stored (stored_results), for this context's Data Docs."""
+        backend = self.context.validation_results_store.store_backend
+        for key, value in stored:
+            backend.set(key, value)
+
     def build_docs(self) -> Path | None:
         if self.docs_dir is None:
             return None
@@ -422,12 +438,45 @@ def failure_rows(feed: str, frame: pd.DataFrame, parts: list[tuple]) -> pd.DataF
     return f.where(f.notna(), None)
 
 
+def _validate_group(job: tuple) -> tuple[list[FeedResult], list[tuple[tuple, str]]]:
+    """In a forked worker: validate some feeds in a context of its own; the results and GX's stored results."""
+    feeds, specs, frames = job
+    v = Validator(None)
+    return [v.validate(feed, specs[feed], frames[feed]) for feed in feeds], v.stored_results()
+
+
+def feed_groups(costs: dict[str, float], groups: int) -> list[list[str]]:
+    """Split feeds into up to `groups` groups of about equal cost (largest first, each to the lightest group)."""
+    out: list[list[str]] = [[] for _ in range(max(1, min(groups, len(costs))))]
+    load = [0.0] * len(out)
+    for feed in sorted(costs, key=lambda f: -costs[f]):
+        i = load.index(min(load))
+        out[i].append(feed)
+        load[i] += costs[feed]
+    return [g for g in out if g]
+
+
 def validate_all(frames: dict[str, pd.DataFrame], docs_dir: Path | None = None,
-                 suites_dir: Path = EXPECTATIONS_DIR) -> tuple[list[FeedResult], pd.DataFrame]:
-    """Validate every feed's current records; returns per-feed results and all failures (one row per value)."""
-    v = Validator(docs_dir)
-    results = [v.validate(feed, load_suite(feed, suites_dir), frames[feed]) for feed in GX_FEEDS]
+                 suites_dir: Path = EXPECTATIONS_DIR, workers: int | None = None
+                 ) -> tuple[list[FeedResult], pd.DataFrame]:
+    """Validate every feed's current records; returns per-feed results and all failures (one row per value).
+    The feeds are validated on forked workers (fork_map: `workers`, default the cores), in groups of about equal
+    work (records x expectations), each in a GX context of its own; their stored results are handed to one context
+    here, which builds the Data Docs."""
+    from .parallel import fork_map
+
+    specs = {feed: load_suite(feed, suites_dir) for feed in GX_FEEDS}
+    costs = {feed: len(frames[feed]) * max(1, len(specs[feed]["expectations"])) for feed in GX_FEEDS}
+    v = Validator(docs_dir)  # imports GX here, before any fork
+    jobs = [(group, specs, frames) for group in feed_groups(costs, workers or os.cpu_count() or 1)]
+    by_feed: dict[str, FeedResult] = {}
+    for feed_results, stored in fork_map(_validate_group, jobs, workers=workers):
+        by_feed.update({r.feed: r for r in feed_results})
+        v.add_stored_results(stored)
+    for feed in GX_FEEDS:
+        v.add_suite(feed, specs[feed])
     v.build_docs()
+    results = [by_feed[feed] for feed in GX_FEEDS]
     parts = [r.failures for r in results if len(r.failures)]
     failures = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=GX_FAILURE_COLUMNS)
     failures = failures.drop_duplicates(subset=["feed", "record_id", "column_name", "problem", "source_file",

@@ -42,8 +42,7 @@ def dbt_resource():
     """The dbt CLI resource, using the dbt installed beside this Python (works without an activated venv)."""
     import sys
 
-    from dagster_dbt import DbtCliResource
-
+    from .dbt_cli import ScrDbtCliResource
     from .dbt_project import scr_dbt_project
 
-    return DbtCliResource(project_dir=scr_dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))
+    return ScrDbtCliResource(project_dir=scr_dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))

@@ -44,28 +44,38 @@ outcomes as (
     select 0 as outcome_order, 'Total' as outcome
     union all select sort_order, publication_group from groups where code_list = 'incident_type'
 ),
-coded as (  -- each child's published group per topic; missing -> the group of `U`
+coded as (  -- each child's published group per topic; missing -> the group of `U` (code lists and age bands are
+            -- unique per code and non-overlapping per band set: seed tests)
     select k.*,
            o.publication_group as outcome,
-           (select g.publication_group from cl g where g.code_list = 'child_sex' and g.code = coalesce(k.child_sex, 'U')) as sex,
-           (select g.publication_group from cl g where g.code_list = 'ethnicity' and g.code = coalesce(k.child_ethnicity, 'U')) as ethnicity,
-           (select case g.publication_group when 'Yes' then 'Disabled' when 'No' then 'Not disabled' else g.publication_group end
-              from cl g where g.code_list = 'yes_no_unknown' and g.code = coalesce(k.disability, 'U')) as disability_group,
-           (select g.publication_group from cl g where g.code_list = 'harm_category' and g.code = coalesce(k.harm_category, 'U')) as harm,
-           (select g.publication_group from cl g where g.code_list = 'yes_no_unknown' and g.code = coalesce(k.known_to_csc, 'U')) as csc,
-           (select g.publication_group from cl g where g.code_list = 'yes_no_unknown' and g.code = coalesce(k.cin_status, 'U')) as cin,
-           (select g.publication_group from cl g where g.code_list = 'yes_no_unknown' and g.code = coalesce(k.cp_plan, 'U')) as cpp,
-           (select g.publication_group from cl g where g.code_list = 'legal_status' and g.code = coalesce(k.legal_status, 'U')) as legal,
-           coalesce((select a.band from ab a where a.band_set = 'age_band'
-                     and k.child_age_months between a.min_months and a.max_months),
-                    (select a.band from ab a where a.band_set = 'age_band' and a.min_months is null)) as age_band,
-           (select a.band from ab a where a.band_set = 'age_under_1'
-                     and k.child_age_months between a.min_months and a.max_months) as age_under_1,
+           sex.publication_group as sex,
+           eth.publication_group as ethnicity,
+           case dis.publication_group when 'Yes' then 'Disabled' when 'No' then 'Not disabled'
+                else dis.publication_group end as disability_group,
+           harm.publication_group as harm,
+           csc.publication_group as csc,
+           cin.publication_group as cin,
+           cpp.publication_group as cpp,
+           legal.publication_group as legal,
+           coalesce(band.band, band_nk.band) as age_band,
+           under_1.band as age_under_1,
            case when k.incident_type = 'death' and k.suicide = 'Y' then 'Suicide'
                 when k.incident_type = 'death' then 'Death (excluding suicide)'
                 when k.incident_type = 'serious_injury' then 'Serious injury' end as incident_group
     from kids k
     left join cl o on o.code_list = 'incident_type' and o.code = k.incident_type
+    left join cl sex on sex.code_list = 'child_sex' and sex.code = coalesce(k.child_sex, 'U')
+    left join cl eth on eth.code_list = 'ethnicity' and eth.code = coalesce(k.child_ethnicity, 'U')
+    left join cl dis on dis.code_list = 'yes_no_unknown' and dis.code = coalesce(k.disability, 'U')
+    left join cl harm on harm.code_list = 'harm_category' and harm.code = coalesce(k.harm_category, 'U')
+    left join cl csc on csc.code_list = 'yes_no_unknown' and csc.code = coalesce(k.known_to_csc, 'U')
+    left join cl cin on cin.code_list = 'yes_no_unknown' and cin.code = coalesce(k.cin_status, 'U')
+    left join cl cpp on cpp.code_list = 'yes_no_unknown' and cpp.code = coalesce(k.cp_plan, 'U')
+    left join cl legal on legal.code_list = 'legal_status' and legal.code = coalesce(k.legal_status, 'U')
+    left join ab band on band.band_set = 'age_band' and k.child_age_months between band.min_months and band.max_months
+    left join ab band_nk on band_nk.band_set = 'age_band' and band_nk.min_months is null
+    left join ab under_1 on under_1.band_set = 'age_under_1'
+                        and k.child_age_months between under_1.min_months and under_1.max_months
 ),
 facts as (  -- one row per child and topic
     select financial_year, la_code, outcome, 'Total' as breakdown_topic, 'Total' as breakdown from coded
@@ -84,11 +94,12 @@ facts as (  -- one row per child and topic
 counts as (  -- each child under its own outcome and under Total, at all three levels
     select f.financial_year,
            {{ geographic_level_of_grouping() }} as geographic_level,
-           l.region_code, f.la_code, o.outcome, f.breakdown_topic, f.breakdown, count(*) as children
-    from facts f
+           l.region_code, f.la_code, f.outcome, f.breakdown_topic, f.breakdown, count(*) as children
+    from (select f.financial_year, f.la_code, f.breakdown_topic, f.breakdown,
+                 case when t.is_total then 'Total' else f.outcome end as outcome
+            from facts f join (values (false), (true)) t(is_total) on t.is_total or f.outcome is not null) f
     join {{ ref('int_las') }} l on l.la_code = f.la_code
-    cross join lateral (select f.outcome as outcome where f.outcome is not null union all select 'Total') o
-    group by {{ geography_grouping_sets(['o.outcome', 'f.breakdown_topic', 'f.breakdown']) }}
+    group by {{ geography_grouping_sets(['f.outcome', 'f.breakdown_topic', 'f.breakdown']) }}
 ),
 years as (
     select distinct financial_year from kids where financial_year is not null

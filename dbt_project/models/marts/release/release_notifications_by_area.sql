@@ -32,21 +32,23 @@ categories as (
 label as (
     select code, label from {{ ref('code_lists') }} where code_list = 'incident_type'
 ),
-facts as (  -- one row per incident or child, under its own type and under Total
-    select i.financial_year, i.la_code, t.incident_type, 1 as incidents, 0 as children,
+facts as (  -- one row per incident or child, under its own type and under Total (a two-row join: a lateral
+            -- subquery made DuckDB materialise every row once more)
+    select i.financial_year, i.la_code, case when t.is_total then 'Total' else lb.label end as incident_type,
+           1 as incidents, 0 as children,
            case when s.incident_id is not null then 1 else 0 end as scr_initiated,
            0 as on_time, 0 as on_time_known
     from incidents i
     left join scr s on s.incident_id = i.incident_id
     left join label lb on lb.code = i.incident_type
-    cross join lateral (select lb.label as incident_type where lb.label is not null union all select 'Total') t
+    join (values (false), (true)) t(is_total) on t.is_total or lb.label is not null
     union all
-    select k.financial_year, k.la_code, t.incident_type, 0, 1, 0,
+    select k.financial_year, k.la_code, case when t.is_total then 'Total' else lb.label end, 0, 1, 0,
            case when k.notified_on_time then 1 else 0 end,
            case when k.notified_on_time is not null then 1 else 0 end
     from kids k
     left join label lb on lb.code = k.incident_type
-    cross join lateral (select lb.label as incident_type where lb.label is not null union all select 'Total') t
+    join (values (false), (true)) t(is_total) on t.is_total or lb.label is not null
 ),
 counts as (
     select f.financial_year,
