@@ -9,8 +9,8 @@ One call of `load_feed` loads every file of one feed's landing folder into `raw.
   extra columns as JSON in `_extra`, lineage `_source_file`, `_source_line`, `_file_hash`, `_load_id`,
   `_loaded_at`), or one row of `raw.rejected_rows` when it cannot be a row at all (no identifier, identifier
   repeated within the file, wrong number of fields). Values are NOT validated here (dbt and GX do that).
-- each file is written in one transaction and logged in `raw.load_log`, where
-  rows_read = rows_loaded + rows_rejected.
+- each file is logged in `raw.load_log`, where rows_read = rows_loaded + rows_rejected; a feed's files are written
+  in one transaction (all or none), files are parsed one ahead of the writer on a helper thread.
 
 Messages name the file (relative to the landing folder), the line and the column; never a value.
 """
@@ -23,7 +23,6 @@ import hashlib
 import io
 import json
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -434,22 +433,80 @@ def _insert_rows(con, feed: str, parsed: _Parsed, source_file: str, file_hash: s
             con.unregister(view)
 
 
-@contextmanager
-def _csv_reader_and_one_checkpoint(con):
-    """An in-memory DuckDB connection whose CSV reader parses clean files (nothing is written through it), and the
-    warehouse checkpointed once at the end rather than after each file (each file is still its own transaction)."""
-    reader = duckdb.connect()
-    threshold = con.execute("select current_setting('checkpoint_threshold')").fetchall()[0][0]
-    con.execute("SET checkpoint_threshold = '4GB'")
-    try:
-        yield reader
-    finally:
-        reader.close()
-        con.execute(f"SET checkpoint_threshold = '{threshold}'")
+@dataclass
+class _Prepared:
+    """A landing file read, hashed and (if it needs loading) parsed, ahead of the thread that writes the warehouse."""
+    path: Path
+    source_file: str
+    file_hash: str | None = None
+    unreadable: str | None = None  # why the file could not be read
+    parsed: _Parsed | None = None
+    rejected: str | None = None  # FileRejected reason
+
+
+class _Preparer:
+    """Reads, hashes and parses landing files on one helper thread, in order and at most LOOKAHEAD files ahead of
+    the writer, so parsing the next file overlaps writing the last (DuckDB and hashlib release the GIL). A file whose
+    content was loaded or rejected before (`known` hashes, or an earlier file of this pass) is hashed, not parsed:
+    the writer only logs it."""
+
+    LOOKAHEAD = 2
+
+    def __init__(self, feed: str, landing_dir: Path, paths: list[Path], known: set[str]):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.feed, self.landing_dir, self.known = feed, landing_dir, set(known)
+        self._paths = iter(paths)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ingest-{feed}")
+        self._pending: list = []
+        self._reader = None  # the helper thread's in-memory DuckDB (its CSV reader); nothing is written through it
+        for _ in range(self.LOOKAHEAD):
+            self._submit_next()
+
+    def _submit_next(self) -> None:
+        path = next(self._paths, None)
+        if path is not None:
+            self._pending.append(self._pool.submit(self._prepare, path))
+
+    def _prepare(self, path: Path) -> _Prepared:
+        out = _Prepared(path, path.relative_to(self.landing_dir).as_posix())
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            out.unreadable = f"cannot read the file ({e.strerror})"
+            return out
+        out.file_hash = hashlib.sha256(data).hexdigest()
+        if out.file_hash in self.known:
+            return out
+        self.known.add(out.file_hash)  # a later copy of this content is only logged
+        try:
+            if path.suffix.lower() != ".csv":
+                raise FileRejected(f"not CSV: the file name does not end in .csv ({path.suffix or 'no extension'})")
+            if self._reader is None:
+                self._reader = duckdb.connect()
+            out.parsed = _parse(_decode(data), self.feed, path, self._reader)
+        except FileRejected as e:
+            out.rejected = str(e)
+        return out
+
+    def __iter__(self):
+        while self._pending:
+            prepared = self._pending.pop(0).result()
+            self._submit_next()
+            yield prepared
+
+    def close(self) -> None:
+        for f in self._pending:
+            f.cancel()
+        self._pool.shutdown(wait=True)
+        if self._reader is not None:
+            self._reader.close()
 
 
 def load_feed(con, landing_dir, feed) -> FeedStats:
-    """Load every file of <landing_dir>/<feed>/ not loaded before into raw.<feed>; return counts."""
+    """Load every file of <landing_dir>/<feed>/ not loaded before into raw.<feed>; return counts. The feed is written
+    in one transaction (all its new files or none; a failed load leaves nothing to clean up and the next build loads
+    the files again); files are read and parsed one ahead of the writer (_Preparer)."""
     if feed not in landing_columns():
         raise ValueError(f"unknown feed {feed!r}: not in seeds/policy/landing_columns.csv")
     ensure_raw_tables(con, feed)
@@ -458,17 +515,17 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
     load_id = f"{feed}-{uuid.uuid4().hex}"
     at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     extra_seen: dict[str, None] = {}
-    with _csv_reader_and_one_checkpoint(con) as reader:
-        for path in landing_files(landing_dir, feed):
+    known = {r[0] for r in con.execute("SELECT DISTINCT file_hash FROM raw.load_log WHERE feed = ? AND file_hash "
+                                       "IS NOT NULL AND status IN ('loaded', 'rejected')", [feed]).fetchall()}
+    preparer = _Preparer(feed, landing_dir, list(landing_files(landing_dir, feed)), known)
+    con.begin()
+    try:
+        for f in preparer:
             stats.files_seen += 1
-            source_file = path.relative_to(landing_dir).as_posix()
-            try:
-                data = path.read_bytes()
-            except OSError as e:
-                _reject_file(con, stats, feed, source_file, None, f"cannot read the file ({e.strerror})", load_id,
-                             at)
+            source_file, file_hash = f.source_file, f.file_hash
+            if f.unreadable is not None:
+                _reject_file(con, stats, feed, source_file, None, f.unreadable, load_id, at)
                 continue
-            file_hash = hashlib.sha256(data).hexdigest()
             prior = _already(con, feed, file_hash)
             if prior is not None:
                 stats.files_skipped += 1
@@ -478,28 +535,20 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
                     _log(con, load_id, feed, source_file, file_hash, "already_loaded", 0, 0, 0, None,
                          f"same content (sha256) as {prior[0]}, already {prior[1]}", at)
                 continue
-            try:
-                if path.suffix.lower() != ".csv":
-                    raise FileRejected("not CSV: the file name does not end in .csv "
-                                       f"({path.suffix or 'no extension'})")
-                parsed = _parse(_decode(data), feed, path, reader)
-            except FileRejected as e:
-                _reject_file(con, stats, feed, source_file, file_hash, str(e), load_id, at)
+            if f.rejected is not None:
+                _reject_file(con, stats, feed, source_file, file_hash, f.rejected, load_id, at)
                 continue
+            parsed = f.parsed
+            if parsed is None:  # the preparer skips only content the warehouse already has
+                raise RuntimeError(f"{source_file}: not parsed, yet its content is not in raw.load_log")
             loaded = parsed.rows_loaded
             if parsed.rows_read != loaded + len(parsed.rejected):  # never lose a row
                 raise RuntimeError(f"{source_file}: rows read {parsed.rows_read} != loaded {loaded} "
                                    f"+ rejected {len(parsed.rejected)}")
             extra = ", ".join(parsed.extra_columns) or None
-            con.begin()
-            try:
-                _insert_rows(con, feed, parsed, source_file, file_hash, load_id, at)
-                _log(con, load_id, feed, source_file, file_hash, "loaded", parsed.rows_read, loaded,
-                     len(parsed.rejected), extra, None, at)
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
+            _insert_rows(con, feed, parsed, source_file, file_hash, load_id, at)
+            _log(con, load_id, feed, source_file, file_hash, "loaded", parsed.rows_read, loaded,
+                 len(parsed.rejected), extra, None, at)
             stats.files_loaded += 1
             stats.rows_read += parsed.rows_read
             stats.rows_loaded += loaded
@@ -510,19 +559,19 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
                 stats.messages.append(f"{source_file}: {len(parsed.rejected)} row(s) rejected (see raw.rejected_rows)")
             if extra:
                 stats.messages.append(f"{source_file}: extra column(s) kept in _extra: {extra}")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        preparer.close()
     stats.extra_columns = list(extra_seen)
     return stats
 
 
 def _reject_file(con, stats: FeedStats, feed, source_file, file_hash, reason, load_id, at) -> None:
-    con.begin()
-    try:
-        con.execute("INSERT INTO raw.rejected_files (feed, source_file, file_hash, reason, load_id, loaded_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", [feed, source_file, file_hash, reason, load_id, at])
-        _log(con, load_id, feed, source_file, file_hash, "rejected", 0, 0, 0, None, reason, at)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
+    con.execute("INSERT INTO raw.rejected_files (feed, source_file, file_hash, reason, load_id, loaded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)", [feed, source_file, file_hash, reason, load_id, at])
+    _log(con, load_id, feed, source_file, file_hash, "rejected", 0, 0, 0, None, reason, at)
     stats.files_rejected += 1
     stats.messages.append(f"{source_file}: file rejected: {reason}")

@@ -262,14 +262,14 @@ def frame_sql(con, feed: str) -> str:
             f"order by t._source_file, t._source_line")
 
 
-def read_frames(con) -> dict[str, pd.DataFrame]:
+def read_frames(con, feeds: tuple[str, ...] | list[str] = GX_FEEDS) -> dict[str, pd.DataFrame]:
     """The frame of every GX feed (see frame_sql). Text columns other than identifiers arrive as pandas
     categoricals straight from Arrow (no Python string per cell), which is also what makes GX fast on them."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     frames = {}
-    for feed in GX_FEEDS:
+    for feed in feeds:
         table = con.sql(frame_sql(con, feed)).to_arrow_table()
         ids = set(identifier_columns(feed))
         for i, name in enumerate(table.column_names):
@@ -315,6 +315,7 @@ class FeedResult:
     failed_expectations: int
     seconds: float
     problems: dict[str, int] = field(default_factory=dict)
+    read_seconds: float = 0.0  # reading the frame from the warehouse (validate_all given a warehouse file)
 
 
 class Validator:
@@ -439,10 +440,40 @@ def failure_rows(feed: str, frame: pd.DataFrame, parts: list[tuple]) -> pd.DataF
 
 
 def _validate_group(job: tuple) -> tuple[list[FeedResult], list[tuple[tuple, str]]]:
-    """In a forked worker: validate some feeds in a context of its own; the results and GX's stored results."""
-    feeds, specs, frames = job
+    """On a forked worker: read some feeds' frames (from the warehouse file, read-only, unless given), validate
+    them in a GX context of its own; the results and GX's stored results."""
+    feeds, specs, source = job
+    read: dict[str, float] = {}
+    if isinstance(source, dict):
+        frames = source
+    else:
+        import duckdb
+
+        frames = {}
+        con = duckdb.connect(str(source), read_only=True)
+        try:
+            for feed in feeds:
+                t = time.perf_counter()
+                frames.update(read_frames(con, [feed]))
+                read[feed] = time.perf_counter() - t
+        finally:
+            con.close()
     v = Validator(None)
-    return [v.validate(feed, specs[feed], frames[feed]) for feed in feeds], v.stored_results()
+    results = [v.validate(feed, specs[feed], frames[feed]) for feed in feeds]
+    for r in results:
+        r.read_seconds = read.get(r.feed, 0.0)
+    return results, v.stored_results()
+
+
+def _records(warehouse: Path) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {feed: con.execute(f"select count(*) from ({_text_relation(con, feed)})").fetchall()[0][0]
+                for feed in GX_FEEDS}
+    finally:
+        con.close()
 
 
 def feed_groups(costs: dict[str, float], groups: int) -> list[list[str]]:
@@ -456,19 +487,23 @@ def feed_groups(costs: dict[str, float], groups: int) -> list[list[str]]:
     return [g for g in out if g]
 
 
-def validate_all(frames: dict[str, pd.DataFrame], docs_dir: Path | None = None,
+def validate_all(source: dict[str, pd.DataFrame] | Path | str, docs_dir: Path | None = None,
                  suites_dir: Path = EXPECTATIONS_DIR, workers: int | None = None
                  ) -> tuple[list[FeedResult], pd.DataFrame]:
     """Validate every feed's current records; returns per-feed results and all failures (one row per value).
-    The feeds are validated on forked workers (fork_map: `workers`, default the cores), in groups of about equal
-    work (records x expectations), each in a GX context of its own; their stored results are handed to one context
-    here, which builds the Data Docs."""
+    `source` is the frames (read_frames) or the warehouse file, which the workers then read themselves. The feeds
+    are validated on forked workers (fork_map: `workers`, default the cores), in groups of about equal work
+    (records x expectations), each worker with a GX context of its own; their stored results are handed to one
+    context here, which builds the Data Docs."""
     from .parallel import fork_map
 
     specs = {feed: load_suite(feed, suites_dir) for feed in GX_FEEDS}
-    costs = {feed: len(frames[feed]) * max(1, len(specs[feed]["expectations"])) for feed in GX_FEEDS}
+    records = {f: len(source[f]) for f in GX_FEEDS} if isinstance(source, dict) else _records(Path(source))
+    costs = {feed: records[feed] * max(1, len(specs[feed]["expectations"])) for feed in GX_FEEDS}
+    if not isinstance(source, dict):
+        source = str(source)
     v = Validator(docs_dir)  # imports GX here, before any fork
-    jobs = [(group, specs, frames) for group in feed_groups(costs, workers or os.cpu_count() or 1)]
+    jobs = [(group, specs, source) for group in feed_groups(costs, workers or os.cpu_count() or 1)]
     by_feed: dict[str, FeedResult] = {}
     for feed_results, stored in fork_map(_validate_group, jobs, workers=workers):
         by_feed.update({r.feed: r for r in feed_results})

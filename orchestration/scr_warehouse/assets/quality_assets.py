@@ -60,10 +60,8 @@ def gx_failures(context: AssetExecutionContext, warehouse: WarehouseConfig):
     if docs.exists():
         shutil.rmtree(docs)  # only this build's results
     t0 = time.perf_counter()
-    with warehouse.connect(read_only=True) as con:
-        frames = quality.read_frames(con)
-    t_read = time.perf_counter() - t0
-    results, failures = quality.validate_all(frames, docs_dir=docs)
+    results, failures = quality.validate_all(Path(warehouse.warehouse_path), docs_dir=docs)
+    t_read = sum(r.read_seconds for r in results)
     with warehouse.connect() as con:
         quality.write_failures(con, failures)
     seconds = time.perf_counter() - t0
@@ -74,7 +72,7 @@ def gx_failures(context: AssetExecutionContext, warehouse: WarehouseConfig):
         "failing_values": len(failures),
         "records_validated": sum(r.records for r in results),
         "seconds_total": round(seconds, 3),
-        "seconds_read": round(t_read, 3),
+        "seconds_read": round(t_read, 3),  # summed over the workers, which read in parallel
         "seconds_validate": round(sum(r.seconds for r in results), 3),
     })
     for r in results:
