@@ -2,7 +2,9 @@
 
 {#- Current version of each record of a raw feed: the last by (_source_file, _source_line) per identifier
     (docs/architecture.md, raw layer), with `_versions` = how many versions the record has. -#}
-{% macro stg_current(feed, id_columns) -%}
+{% macro stg_current(feed, id_columns, only_ids_in=none) -%}
+{#- only_ids_in: optional SQL subquery of identifiers (single-column identifiers only): the current versions of just
+    those records, filtered before the window (which partitions by the identifier, so their ranks are unchanged). -#}
 with versions as (
     select
         r.*,
@@ -11,6 +13,9 @@ with versions as (
         count(*) over (partition by {{ id_columns | join(', ') }}) as _versions
     from {{ source('raw', feed) }} r
     where {% for c in id_columns %}r.{{ c }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
+    {%- if only_ids_in is not none %}
+      and r.{{ id_columns[0] }} in ({{ only_ids_in }})
+    {%- endif %}
 )
 select * exclude (_version_rank)
 from versions

@@ -124,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
 
     bench = sub.add_parser("bench", help="benchmark the build against a single-pass DuckDB baseline")
     bench.add_argument("--scales", default="1,10,100", help="comma-separated scales (add 1000 for the big run)")
+    bench.add_argument("--repeat", type=int, default=2, help="runs of each build and baseline per scale; the "
+                       "fastest is reported (default 2)")
 
     args = parser.parse_args(argv)
     if args.command == "build":
@@ -156,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench":
         from .bench import main as bench_main
 
-        return bench_main([float(s) for s in args.scales.split(",")])
+        return bench_main([float(s) for s in args.scales.split(",")], {"repeat": args.repeat})
     return 1
 
 

@@ -5,9 +5,10 @@
 with current_records as (
     {%- for feed, id_col in [('notifications', 'notification_id'), ('reviews', 'review_id'),
                              ('evaluations', 'evaluation_id'), ('actions', 'action_id')] %}
+    {#- the current (stg_<feed>) version of only the records a correction names: filtered before the window #}
     select '{{ feed }}' as feed, s.{{ id_col }} as record_id, to_json(s) as record_json
-    from {{ ref('stg_' ~ feed) }} s
-    where s.{{ id_col }} in (select record_id from {{ ref('stg_corrections') }} where feed = '{{ feed }}')
+    from ({{ stg_current(feed, [id_col],
+                         "select record_id from " ~ ref('stg_corrections') ~ " where feed = '" ~ feed ~ "'") }}) s
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
