@@ -20,10 +20,7 @@
 {% macro add_working_days(rule, date_expr) -%}
 (select min(c2.date_day)
    from {{ ref('int_calendar') }} c1
-   join {{ ref('timescale_rules') }} tr
-     on tr.rule = '{{ rule }}'
-    and (tr.applies_from is null or c1.date_day >= tr.applies_from)
-    and (tr.applies_to is null or c1.date_day <= tr.applies_to)
+   join {{ ref('timescale_rules') }} tr on tr.rule = '{{ rule }}' and {{ rule_applies_on('tr', 'c1.date_day') }}
    join {{ ref('int_calendar') }} c2 on c2.is_working_day and c2.working_day_index = c1.working_day_index + tr.amount
   where c1.date_day = {{ date_expr }})
 {%- endmacro %}
@@ -31,9 +28,13 @@
 {#- The amount of a timescale rule that applies on a date (timescale_rules.applies_from/applies_to; empty = open). -#}
 {% macro timescale_amount(rule, date_expr) -%}
 (select tr.amount from {{ ref('timescale_rules') }} tr
-  where tr.rule = '{{ rule }}'
-    and (tr.applies_from is null or {{ date_expr }} >= tr.applies_from)
-    and (tr.applies_to is null or {{ date_expr }} <= tr.applies_to))
+  where tr.rule = '{{ rule }}' and {{ rule_applies_on('tr', date_expr) }})
+{%- endmacro %}
+
+{#- TRUE when the timescale_rules row `tr` applies on the date (applies_from/applies_to; empty = open). -#}
+{% macro rule_applies_on(tr, date_expr) -%}
+(({{ tr }}.applies_from is null or {{ date_expr }} >= {{ tr }}.applies_from)
+ and ({{ tr }}.applies_to is null or {{ date_expr }} <= {{ tr }}.applies_to))
 {%- endmacro %}
 
 {#- Due date of a rule measured from a date, in the rule's unit (calendar_month or working_day). The unit is read

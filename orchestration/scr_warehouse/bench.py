@@ -22,6 +22,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -454,8 +455,6 @@ def ensure_landing(scale: float, seed: int = DEFAULT_SEED, root: Path = BENCH_DI
     marker = landing / ".generated"
     if marker.exists():
         return landing, None
-    import shutil
-
     from .generate import generate
 
     if landing.exists():
@@ -495,17 +494,15 @@ def run_scale(scale: float, seed: int = DEFAULT_SEED, as_of: str = DEFAULT_AS_OF
     base_args = ["--landing", str(landing), "--out", str(out / "baseline"), "--as-of", as_of]
     if baseline_threads:
         base_args += ["--threads", str(baseline_threads)]
-    build_args = ["--landing", str(landing), "--warehouse", str(out / "warehouse.duckdb"), "--release",
-                  str(out / "release"), "--as-of", as_of]
+    wh = out / "warehouse.duckdb"
+    build_args = ["--landing", str(landing), "--warehouse", str(wh), "--release", str(out / "release"),
+                  "--as-of", as_of]
     runs: dict[str, list[tuple[dict, float]]] = {"baseline": [], "build": []}
     for _ in range(max(1, repeat)):
         runs["baseline"].append(_run_child("baseline", base_args, out / "baseline.log"))
         if build:
-            wh = out / "warehouse.duckdb"
             for p in (wh, Path(str(wh) + ".wal")):
                 p.unlink(missing_ok=True)
-            import shutil
-
             shutil.rmtree(out / "release", ignore_errors=True)
             runs["build"].append(_run_child("build", build_args, out / "build.log"))
     for kind, done in runs.items():

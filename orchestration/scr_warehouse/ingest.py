@@ -394,12 +394,22 @@ def _parse_clean(text: str, feed: str) -> _Parsed | None:
 
 # --------------------------------------------------------------------------------------------- loading
 
+# A content (file hash) is in the warehouse once a file with it was loaded or rejected for the feed.
+_DONE = "status IN ('loaded', 'rejected')"
+
+
 def _already(con, feed: str, file_hash: str) -> tuple[str, str] | None:
     """(source_file, status) of the earliest load/rejection of this content for the feed, if any."""
     return con.execute(
-        "SELECT source_file, status FROM raw.load_log WHERE feed = ? AND file_hash = ? "
-        "AND status IN ('loaded', 'rejected') ORDER BY loaded_at, source_file LIMIT 1",
-        [feed, file_hash]).fetchone()
+        f"SELECT source_file, status FROM raw.load_log WHERE feed = ? AND file_hash = ? AND {_DONE} "
+        "ORDER BY loaded_at, source_file LIMIT 1", [feed, file_hash]).fetchone()
+
+
+def _known_hashes(con, feed: str) -> set[str]:
+    """Every content (file hash) _already would find for the feed."""
+    return {r[0] for r in con.execute(
+        f"SELECT DISTINCT file_hash FROM raw.load_log WHERE feed = ? AND file_hash IS NOT NULL AND {_DONE}",
+        [feed]).fetchall()}
 
 
 def _log(con, load_id, feed, source_file, file_hash, status, read, loaded, rejected, extra, reason, at) -> None:
@@ -436,7 +446,6 @@ def _insert_rows(con, feed: str, parsed: _Parsed, source_file: str, file_hash: s
 @dataclass
 class _Prepared:
     """A landing file read, hashed and (if it needs loading) parsed, ahead of the thread that writes the warehouse."""
-    path: Path
     source_file: str
     file_hash: str | None = None
     unreadable: str | None = None  # why the file could not be read
@@ -469,7 +478,7 @@ class _Preparer:
             self._pending.append(self._pool.submit(self._prepare, path))
 
     def _prepare(self, path: Path) -> _Prepared:
-        out = _Prepared(path, path.relative_to(self.landing_dir).as_posix())
+        out = _Prepared(path.relative_to(self.landing_dir).as_posix())
         try:
             data = path.read_bytes()
         except OSError as e:
@@ -515,9 +524,7 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
     load_id = f"{feed}-{uuid.uuid4().hex}"
     at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     extra_seen: dict[str, None] = {}
-    known = {r[0] for r in con.execute("SELECT DISTINCT file_hash FROM raw.load_log WHERE feed = ? AND file_hash "
-                                       "IS NOT NULL AND status IN ('loaded', 'rejected')", [feed]).fetchall()}
-    preparer = _Preparer(feed, landing_dir, list(landing_files(landing_dir, feed)), known)
+    preparer = _Preparer(feed, landing_dir, list(landing_files(landing_dir, feed)), _known_hashes(con, feed))
     con.begin()
     try:
         for f in preparer:

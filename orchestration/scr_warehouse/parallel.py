@@ -20,12 +20,17 @@ def _run(key: int):
     return fn(item)
 
 
+def worker_count(workers: int | None = None) -> int:
+    """The number of workers fork_map uses: `workers`, or the cores when None."""
+    return (os.cpu_count() or 1) if workers is None else workers
+
+
 def fork_map(fn: Callable, items: Sequence, workers: int | None = None, cost: Callable | None = None,
              beside: Callable[[], None] | None = None) -> list:
     """[fn(item) for item in items], on up to `workers` forked processes (default: the cores); `cost(item)` orders
     the work largest first so the last task to start is a small one. `beside()` runs in this process once the
     workers are started (forks happen here, before it, never from another thread)."""
-    workers = (os.cpu_count() or 1) if workers is None else workers
+    workers = worker_count(workers)
     if workers <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         if beside is not None:
             beside()

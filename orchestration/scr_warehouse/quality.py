@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -319,7 +318,8 @@ class FeedResult:
 
 
 class Validator:
-    """One ephemeral GX context for all suites; one pandas datasource; results kept for Data Docs."""
+    """An ephemeral GX context with one pandas datasource, its results kept for Data Docs (validate_all makes one
+    per worker, and one more that gathers their results and builds the Data Docs)."""
 
     def __init__(self, docs_dir: Path | None = None):
         import os
@@ -346,7 +346,9 @@ class Validator:
             )
         self.datasource = self.context.data_sources.add_pandas("warehouse")
 
-    def _suite(self, feed: str, spec: dict):
+    def add_suite(self, feed: str, spec: dict):
+        """The feed's suite in this context (validate adds it; the Data Docs need it also for a feed another
+        process validated)."""
         suite = self.gx.ExpectationSuite(name=feed, meta=spec.get("meta", {}))
         for e in spec["expectations"]:
             from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -361,7 +363,7 @@ class Validator:
         ids = list(identifier_columns(feed))
         asset = self.datasource.add_dataframe_asset(name=feed)
         batch_def = asset.add_batch_definition_whole_dataframe(f"{feed}_current")
-        suite = self._suite(feed, spec)
+        suite = self.add_suite(feed, spec)
         vd = self.context.validation_definitions.add(
             self.gx.ValidationDefinition(name=f"{feed}_validation", data=batch_def, suite=suite))
         result = vd.run(
@@ -393,10 +395,6 @@ class Validator:
         problems = failures["problem"].value_counts().to_dict() if len(failures) else {}
         return FeedResult(feed, len(frame), bool(result.success), failures, len(result.results), failed,
                           time.perf_counter() - t0, {str(k): int(v) for k, v in problems.items()})
-
-    def add_suite(self, feed: str, spec: dict) -> None:
-        """A suite this context did not validate (another process did), so its page is in the Data Docs."""
-        self._suite(feed, spec)
 
     def stored_results(self) -> list[tuple[tuple, str]]:
         """The validation results this context stored, as GX serialised them (to hand to another context)."""
@@ -495,7 +493,7 @@ def validate_all(source: dict[str, pd.DataFrame] | Path | str, docs_dir: Path | 
     are validated on forked workers (fork_map: `workers`, default the cores), in groups of about equal work
     (records x expectations), each worker with a GX context of its own; their stored results are handed to one
     context here, which builds the Data Docs."""
-    from .parallel import fork_map
+    from .parallel import fork_map, worker_count
 
     specs = {feed: load_suite(feed, suites_dir) for feed in GX_FEEDS}
     records = {f: len(source[f]) for f in GX_FEEDS} if isinstance(source, dict) else _records(Path(source))
@@ -503,7 +501,7 @@ def validate_all(source: dict[str, pd.DataFrame] | Path | str, docs_dir: Path | 
     if not isinstance(source, dict):
         source = str(source)
     v = Validator(docs_dir)  # imports GX here, before any fork
-    jobs = [(group, specs, source) for group in feed_groups(costs, workers or os.cpu_count() or 1)]
+    jobs = [(group, specs, source) for group in feed_groups(costs, worker_count(workers))]
     by_feed: dict[str, FeedResult] = {}
     for feed_results, stored in fork_map(_validate_group, jobs, workers=workers):
         by_feed.update({r.feed: r for r in feed_results})
