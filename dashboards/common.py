@@ -119,19 +119,10 @@ def regions() -> dict[str, str]:
 
 
 def disclosure_threshold() -> str:
-    """The suppression threshold as the publication settings seed states it (text for the methodology note)."""
-    path = POLICY_DIR / "publication_settings.csv"
-    if path.is_file():
-        with open(path, newline="", encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                values = list(row.values())
-                if any("threshold" in str(v).lower() for v in values[:1]) or any(
-                    "threshold" in str(k).lower() for k in row
-                ):
-                    for k, v in row.items():
-                        if str(v).strip().isdigit():
-                            return str(v).strip()
-    return "5"
+    """The suppression threshold (publication settings seed, read through scr_warehouse.policy), as text."""
+    from scr_warehouse import policy
+
+    return str(policy.disclosure_threshold())
 
 
 def poisson_limits(expected: float, coverage: float) -> tuple[float, float]:

@@ -138,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"release:   {out['release']}")
         for line in _where_things_are(Path(out["release"])):
             print(line)
+        for line in _release_summary(Path(out["release"])):
+            print(line)
         return 0
     if args.command == "generate":
         from .generate import generate
@@ -160,6 +162,22 @@ def main(argv: list[str] | None = None) -> int:
 
         return bench_main([float(s) for s in args.scales.split(",")], {"repeat": args.repeat})
     return 1
+
+
+def _release_summary(release: Path) -> list[str]:
+    """Disclosure control and what was not published, from the files the release stage wrote (counts only)."""
+    import json
+
+    from .assets.release_assets import audit_lines
+    from .release.writer import AUDIT, UPLOAD
+
+    path = release / AUDIT
+    if not path.exists():
+        return []
+    lines = audit_lines(json.loads(path.read_text(encoding="utf-8")))
+    if (release / UPLOAD).exists():
+        lines.append(f"{'upload:':10s} {release / UPLOAD}")
+    return lines
 
 
 def _where_things_are(release: Path) -> list[str]:

@@ -61,3 +61,21 @@ def code_lists() -> dict[str, dict[str, str]]:
         for row in csv.DictReader(f):
             out.setdefault(row["code_list"], {})[row["code"]] = row["label"]
     return out
+
+
+@lru_cache(maxsize=None)
+def publication_settings() -> dict[str, str]:
+    """setting -> value (seeds/policy/publication_settings.csv): disclosure threshold, GSS symbols, rate base,
+    time identifier and country."""
+    with open(POLICY_SEEDS_DIR / "publication_settings.csv", newline="", encoding="utf-8") as f:
+        return {row["setting"]: row["value"] for row in csv.DictReader(f)}
+
+
+def disclosure_threshold() -> int:
+    """Counts from 1 to this value are primary-suppressed (contract 2.6; the seed holds it, 5 by default)."""
+    return int(publication_settings().get("disclosure_threshold") or 5)
+
+
+def protection_whole_numbers() -> int:
+    """How many whole numbers the range of every suppressed count must span (contract 2.6)."""
+    return int(publication_settings().get("protection_whole_numbers") or 4)

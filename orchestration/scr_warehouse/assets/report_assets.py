@@ -17,6 +17,7 @@ from dagster import (
     asset_check,
 )
 
+from .. import policy
 from ..resources import WarehouseConfig
 
 from .release_assets import RELEASE_KEY  # the release stage owns its key
@@ -67,8 +68,10 @@ class _Counts(HTMLParser):
 
 
 def check_report_pages(report_dir: Path) -> list[str]:
-    """Problems with the written pages: network references, or a published count from 1 to 5 in a table."""
+    """Problems with the written pages: network references, or a published count from 1 to the disclosure threshold in
+    a table."""
     problems = []
+    threshold = policy.disclosure_threshold()
     for page in sorted(report_dir.glob("national_report_*.html")):
         text = page.read_text(encoding="utf-8")
         if re.search(r'(src|href)\s*=\s*"(https?:)?//', text):
@@ -77,7 +80,7 @@ def check_report_pages(report_dir: Path) -> list[str]:
         parser.feed(text)
         for v in parser.values:
             digits = v.replace(",", "")
-            if digits.isdigit() and 1 <= int(digits) <= 5:
+            if digits.isdigit() and 1 <= int(digits) <= threshold:
                 problems.append(f"{page.name}: a published count cell shows {v}")
                 break
     return problems

@@ -1,6 +1,8 @@
 -- Contract 2.1: children in notified incidents by the financial year of incident_date, at National, Regional and
 -- Local authority level (the notifying LA), unsuppressed. Only children `in_statistics` (valid incident_date and an
--- English LA valid at that date). A missing value and `U` both count as Not known (Unknown for ethnicity).
+-- English LA valid at that date). A missing value and `U` both count as Not known (Unknown for ethnicity); a
+-- missing or invalid incident type is outcome `Not known`, so the parts of every filter add up to its Total.
+-- Every level is kept here (the restricted tier); the release writer publishes National and Regional only.
 -- Labels and publication groups come from the seeds code_lists and age_bands; every filter value is present for
 -- every geography and year, with 0 where no child has it.
 with kids as (
@@ -32,6 +34,7 @@ categories as (
     union all select 6, 'Incident type', 'Death (excluding suicide)', 1
     union all select 6, 'Incident type', 'Suicide', 2
     union all select 6, 'Incident type', 'Serious injury', 3
+    union all select 6, 'Incident type', 'Not known', 4
     union all select 7, 'Harm category', publication_group, sort_order from groups where code_list = 'harm_category'
     union all select 8, 'Known to children''s social care', publication_group, sort_order
         from groups where code_list = 'yes_no_unknown'
@@ -40,14 +43,15 @@ categories as (
         from groups where code_list = 'yes_no_unknown'
     union all select 11, 'Legal status', publication_group, sort_order from groups where code_list = 'legal_status'
 ),
-outcomes as (
+outcomes as (  -- a child whose incident type is missing or invalid is counted under `Not known` (contract 2.1)
     select 0 as outcome_order, 'Total' as outcome
     union all select sort_order, publication_group from groups where code_list = 'incident_type'
+    union all select 99, 'Not known'
 ),
 coded as (  -- each child's published group per topic; missing -> the group of `U` (code lists and age bands are
             -- unique per code and non-overlapping per band set: seed tests)
     select k.*,
-           o.publication_group as outcome,
+           coalesce(o.publication_group, 'Not known') as outcome,
            sex.publication_group as sex,
            eth.publication_group as ethnicity,
            case dis.publication_group when 'Yes' then 'Disabled' when 'No' then 'Not disabled'
@@ -61,7 +65,7 @@ coded as (  -- each child's published group per topic; missing -> the group of `
            under_1.band as age_under_1,
            case when k.incident_type = 'death' and k.suicide = 'Y' then 'Suicide'
                 when k.incident_type = 'death' then 'Death (excluding suicide)'
-                when k.incident_type = 'serious_injury' then 'Serious injury' end as incident_group
+                when k.incident_type = 'serious_injury' then 'Serious injury' else 'Not known' end as incident_group
     from kids k
     left join cl o on o.code_list = 'incident_type' and o.code = k.incident_type
     left join cl sex on sex.code_list = 'child_sex' and sex.code = coalesce(k.child_sex, 'U')
@@ -84,7 +88,7 @@ facts as (  -- one row per child and topic
     union all select financial_year, la_code, outcome, 'Sex', sex from coded
     union all select financial_year, la_code, outcome, 'Ethnicity', ethnicity from coded
     union all select financial_year, la_code, outcome, 'Disability', disability_group from coded
-    union all select financial_year, la_code, outcome, 'Incident type', incident_group from coded where incident_group is not null
+    union all select financial_year, la_code, outcome, 'Incident type', incident_group from coded
     union all select financial_year, la_code, outcome, 'Harm category', harm from coded
     union all select financial_year, la_code, outcome, 'Known to children''s social care', csc from coded
     union all select financial_year, la_code, outcome, 'Child in need', cin from coded
@@ -97,7 +101,7 @@ counts as (  -- each child under its own outcome and under Total, at all three l
            l.region_code, f.la_code, f.outcome, f.breakdown_topic, f.breakdown, count(*) as children
     from (select f.financial_year, f.la_code, f.breakdown_topic, f.breakdown,
                  case when t.is_total then 'Total' else f.outcome end as outcome
-            from facts f join (values (false), (true)) t(is_total) on t.is_total or f.outcome is not null) f
+            from facts f join (values (false), (true)) t(is_total) on true) f
     join {{ ref('int_las') }} l on l.la_code = f.la_code
     group by {{ geography_grouping_sets(['f.outcome', 'f.breakdown_topic', 'f.breakdown']) }}
 ),

@@ -26,29 +26,32 @@ kids as (
 types as (
     select label as incident_type, sort_order from {{ ref('code_lists') }} where code_list = 'incident_type'
 ),
-categories as (
+categories as (  -- an incident or child whose type is missing or invalid is `Not known` (contract 2.4)
     select 'Total' as incident_type, 0 as type_order union all select incident_type, sort_order from types
+    union all select 'Not known', 99
 ),
 label as (
     select code, label from {{ ref('code_lists') }} where code_list = 'incident_type'
 ),
 facts as (  -- one row per incident or child, under its own type and under Total (a two-row join: a lateral
             -- subquery made DuckDB materialise every row once more)
-    select i.financial_year, i.la_code, case when t.is_total then 'Total' else lb.label end as incident_type,
+    select i.financial_year, i.la_code,
+           case when t.is_total then 'Total' else coalesce(lb.label, 'Not known') end as incident_type,
            1 as incidents, 0 as children,
            case when s.incident_id is not null then 1 else 0 end as scr_initiated,
            0 as on_time, 0 as on_time_known
     from incidents i
     left join scr s on s.incident_id = i.incident_id
     left join label lb on lb.code = i.incident_type
-    join (values (false), (true)) t(is_total) on t.is_total or lb.label is not null
+    join (values (false), (true)) t(is_total) on true
     union all
-    select k.financial_year, k.la_code, case when t.is_total then 'Total' else lb.label end, 0, 1, 0,
+    select k.financial_year, k.la_code, case when t.is_total then 'Total' else coalesce(lb.label, 'Not known') end,
+           0, 1, 0,
            case when k.notified_on_time then 1 else 0 end,
            case when k.notified_on_time is not null then 1 else 0 end
     from kids k
     left join label lb on lb.code = k.incident_type
-    join (values (false), (true)) t(is_total) on t.is_total or lb.label is not null
+    join (values (false), (true)) t(is_total) on true
 ),
 counts as (
     select f.financial_year,
@@ -106,6 +109,10 @@ select
         as children_rate_per_10000,
     scr_initiated,
     case when on_time_known > 0 then round(100.0 * on_time / on_time_known, 6) end::double
-        as notified_on_time_percent
+        as notified_on_time_percent,
+    -- not published: the counts behind notified_on_time_percent, which disclosure control protects as it does
+    -- published counts (a percentage beside a published count gives both away)
+    on_time::integer as notified_on_time,
+    (on_time_known - on_time)::integer as notified_late
 from joined
 order by time_period, level_order, region_code nulls first, new_la_code nulls first, type_order

@@ -38,10 +38,17 @@ counts as (
 years as (
     select distinct financial_year from latest
 ),
+spine as (  -- the release's geographies, and any LA whose review is evaluated in a year after its code ended
+            -- (a region must be the sum of its LAs, or the difference would give that LA's count away)
+    select g.* from {{ ref('release_geography_spine') }} g join years y on y.financial_year = g.financial_year
+    union
+    select n.financial_year, 'Local authority', 3, l.region_code, l.region_name, l.la_code, l.old_la_code, l.la_name
+    from counts n join {{ ref('int_las') }} l on l.la_code = n.la_code
+    where n.geographic_level = 'Local authority'
+),
 joined as (
     select g.*, c.grade, c.grade_order, coalesce(n.reviews, 0)::integer as reviews
-    from {{ ref('release_geography_spine') }} g
-    join years y on y.financial_year = g.financial_year
+    from spine g
     cross join categories c
     left join counts n
       on {{ on_spine_row() }}

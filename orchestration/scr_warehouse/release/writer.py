@@ -1,0 +1,279 @@
+"""The release writer (contract section 2): reads the restricted marts marts.release_<dataset> and writes
+
+  <release>/restricted/<dataset>.csv   every level and value, unsuppressed (management information, never published)
+  <release>/<dataset>.csv              the published levels, disclosure control applied (contract 2.6)
+  <release>/<dataset>.meta.csv         the explore-education-statistics metadata file
+  <release>/data_guidance.md           what each file holds, and the datasets not published for want of records
+  <release>/disclosure_audit.json      cells suppressed, the narrowest range of any `c`, the audit's time
+  <release>/upload.zip                 exactly what may be uploaded: data files, meta files and the data guidance
+
+Every time period of the whole release is protected together (relations never cross periods: every dataset is by
+financial year), on forked workers. Output is deterministic; only counts are logged, never record-level data.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import zipfile
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import policy
+from ..parallel import fork_map
+from .datasets import GEOGRAPHY, META_COLUMNS, Dataset, linked_relations, load_datasets, meta_rows, sort_rows
+from .disclosure import Audit, hidden_vars, protect
+from .relations import build_period, published_rows
+
+GUIDANCE = "data_guidance.md"
+AUDIT = "disclosure_audit.json"
+UPLOAD = "upload.zip"
+
+
+class DisclosureError(RuntimeError):
+    """The audit found a suppressed count that can be worked back: nothing is written for upload."""
+
+
+def _fmt(value: float, dp: int) -> str:
+    q = Decimal(1).scaleb(-dp) if dp > 0 else Decimal(1)
+    return str(Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP))
+
+
+def _fmt_array(values: np.ndarray, dp: int) -> np.ndarray:
+    """_fmt for a whole column (NaN cells come back empty; callers replace them with a symbol)."""
+    uniq, inverse = np.unique(values, return_inverse=True)  # few distinct values: format each once
+    text = np.array(["" if np.isnan(u) else _fmt(u, dp) for u in uniq], dtype=object)
+    return text[inverse.reshape(-1)]
+
+
+def _denominator_index(d: pd.DataFrame, ds: Dataset, ind: dict) -> np.ndarray:
+    """For each row, the position of the row holding its denominator (-1 if none)."""
+    keys = ["time_period", "geographic_level", "region_code", "new_la_code", *ds.filter_names]
+    k = d[keys].copy()
+    for c in keys:
+        k[c] = k[c].astype(object).where(k[c].notna(), "").astype(str)
+    target = k.copy()
+    for col, val in ind.get("denominator_row", {}).items():
+        target[col] = val
+    merged = target.merge(k.assign(_pos=np.arange(len(k))), on=keys, how="left", sort=False)
+    return merged["_pos"].fillna(-1).astype(int).to_numpy()
+
+
+def format_cells(d: pd.DataFrame, ds: Dataset, hidden: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The dataset as text cells; `hidden[indicator]` marks suppressed cells (all False for the restricted tier)."""
+    out = pd.DataFrame(index=d.index)
+    for col in GEOGRAPHY + ds.filter_names:
+        out[col] = np.where(d[col].isna().to_numpy(), "", d[col].astype(str).to_numpy(dtype=object))
+    num = {i["name"]: pd.to_numeric(d[i["name"]], errors="coerce").to_numpy(dtype=float)
+           for i in ds.indicators}
+    for c in ds.hidden_counts:
+        num[c] = pd.to_numeric(d[c], errors="coerce").to_numpy(dtype=float)
+    for ind in ds.indicators:
+        name, kind, dp = ind["name"], ind["kind"], int(ind["dp"])
+        vals, mask = num[name], hidden[name]
+        if kind == "count":
+            ints = np.where(np.isnan(vals), 0, np.round(vals)).astype(np.int64).astype(str).astype(object)
+            out[name] = np.where(np.isnan(vals), "x", np.where(mask, "c", ints))
+            continue
+        if kind == "percent":
+            den_idx = _denominator_index(d, ds, ind)
+            has = den_idx >= 0
+            nums = num[ind["numerator"]]
+            den = np.where(has, nums[np.where(has, den_idx, 0)], np.nan)
+            missing = np.where(den == 0, "z", "x")
+        elif kind == "rate":
+            missing = np.full(len(d), "x", dtype=object)
+        elif kind == "percent_hidden":
+            missing = np.where(num[ind["denominator"]] == 0, "z", "x")
+        else:
+            raise ValueError(f"{ds.name}.{name}: unknown indicator kind {kind!r}")
+        out[name] = np.where(np.isnan(vals), missing, np.where(mask, "c", _fmt_array(vals, dp)))
+    return out
+
+
+def _period_masks(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], threshold: int,
+                  width: int) -> tuple[dict[str, dict[str, np.ndarray]], Audit]:
+    """Which published cells of one period are `c`, for every dataset together, and the audit of that."""
+    p = build_period(frames, datasets, linked_relations())
+    units, result = protect(p, threshold, width)
+    hv = hidden_vars(p, units)
+    masks = {name: {i["name"]: np.zeros(len(d), dtype=bool) for i in datasets[name].indicators}
+             for name, d in frames.items()}
+    for u in np.flatnonzero(units):  # counts and the percentages that show hidden counts
+        name, row, ind = p.unit_cell[u]
+        masks[name][ind][row] = True
+    var_hidden = {}
+    for k, (name, row, ind) in enumerate(p.var_cell):
+        var_hidden[(name, ind, row)] = hv[k]
+    for name, d in frames.items():
+        ds = datasets[name]
+        for ind in ds.indicators:  # percentages and rates go with the counts they derive from
+            if ind["kind"] == "percent":
+                den_idx = _denominator_index(d, ds, ind)
+                num = masks[name][ind["numerator"]]
+                masks[name][ind["name"]] = num | ((den_idx >= 0) & num[np.maximum(den_idx, 0)])
+            elif ind["kind"] == "rate":
+                masks[name][ind["name"]] = masks[name][ind["numerator"]].copy()
+    return masks, result
+
+
+def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
+    """Restricted and published CSV lines of one period for every dataset, and its audit summary."""
+    frames, datasets, threshold, width = job
+    published = {name: published_rows(d, datasets[name]) for name, d in frames.items()}
+    masks, result = _period_masks(published, datasets, threshold, width)
+    lines = {}
+    for name, d in frames.items():
+        ds = datasets[name]
+        none = {i["name"]: np.zeros(len(d), dtype=bool) for i in ds.indicators}
+        lines[name] = (_csv_text(format_cells(d, ds, none)[ds.columns], None),
+                       _csv_text(format_cells(published[name], ds, masks[name])[ds.columns], None))
+    summary = {
+        "suppressed": {name: int(sum(m[c].sum() for c in datasets[name].counts)) for name, m in masks.items()},
+        "primary": {name: int(sum(((pd.to_numeric(published[name][c]) >= 1)
+                                   & (pd.to_numeric(published[name][c]) <= threshold)).sum()
+                                  for c in datasets[name].counts)) for name in frames},
+        "cells": {name: int(len(published[name]) * len(datasets[name].counts)) for name in frames},
+        "information_lost": {name: float(sum(pd.to_numeric(published[name][c])[m[c]].sum()
+                                             for c in datasets[name].counts)) for name, m in masks.items()},
+        "failing": [list(map(str, p_)) for p_ in result.failing[:20]],
+        "failing_count": len(result.failing),
+        "narrowest": result.narrowest, "lps": result.lps, "seconds": result.seconds,
+    }
+    return lines, summary
+
+
+def _csv_text(rows: pd.DataFrame | None, columns: list[str] | None) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    if columns is not None:
+        w.writerow(columns)
+    if rows is not None:
+        w.writerows((rows if columns is None else rows[columns]).to_numpy(dtype=object).tolist())
+    return buf.getvalue()
+
+
+def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None) -> dict:
+    """Read every marts.release_<dataset>, protect every period of the release together and write the files.
+    Returns {"datasets": {name: {rows, suppressed_cells, published}}, "audit": {...}}. Raises DisclosureError (after
+    writing the restricted tier and the audit, but no published file and no upload.zip) when the audit fails."""
+    datasets = datasets or load_datasets()
+    release = Path(release)
+    threshold, width = policy.disclosure_threshold(), policy.protection_whole_numbers()
+    present = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+    frames: dict[str, pd.DataFrame] = {}
+    stats: dict[str, dict] = {}
+    for name, ds in datasets.items():
+        if f"release_{name}" not in present:
+            stats[name] = {"rows": 0, "suppressed_cells": 0, "published": False, "missing": True}
+            continue
+        df = con.execute(f"select * from marts.release_{name}").df()
+        df = df.astype({c: object for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])})
+        missing = [c for c in ds.columns + ds.hidden_counts if c not in df.columns]
+        if missing:
+            raise ValueError(f"marts.release_{name} lacks columns {missing}")
+        frames[name] = sort_rows(df[ds.columns + ds.hidden_counts], ds)
+        stats[name] = {"rows": len(df), "suppressed_cells": 0, "published": len(df) > 0}
+    periods = sorted({tp for d in frames.values() for tp in d["time_period"].unique()})
+    jobs = [({n: d[d["time_period"] == tp].reset_index(drop=True) for n, d in frames.items()}, datasets, threshold,
+             width) for tp in periods]
+    results = fork_map(_period_job, jobs, cost=lambda job: sum(len(d) for d in job[0].values()))
+    audit = _audit_summary(results, periods, threshold, width)
+    for name, s in stats.items():
+        s["suppressed_cells"] = audit["suppressed_by_dataset"].get(name, 0)
+    _clear_published(release, datasets)
+    (release / "restricted").mkdir(parents=True, exist_ok=True)
+    for name in frames:
+        ds = datasets[name]
+        header = _csv_text(None, ds.columns)
+        (release / "restricted" / f"{name}.csv").write_text(header + "".join(r[0][name][0] for r in results),
+                                                           encoding="utf-8")
+    (release / AUDIT).write_text(json.dumps(audit, indent=1, default=str) + "\n", encoding="utf-8")
+    if audit["failing_count"]:
+        raise DisclosureError(f"disclosure audit failed: {audit['failing_count']} suppressed cells can be narrowed "
+                              f"below {width} whole numbers (see {release / AUDIT}); nothing written for upload")
+    for name in frames:
+        ds = datasets[name]
+        if not stats[name]["published"]:
+            continue
+        header = _csv_text(None, ds.columns)
+        (release / f"{name}.csv").write_text(header + "".join(r[0][name][1] for r in results), encoding="utf-8")
+        meta = pd.DataFrame(meta_rows(ds), columns=META_COLUMNS)
+        (release / f"{name}.meta.csv").write_text(_csv_text(meta, META_COLUMNS), encoding="utf-8")
+    (release / GUIDANCE).write_text(data_guidance(datasets, stats, audit), encoding="utf-8")
+    write_upload(release, [n for n, s in stats.items() if s["published"]])
+    return {"datasets": stats, "audit": audit}
+
+
+def _clear_published(release: Path, datasets: dict[str, Dataset]) -> None:
+    """Files of an earlier run that this one may not write again (a dataset that lost its records, a failed audit)."""
+    for name in datasets:
+        for f in (release / f"{name}.csv", release / f"{name}.meta.csv"):
+            f.unlink(missing_ok=True)
+    for f in (release / UPLOAD, release / GUIDANCE):
+        f.unlink(missing_ok=True)
+
+
+def _audit_summary(results: list, periods: list, threshold: int, width: int) -> dict:
+    by_ds: dict[str, int] = {}
+    primary: dict[str, int] = {}
+    cells: dict[str, int] = {}
+    lost: dict[str, float] = {}
+    for _, s in results:
+        for name, n in s["suppressed"].items():
+            by_ds[name] = by_ds.get(name, 0) + n
+            primary[name] = primary.get(name, 0) + s["primary"][name]
+            cells[name] = cells.get(name, 0) + s["cells"][name]
+            lost[name] = lost.get(name, 0.0) + s["information_lost"][name]
+    narrowest = min((s["narrowest"] for _, s in results), default=math.inf)
+    return {
+        "threshold": threshold, "whole_numbers_required": width,
+        "count_cells": cells, "suppressed_by_dataset": by_ds, "primary_by_dataset": primary,
+        "secondary_by_dataset": {n: by_ds[n] - primary[n] for n in by_ds},
+        "information_lost_by_dataset": lost,
+        "suppressed": sum(by_ds.values()), "primary": sum(primary.values()),
+        "narrowest_whole_numbers": None if math.isinf(narrowest) else int(narrowest),
+        "linear_programmes": sum(s["lps"] for _, s in results),
+        "audit_seconds": round(sum(s["seconds"] for _, s in results), 2),
+        "failing_count": sum(s["failing_count"] for _, s in results),
+        "failing": {str(tp): s["failing"] for tp, (_, s) in zip(periods, results) if s["failing"]},
+    }
+
+
+def data_guidance(datasets: dict[str, Dataset], stats: dict, audit: dict) -> str:
+    """The data guidance uploaded with the files: each dataset, its levels, symbols, and what was not published."""
+    lines = ["# Data guidance", "",
+             "Notified deaths and serious injuries of children where abuse or neglect is suspected, and the serious "
+             "case reviews that follow, England, by financial year.", "",
+             "## Symbols", "",
+             f"- `c`: confidential; counts from 1 to {audit['threshold']} and the cells that would reveal them are "
+             "suppressed, checked together across every file of this release.",
+             "- `x`: not available (for example a rate where the child population is not known).",
+             "- `z`: not applicable (a percentage of nothing).", "",
+             "## Data files", ""]
+    for name, ds in datasets.items():
+        if stats[name]["published"]:
+            lines.append(f"- `{name}.csv`: {ds.title}. Levels: {', '.join(ds.levels)}.")
+    unpublished = [name for name in datasets if not stats[name]["published"]]
+    if unpublished:
+        lines += ["", "## Datasets not published", ""]
+        lines += [f"- `{name}` ({datasets[name].title}): no records for this release, so no file is published "
+                  "(an empty file would say nothing, and the Department's screener cannot take one)."
+                  for name in unpublished]
+    return "\n".join(lines) + "\n"
+
+
+def write_upload(release: Path, names: list[str]) -> Path:
+    """upload.zip: each published data file, its meta file and the data guidance, nothing else."""
+    path = release / UPLOAD
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for f in [f for name in names for f in (f"{name}.csv", f"{name}.meta.csv")] + [GUIDANCE]:
+            info = zipfile.ZipInfo(f, date_time=(2000, 1, 1, 0, 0, 0))  # fixed time: the same files, the same zip
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, (release / f).read_bytes())
+    return path
