@@ -304,12 +304,21 @@ def hidden_vars(p: Period, hidden_units: np.ndarray) -> np.ndarray:
     return mask
 
 
-def audit(p: Period, hidden_units: np.ndarray, threshold: int, width: int, cache: dict | None = None) -> Audit:
-    """Check every suppressed count of the period against everything published (see the module docstring)."""
+def audit(p: Period, hidden_units: np.ndarray, threshold: int, width: int, cache: dict | None = None,
+          pins: set[int] | None = None) -> Audit:
+    """Check every suppressed count of the period against everything published (see the module docstring).
+    `pins`: hidden variables something else published gives away (a percentage beside a hidden count): they count
+    as published. A small count that is published (or pinned) fails at once."""
     start = time.perf_counter()
     rules = _Rules(p, threshold, width)
     hv = hidden_vars(p, hidden_units)
+    if pins:
+        hv[list(pins)] = False
     out = Audit()
+    shown = np.flatnonzero(rules.primary & ~hv)
+    out.failing += [(int(c), float(p.values[c]), float(p.values[c])) for c in shown]
+    if len(shown):
+        out.narrowest = 1
     cache = {} if cache is None else cache
     known_ok = cache.setdefault("certified", set())
     for cells, eqs, les in _components(p, hv):

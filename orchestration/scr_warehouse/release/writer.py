@@ -26,8 +26,8 @@ import pandas as pd
 from .. import policy
 from ..parallel import fork_map
 from .datasets import GEOGRAPHY, META_COLUMNS, Dataset, linked_relations, load_datasets, meta_rows, sort_rows
-from .disclosure import Audit, hidden_vars, protect
-from .relations import build_period, published_rows
+from .disclosure import Audit, audit, hidden_vars, protect
+from .relations import Period, build_period, published_rows
 
 GUIDANCE = "data_guidance.md"
 AUDIT = "disclosure_audit.json"
@@ -95,20 +95,15 @@ def format_cells(d: pd.DataFrame, ds: Dataset, hidden: dict[str, np.ndarray]) ->
     return out
 
 
-def _period_masks(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], threshold: int,
-                  width: int) -> tuple[dict[str, dict[str, np.ndarray]], Audit]:
-    """Which published cells of one period are `c`, for every dataset together, and the audit of that."""
-    p = build_period(frames, datasets, linked_relations())
+def _period_masks(p: Period, frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], threshold: int,
+                  width: int) -> tuple[dict[str, dict[str, np.ndarray]], np.ndarray, Audit]:
+    """Which published cells of one period are `c`, for every dataset together, the hidden units and their audit."""
     units, result = protect(p, threshold, width)
-    hv = hidden_vars(p, units)
     masks = {name: {i["name"]: np.zeros(len(d), dtype=bool) for i in datasets[name].indicators}
              for name, d in frames.items()}
     for u in np.flatnonzero(units):  # counts and the percentages that show hidden counts
         name, row, ind = p.unit_cell[u]
         masks[name][ind][row] = True
-    var_hidden = {}
-    for k, (name, row, ind) in enumerate(p.var_cell):
-        var_hidden[(name, ind, row)] = hv[k]
     for name, d in frames.items():
         ds = datasets[name]
         for ind in ds.indicators:  # percentages and rates go with the counts they derive from
@@ -118,20 +113,52 @@ def _period_masks(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset],
                 masks[name][ind["name"]] = num | ((den_idx >= 0) & num[np.maximum(den_idx, 0)])
             elif ind["kind"] == "rate":
                 masks[name][ind["name"]] = masks[name][ind["numerator"]].copy()
-    return masks, result
+    return masks, units, result
+
+
+def published_knowledge(p: Period, frames: dict[str, pd.DataFrame], text: dict[str, pd.DataFrame],
+                        datasets: dict[str, Dataset]) -> tuple[np.ndarray, set[int]]:
+    """What the written files show, read back from their text: the hidden units (cells that are `c`), and the
+    hidden counts a published percentage or rate gives away anyway (pinned): a percentage beside a hidden count and
+    a published denominator, a rate beside a hidden count (populations are public), a percentage of hidden counts
+    (their ratio: counted as giving both away)."""
+    var = {cell: k for k, cell in enumerate(p.var_cell)}
+    units = np.array([text[name][ind].iat[row] == "c" for name, row, ind in p.unit_cell], dtype=bool)
+    hv = hidden_vars(p, units)
+    pins: set[int] = set()
+    for name, d in frames.items():
+        ds, t = datasets[name], text[name]
+        for ind in ds.indicators:
+            if ind["kind"] == "count":
+                continue
+            shown = t[ind["name"]].astype(str).str.fullmatch(r"-?\d+(\.\d+)?").to_numpy()
+            if ind["kind"] == "percent":
+                den_idx = _denominator_index(d, ds, ind)
+                pairs = [(var[(name, r, ind["numerator"])], var.get((name, int(den_idx[r]), ind["numerator"])))
+                         for r in np.flatnonzero(shown)]
+            else:  # a rate beside its count; the on-time percentage beside its denominator
+                key = ind["numerator"] if ind["kind"] == "rate" else ind["denominator"]
+                pairs = [(var[(name, r, key)], None) for r in np.flatnonzero(shown)]
+            for a, b in pairs:
+                pins.update(c for c in (a, b) if c is not None and hv[c])
+    return units, pins
 
 
 def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
-    """Restricted and published CSV lines of one period for every dataset, and its audit summary."""
+    """Restricted and published CSV lines of one period for every dataset, and the audit of what is published."""
     frames, datasets, threshold, width = job
     published = {name: published_rows(d, datasets[name]) for name, d in frames.items()}
-    masks, result = _period_masks(published, datasets, threshold, width)
+    p = build_period(published, datasets, linked_relations())
+    masks, units, result = _period_masks(p, published, datasets, threshold, width)
+    text = {name: format_cells(published[name], datasets[name], masks[name]) for name in frames}
+    shown_units, pins = published_knowledge(p, published, text, datasets)
+    if pins or not np.array_equal(shown_units, units):  # the files show something else: audit what they show
+        result = audit(p, shown_units, threshold, width, pins=pins)
     lines = {}
     for name, d in frames.items():
         ds = datasets[name]
         none = {i["name"]: np.zeros(len(d), dtype=bool) for i in ds.indicators}
-        lines[name] = (_csv_text(format_cells(d, ds, none)[ds.columns], None),
-                       _csv_text(format_cells(published[name], ds, masks[name])[ds.columns], None))
+        lines[name] = (_csv_text(format_cells(d, ds, none)[ds.columns], None), _csv_text(text[name][ds.columns], None))
     summary = {
         "suppressed": {name: int(sum(m[c].sum() for c in datasets[name].counts)) for name, m in masks.items()},
         "primary": {name: int(sum(((pd.to_numeric(published[name][c]) >= 1)

@@ -1,0 +1,137 @@
+"""Disclosure control over linked tables (scr_warehouse/release/disclosure.py): the audit catches each known leak
+of the contract (2.6) on small hand-made systems, a safe pattern passes, and `protect` on random tables gives
+patterns that the audit passes and a brute-force enumeration of whole numbers confirms."""
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import pytest
+
+from scr_warehouse.release.disclosure import audit, protect
+from scr_warehouse.release.relations import Period
+
+T, W = 5, 4  # the contract's default threshold and whole-number span
+
+
+def period(values, eqs, les=(), hidden_counts=(), shown_together=()) -> Period:
+    """A system with one publication unit per variable, except `shown_together` (lists of variables one cell
+    shows, as the on-time percentage shows the on-time and late counts); `hidden_counts` may be 0."""
+    n = len(values)
+    together = {v: k for k, group in enumerate(shown_together) for v in group}
+    unit_vars, unit_of = [], np.zeros(n, dtype=int)
+    for group in shown_together:
+        unit_of[group] = len(unit_vars)
+        unit_vars.append(list(group))
+    for v in range(n):
+        if v not in together:
+            unit_of[v] = len(unit_vars)
+            unit_vars.append([v])
+    return Period(values=np.array(values, dtype=float), is_count=np.array([v not in hidden_counts for v in range(n)]),
+                  unit_of=unit_of, unit_vars=unit_vars, unit_cell=[("t", u, "x") for u in range(len(unit_vars))],
+                  eqs=list(eqs), les=list(les), var_cell=[("t", v, "x") for v in range(n)])
+
+
+def hide(p: Period, variables) -> np.ndarray:
+    mask = np.zeros(len(p.unit_vars), dtype=bool)
+    for v in variables:
+        mask[p.unit_of[v]] = True
+    return mask
+
+
+def failing(p, variables, pins=None):
+    return {c for c, _, _ in audit(p, hide(p, variables), T, W, pins=pins).failing}
+
+
+def test_one_hidden_cell_in_a_group_is_caught():
+    p = period([10, 3, 7], [(0, [1, 2])])
+    assert failing(p, [1]) == {1}
+    assert failing(p, [1, 2]) == set()  # 3 + 7 = 10: 3 can be 1..9
+
+
+def test_one_hidden_la_in_a_region_is_caught():
+    # England = regions; a region = its LAs: one LA hidden alone is the region less the others
+    p = period([40, 20, 20, 2, 8, 10, 12, 8], [(0, [1, 2]), (1, [3, 4, 5]), (2, [6, 7])])
+    assert failing(p, [3]) == {3}
+    assert failing(p, [3, 4]) == set()
+
+
+def test_a_percentage_beside_a_hidden_count_is_caught():
+    # the count is `c` but a published percentage of a published total gives it back: the writer reads that from
+    # the files and pins the count
+    p = period([10, 3, 7], [(0, [1, 2])])
+    assert failing(p, [1, 2]) == set()
+    assert failing(p, [1, 2], pins={1}) == {1, 2}
+
+
+def test_the_same_children_hidden_in_one_dataset_and_shown_in_another_are_caught():
+    # dataset A: total 20 = 7 + 13 (both hidden, safe on their own); dataset B shows the same 7 as its cell 3
+    values = [20, 7, 13, 7, 6, 13]
+    within = [(0, [1, 2]), (5, [3, 4])]
+    assert failing(period(values, within), [1, 2]) == set()
+    linked = within + [(3, [1])]
+    assert failing(period(values, linked), [1, 2]) == {1, 2}
+    assert failing(period(values, linked), [1, 2, 3, 4]) == set()
+
+
+def test_a_hidden_complement_of_a_published_percentage_is_caught():
+    # children 9 = on time 7 + late 2: a published on-time percentage beside published children gives the late 2
+    p = period([9, 7, 2], [(0, [1, 2])], hidden_counts=(1, 2), shown_together=[[1, 2]])
+    assert failing(p, []) == {2}
+    assert failing(p, [1]) == set()  # the percentage is `c`: late is 0..9
+
+
+def test_a_two_by_two_of_small_hidden_cells_that_can_move_by_one_is_caught():
+    # cells 1 2 / 2 1 with margins 3 3 / 3 3: each cell is 1 or 2 only
+    values = [1, 2, 2, 1, 3, 3, 3, 3]
+    rels = [(4, [0, 1]), (5, [2, 3]), (6, [0, 2]), (7, [1, 3])]
+    assert {0, 1, 2, 3} <= failing(period(values, rels), [0, 1, 2, 3])
+
+
+def test_a_two_by_two_of_hidden_cells_with_room_to_move_passes():
+    values = [3, 9, 8, 2, 12, 10, 11, 11]
+    rels = [(4, [0, 1]), (5, [2, 3]), (6, [0, 2]), (7, [1, 3])]
+    result = audit(period(values, rels), hide(period(values, rels), [0, 1, 2, 3]), T, W)
+    assert result.failing == [] and result.narrowest >= W
+
+
+def test_a_published_small_count_fails_and_bounds_narrow_ranges():
+    p = period([8, 3], [], les=[(1, 0)])  # 3 <= 8: hidden 3 is 1..8
+    assert failing(p, []) == {1}
+    assert failing(p, [1]) == set()
+    p = period([6, 3], [], les=[(1, 0)])  # 3 <= 6: 1..6 just reaches past the threshold
+    assert failing(p, [1]) == set()
+
+
+def brute_ranges(values, hidden, eqs, les, cap):
+    """Every whole-number assignment of the hidden cells (>= 1) consistent with everything published."""
+    ranges = {h: [np.inf, -np.inf] for h in hidden}
+    for combo in itertools.product(range(1, cap + 1), repeat=len(hidden)):
+        v = list(values)
+        for h, x in zip(hidden, combo):
+            v[h] = x
+        if all(v[t] == sum(v[q] for q in parts) for t, parts in eqs) and all(v[a] <= v[b] for a, b in les):
+            for h, x in zip(hidden, combo):
+                ranges[h][0] = min(ranges[h][0], x)
+                ranges[h][1] = max(ranges[h][1], x)
+    return ranges
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_protect_on_random_two_by_three_tables_is_confirmed_by_brute_force(seed):
+    rng = random.Random(seed)
+    a = [[rng.choice([0, 1, 2, 3, 4, 6, 9]) for _ in range(3)] for _ in range(2)]
+    values = [sum(map(sum, a))] + [a[0][j] + a[1][j] for j in range(3)] + [sum(a[0]), sum(a[1])] + a[0] + a[1]
+    eqs = [(0, [1, 2, 3]), (0, [4, 5]), (4, [6, 7, 8]), (5, [9, 10, 11])] + [(1 + j, [6 + j, 9 + j]) for j in range(3)]
+    p = period(values, eqs)
+    units, result = protect(p, T, W)
+    assert result.failing == []
+    hidden = [v for v in range(len(values)) if units[p.unit_of[v]]]
+    assert all(v in hidden for v in range(len(values)) if 1 <= values[v] <= T)
+    if 0 < len(hidden) <= 4:
+        ranges = brute_ranges(values, hidden, eqs, [], cap=max(values) + T + 3)  # room for an unbounded total
+        for h, (lo, hi) in ranges.items():
+            assert hi - lo + 1 >= W, f"cell {h} ({values[h]}) spans {lo}..{hi}"
+            if values[h] <= T:
+                assert hi > T, f"primary cell {h} ({values[h]}) never passes the threshold: {lo}..{hi}"
