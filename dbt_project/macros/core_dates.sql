@@ -69,3 +69,11 @@
 {% macro as_of_date() -%}
 cast('{{ var("as_of") }}' as date)
 {%- endmacro %}
+
+{#- True when an event date lies in the plausible window: on or after publication_settings.earliest_plausible_date
+    and on or before the as-of date (records dated later stay out of that release's figures). -#}
+{% macro in_date_window(date_expr) -%}
+({{ date_expr }} >= cast((select value from {{ ref('publication_settings') }}
+                          where setting = 'earliest_plausible_date') as date)
+ and {{ date_expr }} <= {{ as_of_date() }})
+{%- endmacro %}

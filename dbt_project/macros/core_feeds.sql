@@ -1,7 +1,9 @@
 {#- Staging and corrections helpers shared by the feed models. -#}
 
-{#- Current version of each record of a raw feed: the last by (_source_file, _source_line) per identifier
-    (docs/architecture.md, raw layer), with `_versions` = how many versions the record has. -#}
+{#- Current version of each record of a raw feed: the last by (_loaded_at, _source_file, _source_line) per
+    identifier (docs/architecture.md, raw layer: the files of one load supersede in name order, a later load
+    supersedes an earlier one, so a file sent again under its name is a new submission), with `_versions` = how
+    many versions the record has. -#}
 {% macro stg_current(feed, id_columns, only_ids_in=none) -%}
 {#- only_ids_in: optional SQL subquery of identifiers (single-column identifiers only): the current versions of just
     those records, filtered before the window (which partitions by the identifier, so their ranks are unchanged). -#}
@@ -9,7 +11,7 @@ with versions as (
     select
         r.*,
         row_number() over (partition by {{ id_columns | join(', ') }}
-                           order by r._source_file desc, r._source_line desc) as _version_rank,
+                           order by r._loaded_at desc, r._source_file desc, r._source_line desc) as _version_rank,
         count(*) over (partition by {{ id_columns | join(', ') }}) as _versions
     from {{ source('raw', feed) }} r
     where {% for c in id_columns %}r.{{ c }} is not null{% if not loop.last %} and {% endif %}{% endfor %}

@@ -68,6 +68,43 @@ def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_l
         Path(release).mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise BuildError(f"cannot create output folder: {e}") from None
+    for folder in (wh.parent, Path(release).resolve()):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise BuildError(f"cannot write to {folder}: give this user write permission or choose another folder")
+    with _build_lock(wh):
+        return _run_locked(landing_dir, wh, release, as_of, log_level)
+
+
+class _build_lock:
+    """One build per warehouse at a time: an exclusive lock on <warehouse>.lock, taken before anything starts."""
+
+    def __init__(self, warehouse: Path):
+        self.path = warehouse.with_name(warehouse.name + ".lock")
+
+    def __enter__(self):
+        import fcntl
+
+        self.fh = open(self.path, "w")
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.close()
+            raise BuildError(f"another build is using {self.path.with_suffix('')} (lock {self.path} is held): "
+                             "wait for it to finish, then build again") from None
+        return self
+
+    def __exit__(self, *exc):
+        self.fh.close()
+        return False
+
+
+def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level: str) -> dict:
+    import duckdb
+
+    try:  # another process (an explorer, a notebook) holding the file stops the build here, in one line
+        duckdb.connect(str(wh)).close()
+    except duckdb.Error as e:
+        raise BuildError(f"cannot open the warehouse {wh} for writing: {str(e).splitlines()[0]}") from None
     from .dbt_project import scr_dbt_project
 
     if _manifest_stale(scr_dbt_project):
@@ -111,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--seed", type=int, default=2009)
     g.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1 = about the real national volume)")
 
+    c = sub.add_parser("check", help="check one landing file before sending it: the build's rules and messages, "
+                       "nothing loaded; exits 1 when the file has problems")
+    c.add_argument("file", help="the CSV file to check")
+    c.add_argument("--feed", required=True, help="the feed it is for (notifications, reviews, ...)")
+
     sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)")
 
     d = sub.add_parser("docs", help="write the dbt docs site (one offline HTML page) for a built warehouse")
@@ -141,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
         for line in _release_summary(Path(out["release"])):
             print(line)
         return 0
+    if args.command == "check":
+        return check_file(args.file, args.feed)
     if args.command == "generate":
         from .generate import generate
 
@@ -162,6 +206,45 @@ def main(argv: list[str] | None = None) -> int:
 
         return bench_main([float(s) for s in args.scales.split(",")], {"repeat": args.repeat})
     return 1
+
+
+def check_file(file: str, feed: str) -> int:
+    """Run the build's rules on one file in a scratch warehouse (nothing is loaded anywhere else) and print its
+    problems with their line, column and message. References to records of other feeds cannot be checked on one
+    file and are left out. 0 when the file has no problems, 1 when it has, 2 when it cannot be checked."""
+    import csv
+    import shutil
+    import tempfile
+
+    from .paths import FEEDS
+
+    src = Path(file)
+    if feed not in FEEDS:
+        print(f"scr-warehouse check: unknown feed {feed!r}; one of {', '.join(FEEDS)}", file=sys.stderr)
+        return 2
+    if not src.is_file():
+        print(f"scr-warehouse check: no such file: {src}", file=sys.stderr)
+        return 2
+    name = src.name if src.suffix.lower() == ".csv" else src.name + ".csv"
+    with tempfile.TemporaryDirectory(prefix="scr-check-") as tmp:
+        landing = Path(tmp) / "landing" / feed
+        landing.mkdir(parents=True)
+        shutil.copyfile(src, landing / name)
+        try:
+            run_build(str(landing.parent), str(Path(tmp) / "check.duckdb"), str(Path(tmp) / "release"),
+                      dt.date.today().isoformat(), log_level="CRITICAL")
+        except BuildError as e:
+            print(f"scr-warehouse check: {e}", file=sys.stderr)
+            return 2
+        with open(Path(tmp) / "release" / "quality" / "steward_queue.csv", newline="", encoding="utf-8") as f:
+            rows = [r for r in csv.DictReader(f)
+                    if not (r["problem"] == "unknown_reference" and r["column_name"] in ("incident_id", "review_id"))]
+    for r in rows:
+        where = f"line {r['source_line']}" if r["source_line"] else "whole file"
+        col = f", column {r['column_name']}" if r["column_name"] else ""
+        print(f"{src.name}: {where}{col}: {r['problem']}: {r['message']}")
+    print(f"{src.name}: {len(rows)} problem(s)" if rows else f"{src.name}: no problems found")
+    return 1 if rows else 0
 
 
 def _release_summary(release: Path) -> list[str]:

@@ -32,10 +32,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .landing import landing_files
+from .landing import landing_files, untaken_files
 from .policy import identifier_columns, landing_columns
 
 BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+csv.field_size_limit(2**31 - 1)  # a long free-text note is a value, not a broken file
+# Characters that show as nothing: an identifier made only of these (and spaces) is no identifier.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0\u00ad"
 LINEAGE_COLUMNS = (
     ("_extra", "VARCHAR"),
     ("_source_file", "VARCHAR"),
@@ -53,10 +57,13 @@ REJECTED_FILES_COLUMNS = (
     ("feed", "VARCHAR"), ("source_file", "VARCHAR"), ("file_hash", "VARCHAR"), ("reason", "VARCHAR"),
     ("load_id", "VARCHAR"), ("loaded_at", "TIMESTAMP"),
 )
+UNTAKEN_FILES_COLUMNS = (("feed", "VARCHAR"), ("source_file", "VARCHAR"), ("reason", "VARCHAR"),
+                         ("checked_at", "TIMESTAMP"))
 LOAD_LOG_COLUMNS = (
     ("load_id", "VARCHAR"), ("feed", "VARCHAR"), ("source_file", "VARCHAR"), ("file_hash", "VARCHAR"),
     ("status", "VARCHAR"), ("rows_read", "INTEGER"), ("rows_loaded", "INTEGER"), ("rows_rejected", "INTEGER"),
     ("extra_columns", "VARCHAR"), ("reason", "VARCHAR"), ("loaded_at", "TIMESTAMP"),
+    ("empty_rows", "INTEGER"),  # spreadsheet rows with every cell empty (,,,,): not records, not queued one by one
 )
 # Separator between the parts of a composite identifier in rejected_rows.record_id (population: la_code|year).
 RECORD_ID_SEPARATOR = "|"
@@ -105,6 +112,7 @@ class _Parsed:
     rows_read: int
     rows_loaded: int
     extra_columns: list[str]
+    empty_rows: int = 0  # spreadsheet rows with every cell empty: not records, counted in the load log
 
 
 # --------------------------------------------------------------------------------------------- tables
@@ -139,6 +147,9 @@ def _line_of(data: bytes, offset: int) -> int:
 
 def _decode(data: bytes) -> str:
     """UTF-8 text of a file (BOM dropped); FileRejected for binary, non-UTF-8 or empty files."""
+    if data.startswith(UTF16_BOMS):
+        raise FileRejected("UTF-16 text (it starts with a UTF-16 byte-order mark): save the file as "
+                           "'CSV UTF-8 (comma delimited)' and send it again")
     nul = data.find(b"\x00")
     if nul >= 0:
         raise FileRejected(f"not CSV: binary content (NUL byte at byte offset {nul}, line {_line_of(data, nul)})")
@@ -225,11 +236,14 @@ def _parse_careful(text: str, feed: str) -> _Parsed:
     rejected: list[tuple] = []
     seen: dict = {}
     rows_read = 0
+    empty_rows = 0
     start = 1  # physical line where the next record starts
     try:
         for fields in reader:
             line, start = start, reader.line_num + 1
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
+            if not fields or all(not f.strip() for f in fields):
+                if header is not None and fields and len(fields) > 1:
+                    empty_rows += 1  # a spreadsheet's empty formatted row (,,,,): counted, not a record
                 continue  # a blank line is not a record
             if header is None:
                 header = fields
@@ -249,13 +263,19 @@ def _parse_careful(text: str, feed: str) -> _Parsed:
                 continue
             if single is not None:
                 key = fields[single].strip()
-                missing = None if key else ids[0]
+                missing = None if _visible(key) else ids[0]
             else:
                 parts = [fields[p].strip() for p in id_pos]
-                missing = next((c for c, v in zip(ids, parts) if not v), None)
+                missing = next((c for c, v in zip(ids, parts) if not _visible(v)), None)
                 key = RECORD_ID_SEPARATOR.join(parts)
             if missing is not None:
-                rejected.append((line, None, missing, f"no identifier: {missing} is empty"))
+                what = "is empty" if not fields[id_pos[ids.index(missing)]].strip() else "holds only invisible characters"
+                rejected.append((line, None, missing, f"no identifier: {missing} {what}"))
+                continue
+            end = reader.line_num
+            if end > line and any("\n" in f and "," in f for f in fields):
+                rejected.append((line, key, None, f"the record runs from line {line} to line {end}: a quote seems "
+                                 "not to be closed, so the next line(s) became part of a value; check the quotes"))
                 continue
             first = seen.get(key)
             if first is not None:
@@ -270,7 +290,14 @@ def _parse_careful(text: str, feed: str) -> _Parsed:
     if header is None:
         raise FileRejected("empty file: no header row")
 
-    return _build(feed, positions, extras, width, good, lines, rejected, rows_read)
+    parsed = _build(feed, positions, extras, width, good, lines, rejected, rows_read)
+    parsed.empty_rows = empty_rows
+    return parsed
+
+
+def _visible(value: str) -> bool:
+    """True when the value holds a character that shows (not only spaces and invisible characters)."""
+    return bool(value.strip(" \t" + INVISIBLE))
 
 
 def _build(feed, positions, extras, width, good, lines, rejected, rows_read) -> _Parsed:
@@ -333,6 +360,8 @@ def _parse_clean_duckdb(text: str, feed: str, path: Path, reader) -> _Parsed | N
     id_names = identifier_columns(feed)
     ids = [_text_array(body.column(positions[c])).combine_chunks() for c in id_names]
     keys = ids[0] if len(ids) == 1 else pc.binary_join_element_wise(*ids, RECORD_ID_SEPARATOR)
+    if any(pc.any(pc.match_substring_regex(a, f"^[{INVISIBLE}\\s]+$")).as_py() for a in ids):
+        return None  # an identifier of invisible characters only: the careful path names it
     rejected: list[tuple] = []
     if keys.null_count or pc.count_distinct(keys).as_py() != n:
         # As _parse_careful: a row with no identifier, then a later row repeating an identifier, is rejected.
@@ -381,11 +410,11 @@ def _parse_clean(text: str, feed: str) -> _Parsed | None:
     if len(id_pos) == 1:
         p = id_pos[0]
         keys = [r[p].strip() for r in body]
-        if "" in keys:
+        if not all(map(_visible, keys)):
             return None
     else:
         keys = [tuple(r[p].strip() for p in id_pos) for r in body]
-        if any("" in k for k in keys):
+        if not all(_visible(v) for k in keys for v in k):
             return None
     if len(set(keys)) != len(keys):
         return None
@@ -412,10 +441,12 @@ def _known_hashes(con, feed: str) -> set[str]:
         [feed]).fetchall()}
 
 
-def _log(con, load_id, feed, source_file, file_hash, status, read, loaded, rejected, extra, reason, at) -> None:
+def _log(con, load_id, feed, source_file, file_hash, status, read, loaded, rejected, extra, reason, at,
+         empty_rows: int = 0) -> None:
     con.execute("INSERT INTO raw.load_log (load_id, feed, source_file, file_hash, status, rows_read, rows_loaded, "
-                "rows_rejected, extra_columns, reason, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [load_id, feed, source_file, file_hash, status, read, loaded, rejected, extra, reason, at])
+                "rows_rejected, extra_columns, reason, loaded_at, empty_rows) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [load_id, feed, source_file, file_hash, status, read, loaded, rejected, extra, reason, at, empty_rows])
 
 
 def _insert_rows(con, feed: str, parsed: _Parsed, source_file: str, file_hash: str, load_id: str, at) -> None:
@@ -512,6 +543,25 @@ class _Preparer:
             self._reader.close()
 
 
+def record_untaken(con, landing_dir) -> list[tuple[str, str, str]]:
+    """raw.untaken_files: every file in the landing folder the ingest does not take, with the reason (rewritten
+    whole each build: it describes the landing folder as it is now)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    _ensure_table(con, "raw.untaken_files", UNTAKEN_FILES_COLUMNS)
+    rows = untaken_files(landing_dir)
+    at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    con.begin()
+    try:
+        con.execute("DELETE FROM raw.untaken_files")
+        if rows:
+            con.executemany("INSERT INTO raw.untaken_files VALUES (?, ?, ?, ?)", [(*r, at) for r in rows])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return rows
+
+
 def load_feed(con, landing_dir, feed) -> FeedStats:
     """Load every file of <landing_dir>/<feed>/ not loaded before into raw.<feed>; return counts. The feed is written
     in one transaction (all its new files or none; a failed load leaves nothing to clean up and the next build loads
@@ -522,7 +572,8 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
     landing_dir = Path(landing_dir)
     stats = FeedStats(feed)
     load_id = f"{feed}-{uuid.uuid4().hex}"
-    at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    # microseconds: a file sent again under its name in the next build must sort after the version it replaces
+    at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     extra_seen: dict[str, None] = {}
     preparer = _Preparer(feed, landing_dir, list(landing_files(landing_dir, feed)), _known_hashes(con, feed))
     con.begin()
@@ -555,7 +606,7 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
             extra = ", ".join(parsed.extra_columns) or None
             _insert_rows(con, feed, parsed, source_file, file_hash, load_id, at)
             _log(con, load_id, feed, source_file, file_hash, "loaded", parsed.rows_read, loaded,
-                 len(parsed.rejected), extra, None, at)
+                 len(parsed.rejected), extra, None, at, parsed.empty_rows)
             stats.files_loaded += 1
             stats.rows_read += parsed.rows_read
             stats.rows_loaded += loaded

@@ -79,3 +79,14 @@ def disclosure_threshold() -> int:
 def protection_whole_numbers() -> int:
     """How many whole numbers the range of every suppressed count must span (contract 2.6)."""
     return int(publication_settings().get("protection_whole_numbers") or 4)
+
+
+def earliest_plausible_date() -> str:
+    """Event dates before this (YYYY-MM-DD) are invalid values; so are event dates after the day of the build."""
+    return publication_settings().get("earliest_plausible_date") or "2000-01-01"
+
+
+def dates_that_may_be_future() -> set[tuple[str, str]]:
+    """(feed, column) of the dates that may lie after the day of the build (due and agreed dates)."""
+    text = publication_settings().get("dates_that_may_be_future") or ""
+    return {tuple(item.split(".", 1)) for item in text.split()}

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .ingest import RECORD_ID_SEPARATOR
 from .paths import EXPECTATIONS_DIR
-from .policy import code_lists, identifier_columns, landing_columns
+from .policy import code_lists, dates_that_may_be_future, earliest_plausible_date, identifier_columns, landing_columns
 
 # The problem codes of contract section 3 (the vocabulary of the stewards' queue).
 PROBLEMS = (
@@ -43,7 +43,7 @@ FEED_RELATIONS = {
     "actions": "intermediate.int_actions_corrected",
 }
 GX_FAILURE_COLUMNS = ["feed", "record_id", "la_code", "source_file", "source_line", "column_name", "problem",
-                      "value", "expectation"]
+                      "value", "expectation", "rule", "other_column", "other_value"]
 ROW = "_row"  # row number in the validated frame: maps an unexpected index back to its record
 
 # Date order (contract 3, date_order): (feed, earlier column, later column); the later column is the one flagged.
@@ -54,6 +54,10 @@ DATE_ORDER = (
     ("reviews", "decision_date", "completion_date"),  # completed before the decision
     ("evaluations", "review_completion_date", "evaluation_date"),  # evaluated before completion
     ("actions", "review_completion_date", "completed_date"),  # an action-plan item done before the review's report
+)
+# Values required only in some records (contract 3, missing_required): (feed, column, when column, when value).
+REQUIRED_WHEN = (
+    ("actions", "completed_date", "status", "completed"),  # a completed action-plan item says when
 )
 # References into another feed (contract 3, unknown_reference): feed -> (column, feed referred to).
 REFERENCES = {
@@ -73,6 +77,11 @@ def _chk(kind: str, column: str) -> str:
 
 def _exp(type_: str, problem: str, landing_column: str, rule: str, **kwargs) -> dict:
     return {"type": type_, "kwargs": kwargs, "meta": {"problem": problem, "column": landing_column, "rule": rule}}
+
+
+def _window_rule(feed: str, column: str) -> str:
+    latest = "" if (feed, column) in dates_that_may_be_future() else " to the day of the build"
+    return f"a date from {earliest_plausible_date()}{latest}"
 
 
 def generate_suite(feed: str) -> dict:
@@ -107,6 +116,9 @@ def generate_suite(feed: str) -> dict:
             exps.append(_exp("expect_column_values_to_be_in_set", "invalid_date", c.column_name,
                              "a real date, YYYY-MM-DD or DD/MM/YYYY", column=_chk("real", c.column_name),
                              value_set=[True]))
+            exps.append(_exp("expect_column_values_to_be_in_set", "invalid_value", c.column_name,
+                             _window_rule(feed, c.column_name), column=_chk("window", c.column_name),
+                             value_set=[True]))
         elif c.kind == "la_code":
             at = LA_DATE.get(feed)
             exps.append(_exp("expect_column_values_to_be_in_set", "unknown_reference", c.column_name,
@@ -117,6 +129,11 @@ def generate_suite(feed: str) -> dict:
             exps.append(_exp("expect_column_pair_values_a_to_be_greater_than_b", "date_order", later,
                              f"{later} on or after {earlier}", column_A=_chk("date", later),
                              column_B=_chk("date", earlier), or_equal=True, ignore_row_if="either_value_is_missing"))
+    for f, column, when, value in REQUIRED_WHEN:
+        if f == feed:
+            exps.append(_exp("expect_column_values_to_be_in_set", "missing_required", column,
+                             f"{column} is required when {when} is {value}", column=_chk("present", column),
+                             value_set=[True]))
     if feed in REFERENCES:
         column, target = REFERENCES[feed]
         exps.append(_exp("expect_column_values_to_be_in_set", "unknown_reference", column,
@@ -223,6 +240,9 @@ def frame_sql(con, feed: str) -> str:
         elif c.kind == "date":
             out.append(f'(case when {col} is null then null else {_date_sql(col)} is not null end) '
                        f'as "{_chk("real", c.column_name)}"')
+            latest = "" if (feed, c.column_name) in dates_that_may_be_future() else " and d <= current_date"
+            out.append(f"(select d >= date '{earliest_plausible_date()}'{latest} "
+                       f'from (select cast({_date_sql(col)} as date) as d)) as "{_chk("window", c.column_name)}"')
     dated: set[str] = set()  # a date in two rules (decision_date) is parsed once
     for f, earlier, later in DATE_ORDER:
         if f == feed:
@@ -236,6 +256,10 @@ def frame_sql(con, feed: str) -> str:
                     out.append(f'_rc.d as "{_chk("date", col)}"')
                 else:
                     out.append(f'{_date_sql("t." + col)} as "{_chk("date", col)}"')
+    for f, column, when, value in REQUIRED_WHEN:
+        if f == feed:
+            out.append(f"(case when t.\"{when}\" = '{value}' then t.\"{column}\" is not null end) "
+                       f'as "{_chk("present", column)}"')
     if feed in REFERENCES:
         column, target = REFERENCES[feed]
         tid = "incident_id" if target == "notifications" else identifier_columns(target)[0]
@@ -390,7 +414,8 @@ class Validator:
             rows = np.array(sorted({int(i[ROW]) for i in idx if isinstance(i, dict) and i.get(ROW) is not None}),
                             dtype=np.int64)
             column = meta.get("column")
-            parts.append((rows, column, meta.get("problem"), r.expectation_config.type))
+            other = (r.expectation_config.kwargs or {}).get("column_B")  # the other date of a date-order rule
+            parts.append((rows, column, meta.get("problem"), r.expectation_config.type, meta.get("rule"), other))
         failures = failure_rows(feed, frame, parts)
         problems = failures["problem"].value_counts().to_dict() if len(failures) else {}
         return FeedResult(feed, len(frame), bool(result.success), failures, len(result.results), failed,
@@ -416,10 +441,11 @@ class Validator:
 
 
 def failure_rows(feed: str, frame: pd.DataFrame, parts: list[tuple]) -> pd.DataFrame:
-    """GX_FAILURE_COLUMNS rows from (frame row numbers, landing column, problem, expectation) per failed
-    expectation; values are the original (unescaped) landing text."""
+    """GX_FAILURE_COLUMNS rows from (frame row numbers, landing column, problem, expectation, rule, other column)
+    per failed expectation; values are the original (unescaped) landing text, and the other date of a date-order
+    problem as YYYY-MM-DD."""
     out = []
-    for rows, column, problem, expectation in parts:
+    for rows, column, problem, expectation, rule, other in parts:
         if not len(rows):
             continue
         at = frame.iloc[rows]  # only the failing rows are converted to Python values
@@ -430,7 +456,9 @@ def failure_rows(feed: str, frame: pd.DataFrame, parts: list[tuple]) -> pd.DataF
         out.append(pd.DataFrame({
             "feed": feed, "record_id": record_ids(feed, at).to_numpy(dtype=object), "la_code": values(RECORD_LA),
             "source_file": values("_source_file"), "source_line": values("_source_line"), "column_name": column,
-            "problem": problem, "value": values(column), "expectation": expectation}))
+            "problem": problem, "value": values(column), "expectation": expectation, "rule": rule,
+            "other_column": other[len(_chk("date", "")):] if other else None,
+            "other_value": [None if pd.isna(v) else str(v)[:10] for v in values(other)] if other else None}))
     if not out:
         return pd.DataFrame(columns=GX_FAILURE_COLUMNS)
     f = pd.concat(out, ignore_index=True)[GX_FAILURE_COLUMNS].astype(object)
@@ -522,7 +550,8 @@ def write_failures(con, failures: pd.DataFrame) -> int:
     con.execute("create schema if not exists quality")
     con.execute("""create or replace table quality.gx_failures (
         feed varchar, record_id varchar, la_code varchar, source_file varchar, source_line integer,
-        column_name varchar, problem varchar, value varchar, expectation varchar)""")
+        column_name varchar, problem varchar, value varchar, expectation varchar, rule varchar,
+        other_column varchar, other_value varchar)""")
     if len(failures):
         f = failures[GX_FAILURE_COLUMNS].astype("object")
         f = f.where(f.notna(), None)
@@ -531,7 +560,8 @@ def write_failures(con, failures: pd.DataFrame) -> int:
             con.execute("""insert into quality.gx_failures select cast(feed as varchar), cast(record_id as varchar),
                 cast(la_code as varchar), cast(source_file as varchar), cast(source_line as integer),
                 cast(column_name as varchar), cast(problem as varchar), cast(value as varchar),
-                cast(expectation as varchar) from _gx_failures_df""")
+                cast(expectation as varchar), cast(rule as varchar), cast(other_column as varchar),
+                cast(other_value as varchar) from _gx_failures_df""")
         finally:
             con.unregister("_gx_failures_df")
     return len(failures)

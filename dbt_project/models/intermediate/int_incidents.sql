@@ -58,7 +58,7 @@ select
     j.deaths,
     j.serious_injuries,
     j.incident_type,
-    j.incident_date is not null and j.la_valid as in_statistics,
+    j.incident_date is not null and j.la_valid and {{ in_date_window("j.incident_date") }} as in_statistics,
     j.la_valid,
     j.la_aware_date,
     j.notified_date,

@@ -71,7 +71,7 @@ select
     d.notification_due_date,
     case when d.notified_date is not null and d.notification_due_date is not null
          then d.notified_date <= d.notification_due_date end as notified_on_time,
-    d.incident_date is not null and d.la_valid as in_statistics,
+    d.incident_date is not null and d.la_valid and {{ in_date_window("d.incident_date") }} as in_statistics,
     d.la_aware_date_reported,
     d.la_aware_date_imputed,
     d._source_file,

@@ -22,6 +22,7 @@ from dagster import (
 )
 
 from .. import quality
+from ..people_csv import write_csv
 from ..resources import WarehouseConfig
 
 GX_KEY = AssetKey(["quality", "gx_failures"])
@@ -33,9 +34,10 @@ GX_DEPS = [
     AssetKey(["staging", "stg_population"]),
     AssetKey(["intermediate", "int_las"]),
 ]
-QUEUE_COLUMNS = ["feed", "record_id", "la_code", "source_file", "source_line", "column_name", "problem", "value"]
+QUEUE_COLUMNS = ["feed", "record_id", "la_code", "la_name", "source_file", "source_line", "column_name", "problem",
+                 "value", "message"]
 SAFE_LA = re.compile(r"^E[0-9]{8}$")  # an LA file name is only ever an ONS code shape (values come from landing files)
-UNKNOWN_LA = "unknown"
+NATIONAL_TEAM = "national_team"  # problems with no English LA: unknown references, rejected files, corrections
 
 
 def data_docs_dir(warehouse: WarehouseConfig) -> Path:
@@ -95,40 +97,28 @@ def data_docs_offline(context: AssetCheckExecutionContext, warehouse: WarehouseC
                             metadata={"html_pages": pages, "external_references": len(left)})
 
 
-def _write_csv(path: Path, columns: list[str], rows) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(columns)
-        for row in rows:
-            w.writerow(["" if v is None else v for v in row])
-            n += 1
-    return n
-
-
 def _by_la(rows: list[tuple], la_index: int, known: set[str]) -> dict[str, list[tuple]]:
     out: dict[str, list[tuple]] = {}
     for row in rows:
         la = row[la_index]
-        name = la if isinstance(la, str) and la in known and SAFE_LA.match(la) else UNKNOWN_LA
+        name = la if isinstance(la, str) and la in known and SAFE_LA.match(la) else NATIONAL_TEAM
         out.setdefault(name, []).append(row)
     return out
 
 
 def write_quality_files(con, quality_dir: Path) -> dict:
     """steward_queue.csv, by_la/<la>.csv and chase/<la>.csv from the warehouse tables (rewritten whole each build)."""
-    for sub in ("by_la", "chase"):
+    for sub in ("by_la", "chase", "overdue_actions"):
         if (quality_dir / sub).exists():
             shutil.rmtree(quality_dir / sub)
     known = {r[0] for r in con.execute("select la_code from intermediate.int_las").fetchall()}
     cols = ", ".join(QUEUE_COLUMNS)
     queue = con.execute(f"select {cols} from quality.steward_queue "
                         "order by feed, source_file, source_line nulls first, column_name nulls first, problem").fetchall()
-    counts = {"queue_rows": _write_csv(quality_dir / "steward_queue.csv", QUEUE_COLUMNS, queue)}
+    counts = {"queue_rows": write_csv(quality_dir / "steward_queue.csv", QUEUE_COLUMNS, queue)}
     groups = _by_la(queue, QUEUE_COLUMNS.index("la_code"), known)
     for la, rows in groups.items():
-        _write_csv(quality_dir / "by_la" / f"{la}.csv", QUEUE_COLUMNS, rows)
+        write_csv(quality_dir / "by_la" / f"{la}.csv", QUEUE_COLUMNS, rows)
     counts["la_files"] = len(groups)
     has_chase = con.execute("select count(*) from information_schema.tables "
                             "where table_schema = 'quality' and table_name = 'chase_list'").fetchone()[0]
@@ -138,18 +128,37 @@ def write_quality_files(con, quality_dir: Path) -> dict:
         chase = cur.fetchall()
         cgroups = _by_la(chase, chase_cols.index("lscb_la_code"), known)
         for la, rows in cgroups.items():
-            _write_csv(quality_dir / "chase" / f"{la}.csv", chase_cols, rows)
+            write_csv(quality_dir / "chase" / f"{la}.csv", chase_cols, rows)
         counts["chase_items"] = len(chase)
         counts["chase_files"] = len(cgroups)
+    for table, sub, order in (("overdue_actions", "overdue_actions", "lscb_la_code, days_overdue desc, action_id"),
+                              ("correction_audit", None, None)):
+        schema = "quality" if sub else "marts"
+        if not con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                           [schema, table]).fetchone()[0]:
+            continue
+        cur = con.execute(f"select * from {schema}.{table}" + (f" order by {order}" if order else ""))
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        if sub:
+            groups = _by_la(rows, cols.index("lscb_la_code"), known)
+            for la, part in groups.items():
+                write_csv(quality_dir / sub / f"{la}.csv", cols, part)
+            counts[f"{table}_files"] = len(groups)
+        else:
+            write_csv(quality_dir / f"{table}.csv", cols, rows)
+        counts[table] = len(rows)
     return counts
 
 
 @asset(
     key=FILES_KEY,
-    deps=[QUEUE_KEY, CHASE_KEY, AssetKey(["quality", "la_scoreboard"])],
+    deps=[QUEUE_KEY, CHASE_KEY, AssetKey(["quality", "la_scoreboard"]), AssetKey(["quality", "overdue_actions"]),
+          AssetKey(["marts", "correction_audit"])],
     group_name="quality",
-    description="<release>/quality/steward_queue.csv (contract section 3), by_la/<la_code>.csv (one per LA; codes "
-    "that are not English LAs go to unknown.csv) and the LSCB chase lists chase/<la_code>.csv (restricted).",
+    description="<release>/quality/steward_queue.csv (contract section 3), by_la/<la_code>.csv (one per LA; problems "
+    "with no English LA go to national_team.csv), the LSCB chase lists chase/<la_code>.csv and overdue action lists "
+    "overdue_actions/<la_code>.csv (restricted), and correction_audit.csv; formulas neutralised in every file.",
 )
 def steward_queue_files(context: AssetExecutionContext, warehouse: WarehouseConfig) -> MaterializeResult:
     with warehouse.connect(read_only=True) as con:

@@ -10,7 +10,7 @@ with r as (
                recommendations, action_points, family_contributed
         from {{ ref('int_reviews') }}
         where decision = 'scr' and status = 'completed'
-          and incident_known and incident_date is not null and incident_financial_year is not null
+          and incident_known and incident_date is not null and {{ in_date_window("incident_date") }} and incident_financial_year is not null
           and lscb_la_code is not null and lscb_la_valid
     )
 ),

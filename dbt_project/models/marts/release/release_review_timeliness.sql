@@ -8,7 +8,7 @@ with r as (
     select review_id, incident_financial_year as financial_year, lscb_la_code as la_code, decision, status,
            decision_date, decision_on_time, incident_date, completion_date, completion_due_date, completed_on_time
     from {{ ref('int_reviews') }}
-    where incident_known and incident_date is not null and incident_financial_year is not null
+    where incident_known and incident_date is not null and {{ in_date_window("incident_date") }} and incident_financial_year is not null
       and lscb_la_code is not null and lscb_la_valid
 ),
 categories (measure, measure_order, band, band_order) as (
