@@ -23,6 +23,7 @@ DATASETS = (
     "review_timeliness",
     "review_evaluations",
     "review_characteristics",
+    "review_actions",
 )
 SYMBOLS = {
     "c": "suppressed to protect confidentiality (a small count, or one that would reveal one)",
@@ -37,7 +38,8 @@ SEQUENTIAL = "cividis"
 FONT = "Arial, Helvetica, sans-serif"
 
 # Columns of a published file that hold counts (disclosure control applies to these).
-COUNT_COLUMNS = {"incidents", "children", "scr_initiated", "reviews"}
+COUNT_COLUMNS = {"incidents", "children", "scr_initiated", "reviews", "actions", "lead_officer_named",
+                 "with_due_date", "overdue"}
 
 
 def esc(value) -> str:

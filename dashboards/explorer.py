@@ -269,6 +269,10 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
         html.H2("Profile of the children"),
         dcc.Graph(id="profile", config={"displaylogo": False}),
         dash_table.DataTable(id="profile-table", page_size=20, style_cell={"fontFamily": "Arial"}),
+        html.H2("Were the lessons acted on? Action plans"),
+        dcc.Graph(id="actions", config={"displaylogo": False}),
+        dash_table.DataTable(id="actions-table", page_size=12, style_cell={"fontFamily": "Arial"}),
+        dash_table.DataTable(id="overdue-table", page_size=12, style_cell={"fontFamily": "Arial"}),
     ])
     tabs = [published_tab]
     if restricted:
@@ -319,6 +323,18 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
     def _download(_, year, region, la, itype):
         t = area_table(pub, year, region, la, itype).rename(columns=TABLE_LABELS)
         return dcc.send_data_frame(t.to_csv, f"notifications_{year}.csv", index=False)
+
+    @app.callback(Output("actions", "figure"), Output("actions-table", "data"), Output("actions-table", "columns"),
+                  Output("overdue-table", "data"), Output("overdue-table", "columns"),
+                  Input("year", "value"), Input("region", "value"))
+    def _actions(year, region):
+        ra = pub.data.get("review_actions", pd.DataFrame())
+        if ra.empty or not year or year not in set(ra["time_period"]):
+            return F.empty_figure("No published action-plan items for this year"), [], [], [], []
+        fig, (headers, rows, _) = F.actions_by_agency(ra, year, region)
+        oh, orows, _ = F.overdue_by_region(ra, year)
+        return (fig, [dict(zip(headers, r)) for r in rows], [{"name": h, "id": h} for h in headers],
+                [dict(zip(oh, r)) for r in orows], [{"name": h, "id": h} for h in oh])
 
     @app.callback(Output("profile", "figure"), Output("profile-table", "data"), Output("profile-table", "columns"),
                   Input("year", "value"), Input("topic", "value"), Input("itype", "value"))

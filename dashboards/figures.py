@@ -275,6 +275,64 @@ def decisions_on_time(rt: pd.DataFrame, upto: str) -> Table:
              "Reviews in progress and overdue"], rows, ["text", "num", "num", "count"])
 
 
+ACTION_STATUSES = ["Completed", "In progress", "Not started", "Dropped", "Not known"]
+
+
+def actions_by_agency(ra: pd.DataFrame, period: str, region: str | None = None) -> tuple[go.Figure, Table]:
+    """Action-plan items by agency and status (National, or one region's rows), one year: stacked bars of counts,
+    suppressed parts drawn as a labelled grey segment of unknown size so no bar silently looks complete."""
+    if ra.empty:
+        return empty_figure("No published action-plan items"), (["Agency"], [], ["text"])
+    rows_ = ra[(ra["time_period"] == period) & (ra["focus"] == "Total")]
+    rows_ = rows_[rows_["region_code"] == region] if region else level(rows_, "National")
+    rows_ = rows_[rows_["geographic_level"] == ("Regional" if region else "National")]
+    agencies = [a for a in dict.fromkeys(rows_["agency"]) if a not in ("Total",)]
+    fig = go.Figure()
+    table = {a: [a] for a in agencies}
+    for i, status in enumerate(ACTION_STATUSES):
+        s = rows_[rows_["status"] == status].set_index("agency")
+        cnt = [s["actions"].get(a, "x") for a in agencies]
+        fig.add_bar(y=agencies, x=[number(v) for v in cnt], name=status, orientation="h",
+                    marker_color=PALETTE[i % len(PALETTE)], customdata=[fmt_count(v) for v in cnt],
+                    hovertemplate="%{y}: %{customdata}<extra>" + status + "</extra>")
+        for a, v in zip(agencies, cnt):
+            table[a].append(fmt_count(v))
+    tot = rows_[rows_["status"] == "Total"].set_index("agency")
+    for a in agencies:
+        n, o = tot["actions"].get(a, "x"), tot["overdue"].get(a, "x")
+        share = f"{100 * number(o) / number(n):.1f}" if isfinite(number(o)) and isfinite(number(n)) and number(n) \
+            else ("c" if "c" in (n, o) else "x")
+        table[a] += [fmt_count(n), fmt_count(o), share]
+    hidden = [a for a in agencies if any(table[a][k] == "c" for k in range(1, len(ACTION_STATUSES) + 1))]
+    if hidden:
+        fig.add_bar(y=hidden, x=[0.0001] * len(hidden), name="c (suppressed)", orientation="h",
+                    marker_color=SUPPRESSED_COLOUR, text=["c"] * len(hidden), textposition="outside",
+                    hovertemplate="%{y}: part suppressed (c)<extra></extra>")
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(rangemode="nonnegative")
+    where = "England" if not region else (rows_["region_name"].iloc[0] if len(rows_) else region)
+    _layout(fig, f"Action-plan items by agency and status, {where}, {period_label(period)}", "Actions", "",
+            height=460)
+    return fig, (["Agency", *ACTION_STATUSES, "All actions", "Overdue", "Overdue (%)"], list(table.values()),
+                 ["text"] + ["count"] * (len(ACTION_STATUSES) + 2) + ["num"])
+
+
+def overdue_by_region(ra: pd.DataFrame, period: str) -> Table:
+    """Share of action-plan items overdue, by region (all agencies, focuses and statuses), one year."""
+    rows = []
+    if ra.empty:
+        return (["Region", "Actions", "Overdue", "Overdue (%)"], rows, ["text", "count", "count", "num"])
+    sub = ra[(ra["time_period"] == period) & (ra["agency"] == "Total") & (ra["focus"] == "Total")
+             & (ra["status"] == "Total")]
+    for _, r in sub.iterrows():
+        name = "England" if r["geographic_level"] == "National" else r["region_name"]
+        n, o = number(r["actions"]), number(r["overdue"])
+        share = f"{100 * o / n:.1f}" if isfinite(n) and isfinite(o) and n else (
+            "c" if "c" in (r["actions"], r["overdue"]) else "z")
+        rows.append([name, fmt_count(r["actions"]), fmt_count(r["overdue"]), share])
+    return (["Region", "Actions", "Overdue", "Overdue (%)"], rows, ["text", "count", "count", "num"])
+
+
 def empty_figure(message: str) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=esc(message), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")

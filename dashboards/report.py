@@ -280,6 +280,17 @@ def render_page(release: Path, period: str, data: dict, quality, pop_sources: li
     sections.append(("grades", "Review grades over time", fig_html(fig, "fig-grades")
                      + table_html(tab, "Evaluated serious case reviews by grade")))
 
+    ra = data.get("review_actions", pd.DataFrame())
+    if not ra.empty and period in set(ra["time_period"]):
+        fig, tab = F.actions_by_agency(ra, period)
+        figs["actions_by_agency"] = fig
+        sections.append(("actions", "Were the lessons acted on? Action plans",
+                         "<p>Action-plan items of serious case reviews, by the financial year of the reviewed "
+                         "incident, and whether they were carried out by the date the release was built. An item is "
+                         "overdue when it is past its due date and neither completed nor dropped.</p>"
+                         + fig_html(fig, "fig-actions") + table_html(tab, "Action-plan items by agency and status")
+                         + table_html(F.overdue_by_region(ra, period), "Action-plan items overdue, by region")))
+
     q_source, q_headers, q_rows, q_kinds = quality
     q_html = f"<p>Source: {esc(q_source)}. These are counts of data problems waiting for a data steward, " \
              "not counts of children.</p>"

@@ -43,7 +43,7 @@ def landing_rows():
     focus = [code for code, _, n in TABLE_18 for _ in range(n)]
     for k, f in enumerate(focus):
         r = k % WITH_ACTIONS
-        dated = r in DUE_ALL or (r not in DUE_NONE and k % 2 == 0)
+        dated = r in DUE_ALL or (r not in DUE_NONE and (k // WITH_ACTIONS) % 2 == 0)
         done = k % 3 == 0
         actions.append({"action_id": f"A{k}", "review_id": f"R{r}", "agency": AGENCIES[k % len(AGENCIES)],
                         "focus": f, "lead_officer_named": "Y" if r in LEAD_YES else "N",

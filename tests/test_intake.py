@@ -170,7 +170,7 @@ def test_a_file_fixed_in_place_is_a_new_submission(tmp_path):
     q = queue(b)
     assert not [r for r in q if r["record_id"] == "F1"]  # the fixed problem left the queue
     gone = [r for r in q if r["record_id"] == "F2"]
-    assert gone and "no longer in batch.csv" in gone[0]["message"]
+    assert gone and "no longer in notifications/batch.csv" in gone[0]["message"]
 
 
 def test_a_second_build_on_a_locked_warehouse_says_so_in_one_line(tmp_path):

@@ -668,7 +668,9 @@ def html_escaped(frame: pd.DataFrame) -> pd.DataFrame:
         col = out[c]
         if isinstance(col.dtype, pd.CategoricalDtype):
             cats = col.cat.categories
-            if cats.dtype == object and any(isinstance(v, str) and v != html.escape(v, quote=True) for v in cats):
+            # categories of any text dtype (object, or pandas' own `str`/`string`)
+            if (cats.dtype == object or pd.api.types.is_string_dtype(cats.dtype)) and any(
+                    isinstance(v, str) and v != html.escape(v, quote=True) for v in cats):
                 out[c] = col.cat.rename_categories([html.escape(v, quote=True) if isinstance(v, str) else v
                                                     for v in cats])
         elif col.dtype == object or pd.api.types.is_string_dtype(col):
