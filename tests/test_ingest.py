@@ -83,14 +83,17 @@ def test_binary_and_empty_and_non_csv_files_are_rejected_whole(con, landing):
     stats = load_feed(con, landing.root, "notifications")
 
     reasons = dict(q(con, "SELECT source_file, reason FROM raw.rejected_files"))
-    assert stats.files_rejected == 5 and stats.files_loaded == 0
+    assert stats.files_rejected == 4 and stats.files_loaded == 0
     assert "binary" in reasons["notifications/a_binary.csv"] and "byte offset 5" in reasons["notifications/a_binary.csv"]
     assert reasons["notifications/b_empty.csv"].startswith("empty file")
     assert reasons["notifications/c_bom_only.csv"].startswith("empty file")
-    assert "not CSV" in reasons["notifications/d_notes.txt"]
+    # a file not named .csv is not taken at all: it is reported (raw.untaken_files, then the queue), never loaded
+    from scr_warehouse.ingest import record_untaken
+    assert [(f, why) for _, f, why in record_untaken(con, landing.root)] == [
+        ("notifications/d_notes.txt", "not a .csv file (.txt): save it as CSV (.csv)")]
     assert "not CSV" in reasons["notifications/e_unterminated.csv"] and "line 3" in reasons["notifications/e_unterminated.csv"]
     assert q(con, "SELECT count(*) FROM raw.notifications") == [(0,)]
-    assert q(con, "SELECT count(*) FROM raw.load_log WHERE status = 'rejected'") == [(5,)]
+    assert q(con, "SELECT count(*) FROM raw.load_log WHERE status = 'rejected'") == [(4,)]
 
 
 def test_missing_required_columns_reject_the_file_naming_them(con, landing):

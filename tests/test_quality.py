@@ -195,8 +195,9 @@ def test_suites_are_generated_from_the_seeds():
 
 def test_queue_has_exactly_the_expected_problems(before):
     rows = _queue(before)
-    assert list(rows[0].keys()) == ["feed", "record_id", "la_code", "source_file", "source_line", "column_name",
-                                    "problem", "value"]
+    assert list(rows[0].keys()) == ["feed", "record_id", "la_code", "la_name", "source_file", "source_line",
+                                    "column_name", "problem", "value", "message"]
+    assert all(r["message"] for r in rows)
     got = [tuple(r[k] for k in KEY) for r in rows]
     assert len(got) == len(set(got)), "one row per problem"
     assert set(got) == EXPECTED_BEFORE
@@ -234,7 +235,7 @@ def test_per_la_files(before):
     by_la = before.release / "quality" / "by_la"
     e06 = _read_csv(by_la / "E06000001.csv")
     assert e06 and all(r["la_code"] == "E06000001" for r in e06)
-    unknown = _read_csv(by_la / "unknown.csv")
+    unknown = _read_csv(by_la / "national_team.csv")
     assert {r["la_code"] for r in unknown} >= {"E99999999", "X1", ""}
     total = sum(len(_read_csv(p)) for p in by_la.glob("*.csv"))
     assert total == len(_queue(before))

@@ -69,6 +69,9 @@ CREATE OR REPLACE TEMP MACRO code_ok(list_name, v) AS
 CREATE OR REPLACE TEMP TABLE settings AS
 SELECT setting, value FROM read_csv(getvariable('seeds') || '/policy/publication_settings.csv', all_varchar = true);
 CREATE OR REPLACE TEMP MACRO setting(name) AS (SELECT value FROM settings WHERE setting = name);
+-- An event date in the plausible window: from publication_settings.earliest_plausible_date to the as-of date.
+CREATE OR REPLACE TEMP MACRO in_window(d) AS
+    d >= setting('earliest_plausible_date')::DATE AND d <= getvariable('as_of')::DATE;
 
 -- ============================================================================================== landing files
 -- File-level acceptance as the contract's general rules: a .csv file, UTF-8, not binary, not empty, with every
@@ -299,7 +302,7 @@ WITH c AS (
 SELECT t.*,
        fin_year(t.incident_date) AS financial_year,
        la.new_la_code IS NOT NULL AS la_valid,
-       t.incident_date IS NOT NULL AND la.new_la_code IS NOT NULL AS in_statistics,
+       t.incident_date IS NOT NULL AND la.new_la_code IS NOT NULL AND in_window(t.incident_date) AS in_statistics,
        la.region_code, la.la_name, la.old_la_code,
        nd.d AS notification_due_date,
        t.notified_date <= nd.d AS notified_on_time
@@ -332,7 +335,7 @@ WITH o AS (
 )
 SELECT a.*, f.la_code, f.region_code, fin_year(a.incident_date) AS financial_year,
        CASE WHEN a.deaths > 0 THEN 'death' WHEN a.serious_injuries > 0 THEN 'serious_injury' END AS incident_type,
-       a.incident_date IS NOT NULL AND EXISTS (
+       a.incident_date IS NOT NULL AND in_window(a.incident_date) AND EXISTS (
            SELECT 1 FROM ref_las la WHERE la.new_la_code = f.la_code
               AND (a.incident_date >= la.valid_from OR la.valid_from = DATE '2009-01-01')
               AND (la.valid_to IS NULL OR a.incident_date <= la.valid_to)) AS in_statistics
@@ -424,7 +427,8 @@ WHERE (l.valid_from = DATE '2009-01-01' OR l.valid_from <= make_date(fy // 100 +
 
 CREATE OR REPLACE TEMP TABLE child_facts AS
 WITH c AS (
-    SELECT n.*, CASE incident_type WHEN 'death' THEN 'Died' WHEN 'serious_injury' THEN 'Seriously injured' END AS outcome
+    SELECT n.*, CASE incident_type WHEN 'death' THEN 'Died' WHEN 'serious_injury' THEN 'Seriously injured'
+                ELSE 'Not known' END AS outcome
     FROM notif n WHERE in_statistics
 ), topics AS (
     SELECT financial_year, la_code, outcome, 'Total' AS breakdown_topic, 'Total' AS breakdown FROM c
@@ -442,7 +446,7 @@ WITH c AS (
     UNION ALL SELECT financial_year, la_code, outcome, 'Incident type',
         CASE WHEN incident_type = 'death' AND suicide = 'Y' THEN 'Suicide'
              WHEN incident_type = 'death' THEN 'Death (excluding suicide)'
-             WHEN incident_type = 'serious_injury' THEN 'Serious injury' END FROM c WHERE incident_type IS NOT NULL
+             WHEN incident_type = 'serious_injury' THEN 'Serious injury' ELSE 'Not known' END FROM c
     UNION ALL SELECT financial_year, la_code, outcome, 'Harm category', pub_group('harm_category', harm_category, 'Not known') FROM c
     UNION ALL SELECT financial_year, la_code, outcome, 'Known to children''s social care',
         pub_group('yes_no_unknown', known_to_csc, 'Not known') FROM c
@@ -453,7 +457,8 @@ WITH c AS (
 SELECT t.financial_year, l.region_code, t.la_code, o.outcome, t.breakdown_topic, t.breakdown
 FROM topics t
 JOIN (SELECT DISTINCT new_la_code, region_code FROM ref_las) l ON l.new_la_code = t.la_code,
-     (SELECT 'Total' AS outcome UNION ALL SELECT 'Died' UNION ALL SELECT 'Seriously injured') o
+     (SELECT 'Total' AS outcome UNION ALL SELECT 'Died' UNION ALL SELECT 'Seriously injured'
+      UNION ALL SELECT 'Not known') o
 WHERE o.outcome = 'Total' OR o.outcome = t.outcome;
 
 CREATE OR REPLACE TEMP TABLE child_long AS
@@ -477,7 +482,7 @@ WITH pairs(breakdown_topic, breakdown, topic_order, value_order) AS (
     UNION ALL SELECT * FROM (VALUES ('Disability', 'Disabled', 6, 1), ('Disability', 'Not disabled', 6, 2),
                                     ('Disability', 'Not known', 6, 3),
                                     ('Incident type', 'Death (excluding suicide)', 7, 1), ('Incident type', 'Suicide', 7, 2),
-                                    ('Incident type', 'Serious injury', 7, 3))
+                                    ('Incident type', 'Serious injury', 7, 3), ('Incident type', 'Not known', 7, 4))
     UNION ALL SELECT 'Harm category', publication_group, 8, sort_order FROM code_lists WHERE code_list = 'harm_category'
     UNION ALL SELECT 'Known to children''s social care', publication_group, 9, sort_order FROM code_lists WHERE code_list = 'yes_no_unknown'
     UNION ALL SELECT 'Child in need', publication_group, 10, sort_order FROM code_lists WHERE code_list = 'yes_no_unknown'
@@ -487,7 +492,7 @@ WITH pairs(breakdown_topic, breakdown, topic_order, value_order) AS (
 SELECT y.financial_year, g.*, o.outcome, o.outcome_order, p.*
 FROM (SELECT DISTINCT financial_year FROM notif WHERE in_statistics) y,
      geography_spine(y.financial_year) g,
-     (VALUES ('Total', 1), ('Died', 2), ('Seriously injured', 3)) o(outcome, outcome_order),
+     (VALUES ('Total', 1), ('Died', 2), ('Seriously injured', 3), ('Not known', 4)) o(outcome, outcome_order),
      pairs p;
 
 CREATE OR REPLACE TEMP TABLE release_child_characteristics AS
@@ -513,7 +518,7 @@ ORDER BY time_period, g.level_order, g.region_code NULLS FIRST, g.new_la_code NU
 CREATE OR REPLACE TEMP TABLE stat_reviews AS
 SELECT r.*, r.incident_financial_year AS financial_year, r.lscb_la_code AS la_code, r.lscb_region_code AS region_code
 FROM reviews r
-WHERE incident_known AND incident_date IS NOT NULL AND lscb_region_code IS NOT NULL;
+WHERE incident_known AND incident_date IS NOT NULL AND in_window(incident_date) AND lscb_region_code IS NOT NULL;
 
 CREATE OR REPLACE TEMP TABLE review_band_facts AS
 WITH b AS (
@@ -592,7 +597,7 @@ SELECT e.evaluation_financial_year AS financial_year, r.region_code, r.la_code, 
 FROM evaluations e
 JOIN (SELECT review_id, lscb_la_code AS la_code, lscb_region_code AS region_code FROM reviews
       WHERE lscb_region_code IS NOT NULL) r ON r.review_id = e.review_id
-WHERE e.evaluation_date IS NOT NULL AND e.grade IS NOT NULL
+WHERE e.evaluation_date IS NOT NULL AND in_window(e.evaluation_date) AND e.grade IS NOT NULL
 QUALIFY row_number() OVER (PARTITION BY e.evaluation_financial_year, e.review_id
                            ORDER BY e.evaluation_date DESC, e.evaluation_id DESC) = 1;
 
@@ -621,7 +626,12 @@ SELECT y.financial_year AS time_period, setting('time_identifier') AS time_ident
        g.grade,
        coalesce(l.reviews, 0) AS reviews,
        100.0 * coalesce(l.reviews, 0) / nullif(tot.reviews, 0) AS reviews_percent
-FROM (SELECT DISTINCT financial_year FROM eval_latest) y, geography_spine(y.financial_year) s, grid g
+FROM (SELECT DISTINCT financial_year FROM eval_latest) y,
+     -- and any LA whose review is evaluated after its code ended (a region is the sum of its LAs)
+     (SELECT * FROM geography_spine(y.financial_year)
+      UNION SELECT 'Local authority', 3, l.region_code, r.region_name, l.new_la_code, l.old_la_code, l.la_name
+      FROM eval_latest e JOIN ref_las l ON l.new_la_code = e.la_code JOIN ref_regions r ON r.region_code = l.region_code
+      WHERE e.financial_year = y.financial_year) s, grid g
 LEFT JOIN eval_long l ON l.financial_year = y.financial_year AND l.geographic_level = s.geographic_level
       AND l.region_code IS NOT DISTINCT FROM s.region_code AND l.la_code IS NOT DISTINCT FROM s.new_la_code
       AND l.grade = g.grade
@@ -638,23 +648,24 @@ ORDER BY time_period, s.level_order, s.region_code NULLS FIRST, s.new_la_code NU
 CREATE OR REPLACE TEMP TABLE area_facts AS
 WITH labels AS (SELECT code, label FROM code_lists WHERE code_list = 'incident_type'),
 inc AS (
-    SELECT i.financial_year, i.la_code, i.region_code, lb.label AS incident_type,
+    SELECT i.financial_year, i.la_code, i.region_code, coalesce(lb.label, 'Not known') AS incident_type,
            EXISTS (SELECT 1 FROM reviews rv WHERE rv.incident_id = i.incident_id AND rv.decision = 'scr') AS scr
     FROM incidents i LEFT JOIN labels lb ON lb.code = i.incident_type
     WHERE i.in_statistics
 ), kid AS (
-    SELECT n.financial_year, n.la_code, n.region_code, lb.label AS incident_type, n.notified_on_time
+    SELECT n.financial_year, n.la_code, n.region_code, coalesce(lb.label, 'Not known') AS incident_type,
+           n.notified_on_time
     FROM notif n LEFT JOIN labels lb ON lb.code = n.incident_type
     WHERE n.in_statistics
 )
 SELECT financial_year, la_code, region_code, t.incident_type, 1 AS incidents, 0 AS children,
        scr::INTEGER AS scr_initiated, 0 AS on_time, 0 AS on_time_known
-FROM inc, (SELECT 'Total' AS incident_type UNION ALL SELECT label FROM labels) t
+FROM inc, (SELECT 'Total' AS incident_type UNION ALL SELECT label FROM labels UNION ALL SELECT 'Not known') t
 WHERE t.incident_type = 'Total' OR t.incident_type = inc.incident_type
 UNION ALL
 SELECT financial_year, la_code, region_code, t.incident_type, 0, 1, 0,
        coalesce(notified_on_time, false)::INTEGER, (notified_on_time IS NOT NULL)::INTEGER
-FROM kid, (SELECT 'Total' AS incident_type UNION ALL SELECT label FROM labels) t
+FROM kid, (SELECT 'Total' AS incident_type UNION ALL SELECT label FROM labels UNION ALL SELECT 'Not known') t
 WHERE t.incident_type = 'Total' OR t.incident_type = kid.incident_type;
 
 CREATE OR REPLACE TEMP TABLE area_counts AS
@@ -690,6 +701,7 @@ CREATE OR REPLACE TEMP TABLE release_notifications_by_area AS
 WITH types AS (
     SELECT 'Total' AS incident_type, 0 AS type_order
     UNION ALL SELECT label, sort_order FROM code_lists WHERE code_list = 'incident_type'
+    UNION ALL SELECT 'Not known', 99
 )
 SELECT y.financial_year AS time_period, setting('time_identifier') AS time_identifier,
        s.geographic_level, setting('country_code') AS country_code, setting('country_name') AS country_name,

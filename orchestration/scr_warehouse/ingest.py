@@ -273,7 +273,7 @@ def _parse_careful(text: str, feed: str) -> _Parsed:
                 rejected.append((line, None, missing, f"no identifier: {missing} {what}"))
                 continue
             end = reader.line_num
-            if end > line and any("\n" in f and "," in f for f in fields):
+            if end > line and any(_holds_a_record(f, width) for f in fields):
                 rejected.append((line, key, None, f"the record runs from line {line} to line {end}: a quote seems "
                                  "not to be closed, so the next line(s) became part of a value; check the quotes"))
                 continue
@@ -293,6 +293,12 @@ def _parse_careful(text: str, feed: str) -> _Parsed:
     parsed = _build(feed, positions, extras, width, good, lines, rejected, rows_read)
     parsed.empty_rows = empty_rows
     return parsed
+
+
+def _holds_a_record(value: str, width: int) -> bool:
+    """True when a value spans lines and a later line looks like a record of the file (at least half the header's
+    separators): the mark of a quote opened and closed a line or more later, not of a note written on two lines."""
+    return any(part.count(",") >= max(2, width // 2) for part in value.splitlines()[1:])
 
 
 def _visible(value: str) -> bool:

@@ -656,10 +656,6 @@ def external_references(docs_dir: Path) -> list[str]:
     return found
 
 
-def escape(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
 def html_escaped(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with every text value HTML-escaped (other types unchanged). Categorical columns escape their categories
     (escaping is one-to-one); in text columns only values holding a character that escaping changes are touched."""

@@ -360,17 +360,19 @@ class _Suppressor:
                 todo += self.p.depends.get(c, [])
         return out
 
-    def _given_back(self, c: int) -> bool:
-        """True when some relation of c has every other cell published (hiding c alone would not hide it)."""
+    def _given_back(self, c: int) -> int:
+        """How many relations of c have every other cell published: hiding c would leave it alone in each, and each
+        would need one more suppression (the cascade a careless choice starts)."""
+        n = 0
         for r in self.rel_of.get(c, []):
             t, parts = self.p.eqs[r]
             if all(not self.is_hidden(x) for x in (t, *parts) if x != c):
-                return True
-        return False
+                n += 1
+        return n
 
     def candidate(self, cells: list[int]) -> int | None:
-        """The unit to hide among cells: a published non-zero count (or a percentage) of least value, preferring
-        one that no fully published relation gives straight back."""
+        """The unit to hide among cells: a published non-zero count (or a percentage) that leaves the fewest relations
+        with a lone hidden cell, then of least value."""
         v, p = self.p.values, self.p
         best = None
         for c in cells:
