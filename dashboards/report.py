@@ -348,6 +348,9 @@ def render_page(release: Path, period: str, data: dict, quality, pop_sources: li
 <h1>Child deaths and serious injuries where abuse or neglect is suspected, and serious case reviews: England, {esc(label)}</h1>
 <p>Reporting period: financial year {esc(label)} (1 April to 31 March), with earlier years for comparison.
 {('Other years: ' + others) if others else ''}</p></header>
+<p id="charts-missing" class="warning" role="alert">The charts on this page need the file plotly.min.js from the
+same folder: copy the whole report folder, not one page. Every chart's numbers are also in the table below it.</p>
+<script>if (window.Plotly) document.getElementById("charts-missing").remove();</script>
 <nav aria-label="Contents"><h2>Contents</h2><ol>{nav}</ol></nav>
 <main>{body}</main></body></html>"""
     return page, figs

@@ -184,6 +184,23 @@ def test_report_renders_offline_in_chromium(release, browser):
     page.close()
 
 
+@needs_browser
+def test_a_report_page_copied_alone_says_its_charts_need_plotly(release, browser, tmp_path):
+    rel, _ = release
+    result = build_reports(rel, png=False)
+    alone = tmp_path / "alone.html"
+    alone.write_text(result.pages[-1].read_text(encoding="utf-8"), encoding="utf-8")
+    errors: list[str] = []
+    page = _page(browser, errors)
+    page.goto(alone.as_uri())
+    assert page.locator("#charts-missing").is_visible()
+    assert "plotly.min.js" in page.locator("#charts-missing").text_content()
+    page.goto(result.pages[-1].as_uri())  # beside plotly.min.js: charts, no message
+    page.wait_for_selector("#fig-funnel .main-svg")
+    assert page.locator("#charts-missing").count() == 0
+    page.close()
+
+
 # ---------------------------------------------------------------- the explorer, published mode
 @needs_browser
 def test_explorer_published_filters_update_chart_and_table(release, browser, tmp_path):

@@ -105,7 +105,6 @@ def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], 
     values: list[np.ndarray] = []
     is_count: list[np.ndarray] = []
     var_cell: list[tuple[str, int, str]] = []
-    unit_of: list[int] = []
     unit_vars: list[list[int]] = []
     unit_cell: list[tuple[str, int, str]] = []
     offset: dict[tuple[str, str], int] = {}

@@ -1,0 +1,327 @@
+"""The disclosure audit (contract 2.6) of one time period of a release (relations.Period): for every suppressed count,
+the values consistent with everything published (every relation of the period, whole numbers, a `c` never 0,
+hidden counts never negative) must span at least `width` whole numbers, and a primary cell's range (1..threshold)
+must reach past the threshold. The same holds for a hidden count that is itself 1..threshold (the late
+notifications behind a percentage), and a published small count fails at once.
+
+Linear programmes (HiGHS, warm-started) find each cell's smallest and largest value, block by block of connected
+suppressed cells. Feasible points found on the way certify many cells at once (the true values are feasible, and so
+is every optimum): two capped rounds over the block, then each remaining cell in its neighbourhood (a part of the
+block with the rest held at the true values: what it certifies holds for the whole block), and only then the whole
+block, exactly.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .relations import Period
+
+EPS = 1e-6
+BLOCK_ROUNDS = 8  # capped rounds over a whole block before cells are checked one by one
+
+
+@dataclass
+class Audit:
+    failing: list[tuple[int, float, float]] = field(default_factory=list)  # (variable, lowest, highest)
+    narrowest: float = math.inf   # fewest whole numbers a suppressed count's range spans (exact where solved)
+    lps: int = 0
+    seconds: float = 0.0
+    checked: int = 0
+
+
+def _whole_numbers(lo: float, hi: float) -> float:
+    if math.isinf(hi):
+        return math.inf
+    return math.floor(hi + EPS) - math.ceil(lo - EPS) + 1
+
+
+class Rules:
+    """Which variables carry a requirement, and what it is."""
+
+    def __init__(self, p: Period, threshold: int, width: int):
+        self.p, self.t, self.width = p, threshold, width
+        v = p.values
+        self.primary = (v >= 1) & (v <= threshold)
+        self.required = p.is_count | self.primary  # published counts, and hidden counts that are small
+
+    def lower_bound(self, i: int) -> float:
+        return 1.0 if self.p.is_count[i] else 0.0
+
+    def ok(self, i: int, lo: float, hi: float) -> bool:
+        if not self.required[i]:
+            return True
+        if _whole_numbers(lo, hi) < self.width:
+            return False
+        return not self.primary[i] or hi + EPS >= self.t + 1
+
+
+def _components(p: Period, hidden_var: np.ndarray) -> list[tuple[list[int], list[int], list[int]]]:
+    """(hidden variables, equality relations, inequality relations) of each connected block of hidden variables."""
+    parent = {int(i): int(i) for i in np.flatnonzero(hidden_var)}
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    eq_of, le_of = [], []
+    for r, (t, parts) in enumerate(p.eqs):
+        h = [c for c in (t, *parts) if hidden_var[c]]
+        if h:
+            eq_of.append((r, h[0]))
+            for c in h[1:]:
+                a, b = find(h[0]), find(c)
+                if a != b:
+                    parent[b] = a
+    for r, (lo, hi) in enumerate(p.les):
+        h = [c for c in (lo, hi) if hidden_var[c]]
+        if h:
+            le_of.append((r, h[0]))
+            if len(h) == 2 and find(h[0]) != find(h[1]):
+                parent[find(h[1])] = find(h[0])
+    comps: dict[int, tuple[list, list, list]] = {}
+    for i in parent:
+        comps.setdefault(find(i), ([], [], []))[0].append(i)
+    for r, c in eq_of:
+        comps[find(c)][1].append(r)
+    for r, c in le_of:
+        comps[find(c)][2].append(r)
+    return list(comps.values())
+
+
+class _Block:
+    """The LP of one connected block of hidden cells, or of part of it: cells outside `free` keep their true
+    values. A feasible point of a part is feasible for the whole block (every relation it leaves out holds at the
+    true values), so a part can certify a cell; only the whole block can fail one."""
+
+    def __init__(self, p: Period, rules: Rules, hidden_var: np.ndarray, free: list[int], eqs: list[int],
+                 les: list[int]):
+        import highspy
+
+        self.hs = highspy
+        v = p.values
+        self.free = free
+        pos = {c: k for k, c in enumerate(free)}
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")  # only objective and bounds change between solves: keep the basis warm
+        h.setOptionValue("simplex_strategy", 4)  # primal simplex: a new objective leaves the basis primal feasible
+        inf = highspy.kHighsInf
+        n = len(free)
+        self.lbs = np.array([rules.lower_bound(c) for c in free])
+        h.addVars(n, self.lbs, np.full(n, inf))
+        for r in eqs:
+            t, parts = p.eqs[r]
+            self._row(h, pos, v, ((t, 1.0), *((q, -1.0) for q in parts)), hidden_var, equal=True)
+        for r in les:
+            lo_c, hi_c = p.les[r]  # x_lo - x_hi <= 0
+            self._row(h, pos, v, ((lo_c, 1.0), (hi_c, -1.0)), hidden_var, equal=False)
+        self.h, self.n, self.inf = h, n, inf
+        self.idx = np.arange(n, dtype=np.int32)
+        self.lps = 0
+
+    def _row(self, h, pos, v, terms, hidden_var, equal: bool) -> None:
+        idx, val, rhs = [], [], 0.0
+        for c, coef in terms:
+            if c in pos:
+                idx.append(pos[c])
+                val.append(coef)
+            else:
+                rhs -= coef * v[c]
+        if idx:
+            h.addRow(rhs if equal else -self.hs.kHighsInf, rhs, len(idx), np.array(idx, dtype=np.int32),
+                     np.array(val))
+
+    def bounds(self, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        self.h.changeColsBounds(len(idx), idx.astype(np.int32), lo, hi)
+
+    def solve(self, cost: np.ndarray) -> tuple[float | None, np.ndarray | None]:
+        """Minimise cost . x: (objective, point); objective -inf when unbounded, None when it failed."""
+        self.lps += 1
+        self.h.changeColsCost(self.n, self.idx, cost)
+        self.h.run()
+        status = self.h.getModelStatus()
+        if status == self.hs.HighsModelStatus.kOptimal:
+            return float(self.h.getInfo().objective_function_value), np.asarray(self.h.getSolution().col_value)
+        if status in (self.hs.HighsModelStatus.kUnbounded, self.hs.HighsModelStatus.kUnboundedOrInfeasible):
+            return -math.inf, None
+        return None, None
+
+
+class _Neighbours:
+    """Hidden cells that share a relation, for the parts of a block a cell is first checked in."""
+
+    def __init__(self, p: Period, hidden_var: np.ndarray, eqs: list[int], les: list[int]):
+        self.p = p
+        self.rels_of: dict[int, list[tuple[str, int]]] = {}
+        for r in eqs:
+            t, parts = p.eqs[r]
+            for c in (t, *parts):
+                if hidden_var[c]:
+                    self.rels_of.setdefault(c, []).append(("eq", r))
+        for r in les:
+            for c in p.les[r]:
+                if hidden_var[c]:
+                    self.rels_of.setdefault(c, []).append(("le", r))
+        self.hidden_var = hidden_var
+
+    def cells_of(self, rel: tuple[str, int]) -> list[int]:
+        kind, r = rel
+        t = self.p.eqs[r] if kind == "eq" else (self.p.les[r][0], [self.p.les[r][1]])
+        return [c for c in (t[0], *t[1]) if self.hidden_var[c]]
+
+    def part(self, cell: int, radius: int, cap: int) -> tuple[list[int], list[int], list[int]]:
+        free, frontier = {cell}, [cell]
+        for _ in range(radius):
+            nxt = []
+            for c in frontier:
+                for rel in self.rels_of.get(c, []):
+                    for x in self.cells_of(rel):
+                        if x not in free and len(free) < cap:
+                            free.add(x)
+                            nxt.append(x)
+            frontier = nxt
+        rels = {rel for c in free for rel in self.rels_of.get(c, [])}
+        return (sorted(free), sorted(r for k, r in rels if k == "eq"), sorted(r for k, r in rels if k == "le"))
+
+
+LOCAL_RADIUS, LOCAL_CAP = 2, 400  # the part of a block a cell is first checked in
+
+
+def _audit_component(p: Period, rules: Rules, hidden_var: np.ndarray, cells: list[int], eqs: list[int],
+                     les: list[int], known_ok: set[int]) -> tuple[list[tuple[int, float, float]], float, int]:
+    """(failing cells with their ranges, narrowest whole-number span seen, LPs solved) of one block. Cells in
+    known_ok were certified by an earlier audit with fewer cells hidden (hiding more only widens ranges); cells
+    certified here are added to it."""
+    v = p.values
+    n = len(cells)
+    pos = {c: k for k, c in enumerate(cells)}
+    obs_lo = v[cells].astype(float).copy()  # the true values are feasible
+    obs_hi = obs_lo.copy()
+    req = np.array([rules.required[c] and c not in known_ok for c in cells])
+    width, t = rules.width, rules.t
+    primary = np.array([rules.primary[c] for c in cells])
+    block = None
+    lps = 0
+
+    def seen(free: list[int], x: np.ndarray) -> None:
+        k = np.array([pos[c] for c in free])
+        np.minimum.at(obs_lo, k, x)
+        np.maximum.at(obs_hi, k, x)
+
+    def certified(k: int) -> bool:
+        return rules.ok(cells[k], obs_lo[k], obs_hi[k])
+
+    def open_cells() -> np.ndarray:
+        return np.array([req[k] and not certified(k) for k in range(n)], dtype=bool)
+
+    if req.any():
+        block = _Block(p, rules, hidden_var, cells, eqs, les)
+        _, x = block.solve(np.where(req, 1.0, 0.0))  # every cell at its lowest at once
+        if x is not None:
+            seen(cells, x)
+        # Capped rounds: a random half of the uncertified cells is pushed up, each capped at the value that would
+        # certify it (so no cell takes the room the others need), the rest down; cells that get there are
+        # certified. The order is seeded: the same release gives the same audit.
+        rng = np.random.default_rng(n)
+        cell_arr = np.array(cells)
+        for _ in range(BLOCK_ROUNDS):
+            todo = open_cells()
+            if not todo.any():
+                break
+            up = todo & (rng.random(n) < 0.5)
+            idx = np.flatnonzero(up)
+            target = np.maximum(np.ceil(obs_lo[idx] - EPS) + width - 1, np.where(primary[idx], t + 1, 0))
+            block.bounds(idx, block.lbs[idx], np.maximum(target, v[cell_arr[idx]]))
+            _, x = block.solve(np.where(up, -1.0, np.where(todo, 1.0, 0.0)))
+            block.bounds(idx, block.lbs[idx], np.full(len(idx), block.inf))
+            if x is not None:
+                seen(cells, x)
+    exact: dict[int, list[float]] = {}
+    todo = np.flatnonzero(open_cells())
+    neighbours = _Neighbours(p, hidden_var, eqs, les) if len(todo) else None
+    for k in todo:
+        if certified(k):
+            continue
+        c = cells[k]
+        free, part_eqs, part_les = neighbours.part(c, LOCAL_RADIUS, LOCAL_CAP)
+        if len(free) < n:  # first in its neighbourhood: small, fast, and enough for most cells
+            local = _Block(p, rules, hidden_var, free, part_eqs, part_les)
+            for sign in (-1.0, 1.0):
+                cost = np.zeros(len(free))
+                cost[free.index(c)] = sign
+                obj, x = local.solve(cost)
+                if obj == -math.inf and sign < 0:
+                    obs_hi[k] = math.inf
+                elif x is not None:
+                    seen(free, x)
+                if certified(k):
+                    break
+            lps += local.lps
+            if certified(k):
+                continue
+        bounds = {}  # the whole block: exact
+        for sign in (-1.0, 1.0):
+            cost = np.zeros(n)
+            cost[k] = sign
+            obj, x = block.solve(cost)
+            if x is not None:
+                seen(cells, x)
+            if obj == -math.inf:
+                obs_hi[k] = math.inf
+            bounds[sign] = math.inf if obj == -math.inf else math.nan if obj is None else abs(obj)
+            if certified(k):
+                break
+        exact[k] = [bounds.get(1.0, math.nan), bounds[-1.0]]
+    failing, narrowest = [], math.inf
+    for k in range(n):
+        if not req[k]:
+            continue
+        lo, hi = exact.get(k, [obs_lo[k], obs_hi[k]])
+        lo = obs_lo[k] if math.isnan(lo) else lo
+        hi = obs_hi[k] if math.isnan(hi) else hi
+        narrowest = min(narrowest, _whole_numbers(lo, hi))
+        if rules.ok(cells[k], lo, hi):
+            known_ok.add(cells[k])
+        else:
+            failing.append((cells[k], float(lo), float(hi)))
+    return failing, narrowest, lps + (block.lps if block else 0)
+
+
+def hidden_vars(p: Period, hidden_units: np.ndarray) -> np.ndarray:
+    mask = np.zeros(len(p.values), dtype=bool)
+    for u in np.flatnonzero(hidden_units):
+        mask[p.unit_vars[u]] = True
+    return mask
+
+
+def audit(p: Period, hidden_units: np.ndarray, threshold: int, width: int, cache: dict | None = None,
+          pins: set[int] | None = None) -> Audit:
+    """Check every suppressed count of the period against everything published (see the module docstring).
+    `pins`: hidden variables something else published gives away (a percentage beside a hidden count): they count
+    as published. A small count that is published (or pinned) fails at once."""
+    start = time.perf_counter()
+    rules = Rules(p, threshold, width)
+    hv = hidden_vars(p, hidden_units)
+    if pins:
+        hv[list(pins)] = False
+    out = Audit()
+    shown = np.flatnonzero(rules.primary & ~hv)
+    out.failing += [(int(c), float(p.values[c]), float(p.values[c])) for c in shown]
+    if len(shown):
+        out.narrowest = 1
+    cache = {} if cache is None else cache
+    known_ok = cache.setdefault("certified", set())
+    for cells, eqs, les in _components(p, hv):
+        failing, narrowest, lps = _audit_component(p, rules, hv, sorted(cells), eqs, les, known_ok)
+        out.failing += failing
+        out.narrowest = min(out.narrowest, narrowest)
+        out.lps += lps
+        out.checked += int(sum(rules.required[c] for c in cells))
+    out.seconds = time.perf_counter() - start
+    return out
