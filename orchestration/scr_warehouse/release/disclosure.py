@@ -62,14 +62,15 @@ class _Suppressor:
         return n
 
     def candidate(self, cells: list[int]) -> int | None:
-        """The unit to hide among cells: a published non-zero count (or a percentage) that leaves the fewest relations
-        with a lone hidden cell, then of least value."""
+        """The unit to hide among cells: the published non-zero count (or percentage) of least cost: its value times
+        one plus the relations it would leave with a lone hidden cell."""
         v, p = self.p.values, self.p
         best = None
         for c in cells:
             if self.is_hidden(c) or (p.is_count[c] and v[c] <= 0):
                 continue
-            cost = (self._given_back(c), float(v[c]) if p.is_count[c] else 0.5, c)
+            # its value, and again for each relation it would leave with a lone hidden cell (each costs another)
+            cost = ((float(v[c]) if p.is_count[c] else 0.5) * (1 + self._given_back(c)), c)
             if best is None or cost < best[0]:
                 best = (cost, int(p.unit_of[c]))
         return None if best is None else best[1]
