@@ -31,6 +31,7 @@ class Audit:
     lps: int = 0
     seconds: float = 0.0
     checked: int = 0
+    binding: dict[int, list[tuple[str, int]]] = field(default_factory=dict)  # failing cell -> relations proving it
 
 
 def _whole_numbers(lo: float, hi: float) -> float:
@@ -49,6 +50,7 @@ class Rules:
         self.required = p.is_count | self.primary  # published counts, and hidden counts that are small
 
     def lower_bound(self, i: int) -> float:
+        """A `c` is at least 1 (zeros are published, contract 2.6); a hidden count behind a percentage at least 0."""
         return 1.0 if self.p.is_count[i] else 0.0
 
     def ok(self, i: int, lo: float, hi: float) -> bool:
@@ -115,17 +117,20 @@ class _Block:
         n = len(free)
         self.lbs = np.array([rules.lower_bound(c) for c in free])
         h.addVars(n, self.lbs, np.full(n, inf))
+        self.row_rel: list[tuple[str, int]] = []  # the relation each row of the LP states
         for r in eqs:
             t, parts = p.eqs[r]
-            self._row(h, pos, v, ((t, 1.0), *((q, -1.0) for q in parts)), hidden_var, equal=True)
+            if self._row(h, pos, v, ((t, 1.0), *((q, -1.0) for q in parts)), hidden_var, equal=True):
+                self.row_rel.append(("eq", r))
         for r in les:
             lo_c, hi_c = p.les[r]  # x_lo - x_hi <= 0
-            self._row(h, pos, v, ((lo_c, 1.0), (hi_c, -1.0)), hidden_var, equal=False)
+            if self._row(h, pos, v, ((lo_c, 1.0), (hi_c, -1.0)), hidden_var, equal=False):
+                self.row_rel.append(("le", r))
         self.h, self.n, self.inf = h, n, inf
         self.idx = np.arange(n, dtype=np.int32)
         self.lps = 0
 
-    def _row(self, h, pos, v, terms, hidden_var, equal: bool) -> None:
+    def _row(self, h, pos, v, terms, hidden_var, equal: bool) -> bool:
         idx, val, rhs = [], [], 0.0
         for c, coef in terms:
             if c in pos:
@@ -136,6 +141,13 @@ class _Block:
         if idx:
             h.addRow(rhs if equal else -self.hs.kHighsInf, rhs, len(idx), np.array(idx, dtype=np.int32),
                      np.array(val))
+        return bool(idx)
+
+    def binding(self) -> list[tuple[str, int]]:
+        """The relations whose duals are not zero in the last optimum: together they prove the bound found, so a
+        published cell in one of them is what to hide to widen it."""
+        duals = np.asarray(self.h.getSolution().row_dual)
+        return [self.row_rel[i] for i in np.flatnonzero(np.abs(duals) > EPS)]
 
     def bounds(self, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
         self.h.changeColsBounds(len(idx), idx.astype(np.int32), lo, hi)
@@ -194,7 +206,7 @@ LOCAL_RADIUS, LOCAL_CAP = 2, 400  # the part of a block a cell is first checked 
 
 
 def _audit_component(p: Period, rules: Rules, hidden_var: np.ndarray, cells: list[int], eqs: list[int],
-                     les: list[int], known_ok: set[int]) -> tuple[list[tuple[int, float, float]], float, int]:
+                     les: list[int], known_ok: set[int]) -> tuple[list, float, int, dict]:
     """(failing cells with their ranges, narrowest whole-number span seen, LPs solved) of one block. Cells in
     known_ok were certified by an earlier audit with fewer cells hidden (hiding more only widens ranges); cells
     certified here are added to it."""
@@ -208,6 +220,7 @@ def _audit_component(p: Period, rules: Rules, hidden_var: np.ndarray, cells: lis
     primary = np.array([rules.primary[c] for c in cells])
     block = None
     lps = 0
+    binding: dict[int, list[tuple[str, int]]] = {}
 
     def seen(free: list[int], x: np.ndarray) -> None:
         k = np.array([pos[c] for c in free])
@@ -272,6 +285,7 @@ def _audit_component(p: Period, rules: Rules, hidden_var: np.ndarray, cells: lis
             obj, x = block.solve(cost)
             if x is not None:
                 seen(cells, x)
+                binding.setdefault(cells[k], []).extend(block.binding())
             if obj == -math.inf:
                 obs_hi[k] = math.inf
             bounds[sign] = math.inf if obj == -math.inf else math.nan if obj is None else abs(obj)
@@ -290,7 +304,7 @@ def _audit_component(p: Period, rules: Rules, hidden_var: np.ndarray, cells: lis
             known_ok.add(cells[k])
         else:
             failing.append((cells[k], float(lo), float(hi)))
-    return failing, narrowest, lps + (block.lps if block else 0)
+    return failing, narrowest, lps + (block.lps if block else 0), {c: binding.get(c, []) for c, _, _ in failing}
 
 
 def hidden_vars(p: Period, hidden_units: np.ndarray) -> np.ndarray:
@@ -318,7 +332,8 @@ def audit(p: Period, hidden_units: np.ndarray, threshold: int, width: int, cache
     cache = {} if cache is None else cache
     known_ok = cache.setdefault("certified", set())
     for cells, eqs, les in _components(p, hv):
-        failing, narrowest, lps = _audit_component(p, rules, hv, sorted(cells), eqs, les, known_ok)
+        failing, narrowest, lps, binding = _audit_component(p, rules, hv, sorted(cells), eqs, les, known_ok)
+        out.binding.update(binding)
         out.failing += failing
         out.narrowest = min(out.narrowest, narrowest)
         out.lps += lps

@@ -79,7 +79,7 @@ class _Suppressor:
         return ({x for r in self.rel_of.get(c, []) for x in (self.p.eqs[r][0], *self.p.eqs[r][1])}
                 | {x for r in self.le_of.get(c, []) for x in self.p.les[r]})
 
-    def _nearest_candidate(self, c: int, hops: int = 4) -> int | None:
+    def _nearest_candidate(self, c: int, hops: int = 8) -> int | None:
         """A cell to hide for a failing cell: from the relations holding it, else from the relations of the hidden
         cells next to it (a cell pinned through other hidden cells), out to `hops` relations away."""
         seen, frontier = {c}, {c}
@@ -133,12 +133,18 @@ class _Suppressor:
                     queue.update(self.rel_of.get(c, []))
                     le_queue.update(self.le_of.get(c, []))
 
-    def fix(self, failing: list[tuple[int, float, float]]) -> bool:
+    def fix(self, failing: list[tuple[int, float, float]], binding: dict | None = None) -> bool:
         """One more hidden unit per failing cell; False when nothing is left to hide."""
         added = False
         queue, le_queue = set(), set()
         for c, _, _ in failing:
-            u = self._nearest_candidate(c)
+            proof = (binding or {}).get(c, [])
+            proof_cells = sorted({x for kind, r in proof
+                                  for x in ((self.p.eqs[r][0], *self.p.eqs[r][1]) if kind == "eq" else self.p.les[r])})
+            # a published cell in the relations that prove the bound, else the nearest published cell
+            u = self.candidate(proof_cells) if proof_cells else None
+            if u is None:
+                u = self._nearest_candidate(c)
             if u is not None:
                 for x in self.hide(u):
                     queue.update(self.rel_of.get(x, []))
@@ -161,7 +167,7 @@ def protect(p: Period, threshold: int, width: int, max_rounds: int = 200) -> tup
     result = audit(p, s.hidden, threshold, width, cache)
     lps, seconds = result.lps, result.seconds
     for _ in range(max_rounds):
-        if not result.failing or not s.fix(result.failing):
+        if not result.failing or not s.fix(result.failing, result.binding):
             break
         result = audit(p, s.hidden, threshold, width, cache)
         lps += result.lps
