@@ -3,6 +3,7 @@ children notified in one financial year by LA within region within England and i
 notifications_by_area), counts 1..5 unsafe. Prints cells suppressed, values suppressed (information lost) and
 seconds for each engine. Record-level data stays in memory; only counts are printed.
 
+    .venv/bin/pip install -c constraints.txt -e '.[bench]'   # pytauargus, once
     .venv/bin/python tools/bench/tau_argus_compare.py data/demo/warehouse.duckdb 201213
 """
 from __future__ import annotations
@@ -14,7 +15,6 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "orchestration"))
 from scr_warehouse.release.datasets import load_datasets  # noqa: E402
@@ -33,7 +33,6 @@ def main(warehouse: str, period: int) -> None:
     table = con.execute("select * from marts.release_notifications_by_area where time_period = ?", [period]).df()
     table = table.astype({c: object for c in table.columns if table[c].dtype.kind not in "iuf"})
     ds = load_datasets()["notifications_by_area"]
-    ds.counts  # children only: a one-indicator copy of the dataset
     one = type(ds)(name=ds.name, title=ds.title, filters=ds.filters,
                    indicators=[i for i in ds.indicators if i["name"] == "children"], additive=ds.additive)
     frame = table[[c for c in table.columns if c in one.columns]].reset_index(drop=True)
