@@ -8,6 +8,7 @@ seconds for each engine. Record-level data stays in memory; only counts are prin
 """
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -54,10 +55,13 @@ def main(warehouse: str, period: int) -> None:
             lines.append(region)
             lines += ["@" + la for la in sorted(group["la_code"])]
         hrc.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        here = os.getcwd()
+        os.chdir(tmp)  # the engine writes its logs (CSPlogfile.txt, cspSCIP.*) into the working folder
         t0 = time.perf_counter()
         res = protect(micro, [["la", "itype"]], response="n", safety_rules="FREQ(6,30)", suppress="OPT(1)",
                       hrc={"la": str(hrc)}, hierleadstring="@", workdir=str(Path(tmp) / "run"))
         tau_s = time.perf_counter() - t0
+        os.chdir(here)
         out = res.tables[0].dataframe()
         status = out["status"].astype(str)
         sup = status.isin(["U", "M"])  # unsafe (primary) and secondary; S safe, E empty
