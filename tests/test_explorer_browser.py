@@ -299,6 +299,8 @@ def test_explorer_restricted_views_need_login(release, browser, tmp_path):
         page.wait_for_function("document.querySelector('#journey').innerText.includes('analyst role')")
 
         page.click("#logout-btn")
+        # sign-out ends before sign-in starts: otherwise the two responses' session cookies race
+        page.wait_for_function("document.querySelector('#whoami').innerText.includes('Signed out')")
         page.fill("#username", "analyst1")
         page.fill("#password", password + "a")
         page.click("#login-btn")
