@@ -42,7 +42,8 @@ def published_rows(df: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     return df[df["geographic_level"].isin(ds.levels)].reset_index(drop=True)
 
 
-def _text(d: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+def as_text(d: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """The columns as text, NULL as '' (for grouping and matching rows)."""
     out = d[cols].copy()
     for c in cols:
         out[c] = out[c].astype(object).where(out[c].notna(), "").astype(str)
@@ -52,7 +53,7 @@ def _text(d: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 def row_relations(df: pd.DataFrame, ds: Dataset) -> list[tuple[int, list[int]]]:
     """Every (total_row, [part_rows]) of one dataset's rows: configured filter relations and geography."""
     out: list[tuple[int, list[int]]] = []
-    d = _text(df.reset_index(drop=True), GEO_KEY + ds.filter_names)
+    d = as_text(df.reset_index(drop=True), GEO_KEY + ds.filter_names)
     for spec in ds.additive:
         fixed = GEO_KEY + [f for f in ds.filter_names if f not in spec["vary"]]
         gid = d.groupby(fixed, sort=False).ngroup().to_numpy()
@@ -166,7 +167,7 @@ def _linked(frames, datasets, linked, offset) -> list[tuple[int, list[int]]]:
             return None
         key = (name, tuple(sorted(spec["at"].items())))
         if key not in index:
-            d = _text(frames[name], GEO_KEY + datasets[name].filter_names)
+            d = as_text(frames[name], GEO_KEY + datasets[name].filter_names)
             mask = np.ones(len(d), dtype=bool)
             for col, val in spec["at"].items():
                 mask &= (d[col] == val).to_numpy()

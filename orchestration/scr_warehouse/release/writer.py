@@ -27,7 +27,7 @@ from .. import policy
 from ..parallel import fork_map
 from .datasets import GEOGRAPHY, META_COLUMNS, Dataset, linked_relations, load_datasets, meta_rows, sort_rows
 from .disclosure import Audit, audit, hidden_vars, protect
-from .relations import Period, build_period, published_rows
+from .relations import GEO_KEY, Period, as_text, build_period, published_rows
 
 GUIDANCE = "data_guidance.md"
 AUDIT = "disclosure_audit.json"
@@ -52,10 +52,8 @@ def _fmt_array(values: np.ndarray, dp: int) -> np.ndarray:
 
 def _denominator_index(d: pd.DataFrame, ds: Dataset, ind: dict) -> np.ndarray:
     """For each row, the position of the row holding its denominator (-1 if none)."""
-    keys = ["time_period", "geographic_level", "region_code", "new_la_code", *ds.filter_names]
-    k = d[keys].copy()
-    for c in keys:
-        k[c] = k[c].astype(object).where(k[c].notna(), "").astype(str)
+    keys = [*GEO_KEY, *ds.filter_names]
+    k = as_text(d, keys)
     target = k.copy()
     for col, val in ind.get("denominator_row", {}).items():
         target[col] = val
@@ -63,8 +61,16 @@ def _denominator_index(d: pd.DataFrame, ds: Dataset, ind: dict) -> np.ndarray:
     return merged["_pos"].fillna(-1).astype(int).to_numpy()
 
 
-def format_cells(d: pd.DataFrame, ds: Dataset, hidden: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The dataset as text cells; `hidden[indicator]` marks suppressed cells (all False for the restricted tier)."""
+def denominators(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset]) -> dict[tuple[str, str], np.ndarray]:
+    """_denominator_index of every percentage of every dataset, computed once for a period's rows."""
+    return {(name, ind["name"]): _denominator_index(d, datasets[name], ind)
+            for name, d in frames.items() for ind in datasets[name].indicators if ind["kind"] == "percent"}
+
+
+def format_cells(d: pd.DataFrame, ds: Dataset, hidden: dict[str, np.ndarray],
+                 den: dict[tuple[str, str], np.ndarray] | None = None) -> pd.DataFrame:
+    """The dataset as text cells; `hidden[indicator]` marks suppressed cells (all False for the restricted tier);
+    `den`: the rows' denominators (denominators()), computed here when not given."""
     out = pd.DataFrame(index=d.index)
     for col in GEOGRAPHY + ds.filter_names:
         out[col] = np.where(d[col].isna().to_numpy(), "", d[col].astype(str).to_numpy(dtype=object))
@@ -80,7 +86,7 @@ def format_cells(d: pd.DataFrame, ds: Dataset, hidden: dict[str, np.ndarray]) ->
             out[name] = np.where(np.isnan(vals), "x", np.where(mask, "c", ints))
             continue
         if kind == "percent":
-            den_idx = _denominator_index(d, ds, ind)
+            den_idx = den[(ds.name, name)] if den is not None else _denominator_index(d, ds, ind)
             has = den_idx >= 0
             nums = num[ind["numerator"]]
             den = np.where(has, nums[np.where(has, den_idx, 0)], np.nan)
@@ -96,7 +102,8 @@ def format_cells(d: pd.DataFrame, ds: Dataset, hidden: dict[str, np.ndarray]) ->
 
 
 def _period_masks(p: Period, frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], threshold: int,
-                  width: int) -> tuple[dict[str, dict[str, np.ndarray]], np.ndarray, Audit]:
+                  width: int, den: dict[tuple[str, str], np.ndarray]
+                  ) -> tuple[dict[str, dict[str, np.ndarray]], np.ndarray, Audit]:
     """Which published cells of one period are `c`, for every dataset together, the hidden units and their audit."""
     units, result = protect(p, threshold, width)
     masks = {name: {i["name"]: np.zeros(len(d), dtype=bool) for i in datasets[name].indicators}
@@ -108,7 +115,7 @@ def _period_masks(p: Period, frames: dict[str, pd.DataFrame], datasets: dict[str
         ds = datasets[name]
         for ind in ds.indicators:  # percentages and rates go with the counts they derive from
             if ind["kind"] == "percent":
-                den_idx = _denominator_index(d, ds, ind)
+                den_idx = den[(name, ind["name"])]
                 num = masks[name][ind["numerator"]]
                 masks[name][ind["name"]] = num | ((den_idx >= 0) & num[np.maximum(den_idx, 0)])
             elif ind["kind"] == "rate":
@@ -117,7 +124,8 @@ def _period_masks(p: Period, frames: dict[str, pd.DataFrame], datasets: dict[str
 
 
 def published_knowledge(p: Period, frames: dict[str, pd.DataFrame], text: dict[str, pd.DataFrame],
-                        datasets: dict[str, Dataset]) -> tuple[np.ndarray, set[int]]:
+                        datasets: dict[str, Dataset], den: dict[tuple[str, str], np.ndarray]
+                        ) -> tuple[np.ndarray, set[int]]:
     """What the written files show, read back from their text: the hidden units (cells that are `c`), and the
     hidden counts a published percentage or rate gives away anyway (pinned): a percentage beside a hidden count and
     a published denominator, a rate beside a hidden count (populations are public), a percentage of hidden counts
@@ -133,7 +141,7 @@ def published_knowledge(p: Period, frames: dict[str, pd.DataFrame], text: dict[s
                 continue
             shown = t[ind["name"]].astype(str).str.fullmatch(r"-?\d+(\.\d+)?").to_numpy()
             if ind["kind"] == "percent":
-                den_idx = _denominator_index(d, ds, ind)
+                den_idx = den[(name, ind["name"])]
                 pairs = [(var[(name, r, ind["numerator"])], var.get((name, int(den_idx[r]), ind["numerator"])))
                          for r in np.flatnonzero(shown)]
             else:  # a rate beside its count; the on-time percentage beside its denominator
@@ -149,9 +157,10 @@ def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
     frames, datasets, threshold, width = job
     published = {name: published_rows(d, datasets[name]) for name, d in frames.items()}
     p = build_period(published, datasets, linked_relations())
-    masks, units, result = _period_masks(p, published, datasets, threshold, width)
-    text = {name: format_cells(published[name], datasets[name], masks[name]) for name in frames}
-    shown_units, pins = published_knowledge(p, published, text, datasets)
+    den = denominators(published, datasets)  # once: the masks, the files and reading them back use them
+    masks, units, result = _period_masks(p, published, datasets, threshold, width, den)
+    text = {name: format_cells(published[name], datasets[name], masks[name], den) for name in frames}
+    shown_units, pins = published_knowledge(p, published, text, datasets, den)
     if pins or not np.array_equal(shown_units, units):  # the files show something else: audit what they show
         result = audit(p, shown_units, threshold, width, pins=pins)
     lines = {}
@@ -210,9 +219,9 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
     jobs = [({n: d[d["time_period"] == tp].reset_index(drop=True) for n, d in frames.items()}, datasets, threshold,
              width) for tp in periods]
     results = fork_map(_period_job, jobs, cost=lambda job: sum(len(d) for d in job[0].values()))
-    audit = _audit_summary(results, periods, threshold, width)
+    summary = _audit_summary(results, periods, threshold, width)
     for name, s in stats.items():
-        s["suppressed_cells"] = audit["suppressed_by_dataset"].get(name, 0)
+        s["suppressed_cells"] = summary["suppressed_by_dataset"].get(name, 0)
     _clear_published(release, datasets)
     (release / "restricted").mkdir(parents=True, exist_ok=True)
     for name in frames:
@@ -220,9 +229,9 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
         header = _csv_text(None, ds.columns)
         (release / "restricted" / f"{name}.csv").write_text(header + "".join(r[0][name][0] for r in results),
                                                            encoding="utf-8")
-    (release / AUDIT).write_text(json.dumps(audit, indent=1, default=str) + "\n", encoding="utf-8")
-    if audit["failing_count"]:
-        raise DisclosureError(f"disclosure audit failed: {audit['failing_count']} suppressed cells can be narrowed "
+    (release / AUDIT).write_text(json.dumps(summary, indent=1, default=str) + "\n", encoding="utf-8")
+    if summary["failing_count"]:
+        raise DisclosureError(f"disclosure audit failed: {summary['failing_count']} suppressed cells can be narrowed "
                               f"below {width} whole numbers (see {release / AUDIT}); nothing written for upload")
     for name in frames:
         ds = datasets[name]
@@ -232,9 +241,9 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
         (release / f"{name}.csv").write_text(header + "".join(r[0][name][1] for r in results), encoding="utf-8")
         meta = pd.DataFrame(meta_rows(ds), columns=META_COLUMNS)
         (release / f"{name}.meta.csv").write_text(_csv_text(meta, META_COLUMNS), encoding="utf-8")
-    (release / GUIDANCE).write_text(data_guidance(datasets, stats, audit), encoding="utf-8")
+    (release / GUIDANCE).write_text(data_guidance(datasets, stats, summary), encoding="utf-8")
     write_upload(release, [n for n, s in stats.items() if s["published"]])
-    return {"datasets": stats, "audit": audit}
+    return {"datasets": stats, "audit": summary}
 
 
 def _clear_published(release: Path, datasets: dict[str, Dataset]) -> None:
@@ -272,13 +281,13 @@ def _audit_summary(results: list, periods: list, threshold: int, width: int) -> 
     }
 
 
-def data_guidance(datasets: dict[str, Dataset], stats: dict, audit: dict) -> str:
+def data_guidance(datasets: dict[str, Dataset], stats: dict, summary: dict) -> str:
     """The data guidance uploaded with the files: each dataset, its levels, symbols, and what was not published."""
     lines = ["# Data guidance", "",
              "Notified deaths and serious injuries of children where abuse or neglect is suspected, and the serious "
              "case reviews that follow, England, by financial year.", "",
              "## Symbols", "",
-             f"- `c`: confidential; counts from 1 to {audit['threshold']} and the cells that would reveal them are "
+             f"- `c`: confidential; counts from 1 to {summary['threshold']} and the cells that would reveal them are "
              "suppressed, checked together across every file of this release.",
              "- `x`: not available (for example a rate where the child population is not known).",
              "- `z`: not applicable (a percentage of nothing).", "",
