@@ -1,4 +1,7 @@
 {{ config(tags=['after_quality']) }}
+{#- The correctable feeds and their identifiers (the no-longer-sent, case-twin and versions parts). -#}
+{%- set record_feeds = [('notifications', 'notification_id'), ('reviews', 'review_id'),
+                        ('evaluations', 'evaluation_id'), ('actions', 'action_id')] %}
 -- The stewards' queue (contract section 3): every open data problem, one row per problem, with the file and line
 -- it came from. GX failures on the current corrected records (so a resubmission or correction that fixes a value
 -- removes it), plus rejected files, rejected rows and rejected corrections.
@@ -23,8 +26,7 @@ latest_load as (  -- the content last loaded under each file name (a file sent a
 no_longer_sent as (
     -- Records whose current version comes from a file since sent again under the same name without them: they stay
     -- as last sent (nothing is deleted in silence) and are reported.
-    {%- for feed, id_col in [('notifications', 'notification_id'), ('reviews', 'review_id'),
-                             ('evaluations', 'evaluation_id'), ('actions', 'action_id')] %}
+    {%- for feed, id_col in record_feeds %}
     select '{{ feed }}' as feed, s.{{ id_col }} as record_id, rl.la_code, s._source_file as source_file,
            s._source_line as source_line, '{{ id_col }}' as column_name, 'rejected_row' as problem,
            'no longer in ' || s._source_file || ' as sent again on ' || strftime(l.loaded_at, '%Y-%m-%d')
@@ -39,8 +41,7 @@ no_longer_sent as (
 case_twins as (
     -- Identifiers that differ from an earlier record's only in letter case: two records where the LA probably
     -- meant one (the later is reported; both stay, as sent)
-    {%- for feed, id_col in [('notifications', 'notification_id'), ('reviews', 'review_id'),
-                             ('evaluations', 'evaluation_id'), ('actions', 'action_id')] %}
+    {%- for feed, id_col in record_feeds %}
     select '{{ feed }}' as feed, s.{{ id_col }} as record_id, rl.la_code, s._source_file as source_file,
            s._source_line as source_line, '{{ id_col }}' as column_name, 'invalid_value' as problem,
            s.{{ id_col }} as value,
@@ -58,9 +59,8 @@ case_twins as (
 ),
 raw_versions as (
     -- Every loaded version of every record (a later one is a resubmission).
-    {%- for feed, id_sql in [('notifications', 'notification_id'), ('reviews', 'review_id'),
-                             ('evaluations', 'evaluation_id'), ('actions', 'action_id'),
-                             ('corrections', 'correction_id'), ('population', "la_code || '|' || year")] %}
+    {%- for feed, id_sql in record_feeds + [('corrections', 'correction_id'),
+                                            ('population', "la_code || '|' || year")] %}
     select '{{ feed }}' as feed, {{ id_sql }} as record_id, _source_file, _loaded_at from {{ source('raw', feed) }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
