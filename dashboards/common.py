@@ -33,8 +33,9 @@ SYMBOLS = {
 # Okabe-Ito palette: distinguishable with the common forms of colour-blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 SUPPRESSED_COLOUR = "#BFBFBF"
-# Sequential colour scale for maps (cividis is designed to read the same for colour-blind viewers).
-SEQUENTIAL = "cividis"
+# Sequential colour scale for maps: viridis is perceptually uniform, reads for the common colour-blindnesses and
+# has no grey in it (cividis's middle is grey, which looked like a suppressed area).
+SEQUENTIAL = "viridis"
 FONT = "Arial, Helvetica, sans-serif"
 
 # Columns of a published file that hold counts (disclosure control applies to these).
@@ -85,12 +86,59 @@ def fmt_count(value) -> str:
     return f"{int(round(v)):,}"
 
 
-def fmt_1dp(value) -> str:
-    """Rates and percentages to one decimal place; symbols as published."""
+def fmt_dp(value, dp: int) -> str:
+    """A published number to `dp` decimal places with thousands separators; symbols as published."""
     v = number(value)
     if v is None:
         return str(value).strip() or "x"
-    return f"{v:,.1f}"
+    return f"{v:,.{dp}f}"
+
+
+def fmt_1dp(value) -> str:
+    """Percentages to one decimal place (their indicator_dp); symbols as published."""
+    return fmt_dp(value, 1)
+
+
+@lru_cache(maxsize=1)
+def rate_dp() -> int:
+    """Decimal places of the published rate per 10,000 children (its indicator_dp in config/release_datasets.yml)."""
+    from scr_warehouse.release.datasets import load_datasets
+
+    ind = {i["name"]: i for i in load_datasets()["notifications_by_area"].indicators}
+    return int(ind["children_rate_per_10000"]["dp"])
+
+
+def fmt_rate(value) -> str:
+    """A rate per 10,000 children to the decimal places its metadata gives."""
+    return fmt_dp(value, rate_dp())
+
+
+def populations(warehouse: str | Path | None) -> dict[tuple[str, str], int]:
+    """(financial year, area code) -> children aged 0 to 17, the denominator of the published rates: an LA's
+    population (intermediate.int_population, read-only), a region's and England's the sum over their LAs when every
+    LA has one (as the release computes it). Empty without a readable warehouse (callers then say so)."""
+    if not (warehouse and Path(warehouse).is_file()):
+        return {}
+    try:
+        import duckdb
+
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            rows = con.execute("""
+                select cast(financial_year as varchar), la_code, population_0_17 from intermediate.int_population
+                where population_0_17 > 0""").fetchall()
+        finally:
+            con.close()
+    except Exception:  # noqa: BLE001 - the population is an optional input of the charts
+        return {}
+    out: dict[tuple[str, str], int] = {}
+    region_of = regions()
+    for fy, la, pop in rows:
+        out[(fy, la)] = int(pop)
+        for area in (region_of.get(la), "E92000001"):
+            if area:
+                out[(fy, area)] = out.get((fy, area), 0) + int(pop)
+    return out
 
 
 def period_label(time_period) -> str:
@@ -112,11 +160,11 @@ def hex_layout() -> dict[str, tuple[str, float, float]]:
 
 @lru_cache(maxsize=1)
 def regions() -> dict[str, str]:
-    """new_la_code -> region_name (reference seed)."""
+    """new_la_code -> region_code (reference seed)."""
     out = {}
     with open(REFERENCE_DIR / "ref_region_la_hierarchy.csv", newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            out[row["new_la_code"]] = row["region_name"]
+            out[row["new_la_code"]] = row["region_code"]
     return out
 
 
@@ -135,6 +183,18 @@ def poisson_limits(expected: float, coverage: float) -> tuple[float, float]:
     lower = chi2.ppf(tail, 2 * expected) / 2 if expected > 0 else 0.0
     upper = chi2.ppf(1 - tail, 2 * (expected + 1)) / 2
     return float(lower), float(upper)
+
+
+def poisson_limits_array(expected, coverage: float):
+    """poisson_limits for an array of expected counts in one call (the funnel's 60-point grid)."""
+    import numpy as np
+    from scipy.stats import chi2
+
+    expected = np.asarray(expected, dtype=float)
+    tail = (1 - coverage) / 2
+    lower = np.where(expected > 0, chi2.ppf(tail, 2 * np.maximum(expected, 1e-300)) / 2, 0.0)
+    upper = chi2.ppf(1 - tail, 2 * (expected + 1)) / 2
+    return lower, upper
 
 
 def national_rate(national_total: pd.Series | dict | None) -> float | None:

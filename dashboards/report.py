@@ -26,7 +26,9 @@ from .common import (
     esc,
     fmt_1dp,
     fmt_count,
+    fmt_rate,
     period_label,
+    populations,
     read_meta,
     read_published,
 )
@@ -103,6 +105,12 @@ nav ol{columns:2}
 """
 
 
+def rate_dp_text() -> str:
+    from .common import rate_dp
+
+    return str(rate_dp())
+
+
 # ---------------------------------------------------------------- inputs beyond the published files
 def _small(n) -> str:
     """A count from the quality outputs, with the publication threshold applied (these are not published files,
@@ -130,11 +138,12 @@ def _scoreboard(warehouse: str | None, release: Path) -> tuple[str, list[str], l
             out = []
             for fy, n, present, values, problems, las in rows:
                 pct = f"{100 * present / values:,.1f}" if values else "x"
-                out.append([period_label(fy), _small(n or 0), pct, _small(problems or 0), f"{las or 0:,}"])
+                # notifications are children (threshold applies); open problems are data problems, not children
+                out.append([period_label(fy), _small(n or 0), pct, f"{problems or 0:,}", f"{las or 0:,}"])
             return ("the stewards' scoreboard (quality.la_scoreboard), totals for England", [
                 "Financial year of incident", "Notifications (children)", "Required values filled in (%)",
                 "Open data problems", "Local authorities with open problems"], out,
-                ["text", "count", "num", "count", "num"])
+                ["text", "count", "num", "num", "num"])
         except Exception as e:  # noqa: BLE001 - the scoreboard is optional; the report still publishes
             return f"the stewards' scoreboard could not be read ({type(e).__name__})", [], [], []
     queue = release / "quality" / "steward_queue.csv"
@@ -143,8 +152,8 @@ def _scoreboard(warehouse: str | None, release: Path) -> tuple[str, list[str], l
         if {"feed", "problem"} <= set(q.columns):
             counts = q.groupby(["feed", "problem"]).size().reset_index(name="n")
             return ("the stewards' queue (quality/steward_queue.csv)", ["Feed", "Problem", "Open problems"],
-                    [[str(f), str(p), _small(n)] for f, p, n in counts.itertuples(index=False)],
-                    ["text", "text", "count"])
+                    [[str(f), str(p), f"{n:,}"] for f, p, n in counts.itertuples(index=False)],
+                    ["text", "text", "num"])
     return "no data-quality outputs were found for this release", [], [], []
 
 
@@ -178,7 +187,7 @@ def _headlines(nba: pd.DataFrame, period: str) -> tuple[str, F.Table]:
     items = [
         ("Incidents notified", "Total", "incidents", fmt_count),
         ("Children who died or were seriously injured", "Total", "children", fmt_count),
-        ("Children harmed per 10,000 children", "Total", "children_rate_per_10000", fmt_1dp),
+        ("Children harmed per 10,000 children", "Total", "children_rate_per_10000", fmt_rate),
         ("Children who died", "Death", "children", fmt_count),
         ("Children seriously injured", "Serious injury", "children", fmt_count),
         ("Serious case reviews initiated", "Total", "scr_initiated", fmt_count),
@@ -197,8 +206,25 @@ def _headlines(nba: pd.DataFrame, period: str) -> tuple[str, F.Table]:
             (["Measure", period_label(period), period_label(prev) if prev else "Previous year"], rows, kinds))
 
 
-def render_page(release: Path, period: str, data: dict, quality, pop_sources: list[str], periods: list[str]
-                ) -> tuple[str, dict[str, go.Figure]]:
+def map_scale_max(nba: pd.DataFrame) -> float | None:
+    """The top of the tile map's colour scale: the highest published LA rate (Total) of any year, so a colour
+    means the same rate on every year's page and in the explorer."""
+    if nba.empty:
+        return None
+    las = nba[(nba["geographic_level"] == "Local authority") & (nba["incident_type"] == "Total")]
+    rates = pd.to_numeric(las["children_rate_per_10000"], errors="coerce").dropna()
+    return float(rates.max()) if len(rates) else None
+
+
+def region_names(nba: pd.DataFrame) -> dict[str, str]:
+    if nba.empty:
+        return {}
+    r = nba[nba["geographic_level"] == "Regional"]
+    return dict(zip(r["region_code"], r["region_name"]))
+
+
+def render_page(release: Path, period: str, data: dict, quality, pop_sources: list[str], periods: list[str],
+                population: dict | None = None) -> tuple[str, dict[str, go.Figure]]:
     nba, cc, rt, ev = (data[k] for k in ("notifications_by_area", "child_characteristics", "review_timeliness",
                                          "review_evaluations"))
     label = period_label(period)
@@ -219,7 +245,8 @@ def render_page(release: Path, period: str, data: dict, quality, pop_sources: li
     england = F.level(total, "National")
     england = england.iloc[0] if len(england) else None
     fig, tab = F.funnel(F.level(total, "Regional"), england,
-                        f"Children harmed per 10,000 children by region, {label}, with Poisson control limits")
+                        f"Children harmed per 10,000 children by region, {label}, with Poisson control limits",
+                        population=population)
     figs["regional_funnel"] = fig
     sections.append(("regions", "Regional rates per 10,000 children",
                      f'<p class="warning" role="note">{esc(WARNING)}</p>'
@@ -230,13 +257,14 @@ def render_page(release: Path, period: str, data: dict, quality, pop_sources: li
                      + fig_html(fig, "fig-funnel") + table_html(tab, "Regional rates per 10,000 children")))
 
     fig, tab = F.tile_map(F.level(total, "Local authority"), f"Children harmed per 10,000 children by local "
-                          f"authority, {label}")
+                          f"authority, {label}", scale_max=map_scale_max(nba), region_names=region_names(nba))
     figs["la_tile_map"] = fig
     sections.append(("map", "Local authorities (tile map)",
                      f'<p class="warning" role="note">{esc(WARNING)}</p>'
                      "<p>Each hexagon is one upper-tier local authority, placed roughly where it is in England; every "
-                     "authority has the same size whatever its area. Grey hexagons are suppressed (c) or not "
-                     "available (x).</p>" + fig_html(fig, "fig-map") + table_html(tab, "Local authority rates")))
+                     "authority has the same size whatever its area; black lines outline the regions. The colour "
+                     "scale runs from 0 to the highest rate of any year, so a colour means the same rate in every "
+                     "year. White hexagons marked c are suppressed; marked x, not available.</p>" + fig_html(fig, "fig-map") + table_html(tab, "Local authority rates")))
 
     fig, tab = F.timeliness_bands(rt, period)
     figs["timeliness"] = fig
@@ -265,7 +293,13 @@ def render_page(release: Path, period: str, data: dict, quality, pop_sources: li
     rc_parts = []
     if not rc.empty and "breakdown_topic" in rc.columns:
         nat = F.level(rc, "National")
-        for topic in [t for t in dict.fromkeys(nat["breakdown_topic"]) if t != "Total"]:
+        rc_topics = [t for t in dict.fromkeys(nat["breakdown_topic"]) if t != "Total"]
+        if rc_topics:
+            fig, _ = F.profile(rc, period, rc_topics[0], count="reviews", percent="reviews_percent",
+                               who="Completed serious case reviews")
+            figs["review_profile"] = fig
+            rc_parts.append(fig_html(fig, "fig-review-profile"))
+        for topic in rc_topics:
             sub = nat[(nat["breakdown_topic"] == topic) & (nat["time_period"] == period)]
             rows = [[b, fmt_count(n), fmt_1dp(p)] for b, n, p in
                     zip(sub["breakdown"], sub["reviews"], sub["reviews_percent"])]
@@ -323,11 +357,12 @@ def render_page(release: Path, period: str, data: dict, quality, pop_sources: li
         "works suppressed values back.</p>"
         f"<p>Symbols:</p><ul>{sym}</ul>"
         f"<p>{pop_note}</p>"
-        "<p>Funnel plot: the x axis is the child population implied by each area's published count and rate "
-        "(children &divide; rate &times; 10,000); areas whose count or rate is suppressed are not plotted. Limits "
-        "are exact Poisson limits around the England rate.</p>"
-        "<p>Numbers are formatted as in GOV.UK statistics: thousands separators, rates and percentages to one "
-        "decimal place. Colours are from the Okabe-Ito palette and the cividis scale, readable with colour-blindness.</p>"
+        "<p>Funnel plot: the x axis is each area's child population aged 0 to 17, the population the published "
+        "rates are calculated from; areas whose count or rate is suppressed are not plotted. Limits are exact "
+        "Poisson limits around the England rate.</p>"
+        f"<p>Numbers are formatted as in GOV.UK statistics: thousands separators, rates per 10,000 children to "
+        f"{rate_dp_text()} decimal places and percentages to one, as the metadata of each file gives. Colours are "
+        "from the Okabe-Ito palette and the viridis scale, readable with colour-blindness.</p>"
     )
     if meta_rows:
         method += table_html((["Dataset", "Column", "Label", "Unit"], meta_rows, ["text"] * 4),
@@ -396,20 +431,23 @@ def build_reports(release: Path | str, out_dir: Path | str | None = None, wareho
     (out / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
     quality = _scoreboard(warehouse, release)
     pop_sources = _population_sources(warehouse)
+    population = populations(warehouse)
     # Earlier years render on forked worker processes while this one renders the latest year and exports its
     # charts to PNG (a Chromium process via kaleido), so the two cores overlap instead of waiting for each other.
     pages: dict[str, str] = {}
     png_result: dict[str, tuple[list[Path], str]] = {}
 
     def latest_and_pngs() -> None:
-        pages[periods[-1]], latest_figs = render_page(release, periods[-1], data, quality, pop_sources, periods)
+        pages[periods[-1]], latest_figs = render_page(release, periods[-1], data, quality, pop_sources, periods,
+                                                            population)
         if png:
             main = {k: latest_figs[k] for k in ("deaths_injuries_by_year", "regional_funnel", "la_tile_map",
                                                 "timeliness") if k in latest_figs}
             png_result["r"] = export_pngs(main, out / "png")
 
     earlier = periods[:-1]
-    pages.update(zip(earlier, fork_map(lambda p: render_page(release, p, data, quality, pop_sources, periods)[0],
+    pages.update(zip(earlier, fork_map(lambda p: render_page(release, p, data, quality, pop_sources, periods,
+                                                                     population)[0],
                                        earlier, beside=latest_and_pngs)))
     for p in periods:
         path = out / f"national_report_{period_label(p)}.html"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import duckdb
 import pytest
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Each test process records its builds in its own Dagster instance (never the project's data/dagster_home).
+os.environ["DAGSTER_HOME"] = tempfile.mkdtemp(prefix="scr-dagster-home-")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 REPO = Path(__file__).resolve().parents[1]

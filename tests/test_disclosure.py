@@ -135,3 +135,14 @@ def test_protect_on_random_two_by_three_tables_is_confirmed_by_brute_force(seed)
             assert hi - lo + 1 >= W, f"cell {h} ({values[h]}) spans {lo}..{hi}"
             if values[h] <= T:
                 assert hi > T, f"primary cell {h} ({values[h]}) never passes the threshold: {lo}..{hi}"
+
+
+def test_secondary_suppression_spares_the_cells_of_costly_levels():
+    """config `suppression_cost`: a cell's cost is its value times its level's weight, so England's cells (weight
+    25) are chosen after a larger LA cell (weight 1); without weights the smaller cell would go."""
+    p = period([40, 3, 12, 25], [(0, [1, 2, 3])])
+    units, result = protect(p, T, W)
+    assert not result.failing and units[p.unit_of[2]] and not units[p.unit_of[3]]
+    p.weight = np.array([1.0, 1.0, 25.0, 1.0])
+    units, result = protect(p, T, W)
+    assert not result.failing and units[p.unit_of[3]] and not units[p.unit_of[2]]

@@ -97,7 +97,7 @@ def _free_port() -> int:
 
 
 class Explorer:
-    def __init__(self, release: Path, warehouse: Path, users: Path | None):
+    def __init__(self, release: Path, warehouse: Path, users: Path | None, extra: list[str] | None = None):
         self.port = _free_port()
         env = {k: v for k, v in os.environ.items() if k != "SCR_EXPLORER_USERS"}
         if users:
@@ -105,7 +105,7 @@ class Explorer:
         self.log = open(release.parent / f"explorer_{self.port}.log", "w+")
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "scr-warehouse"), "explore", "--warehouse", str(warehouse),
-             "--release", str(release), "--port", str(self.port)],
+             "--release", str(release), "--port", str(self.port), *(extra or [])],
             stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
         self.url = f"http://127.0.0.1:{self.port}/"
         deadline = time.time() + 60
@@ -214,7 +214,9 @@ def test_explorer_published_filters_update_chart_and_table(release, browser, tmp
         page.wait_for_selector("#table td")
         assert page.get_by_text("Restricted (sign in)").count() == 0  # never in the published tier
         title_before = page.locator("#funnel .gtitle").text_content()
-        assert "regions, 2016-17" in title_before
+        assert "regions of England, 2016-17" in title_before
+        header = page.locator("#mode").inner_text()
+        assert "Release: release" not in header and "2015-16 to 2016-17" in header
         rows_before = page.locator("#table tbody tr").count()
         cells_before = page.locator("#table td").all_inner_texts()
         assert "North East" in " ".join(cells_before)
@@ -253,6 +255,76 @@ def test_explorer_published_filters_update_chart_and_table(release, browser, tmp
     finally:
         ex.stop()
     assert "restricted views disabled" in ex_output(ex)
+    assert "waitress" in ex_output(ex)  # a production WSGI server, not Flask's development server
+
+
+@needs_browser
+def test_explorer_url_holds_the_view_and_titles_name_area_and_year(release, browser):
+    rel, wh = release
+    ex = Explorer(rel, wh, users=None)
+    try:
+        errors: list[str] = []
+        page = _page(browser, errors)
+        # a permalink opens the view it names
+        page.goto(ex.url + "?year=201617&region=E12000001&itype=Death")
+        page.wait_for_function("document.querySelector('#funnel .gtitle') && document.querySelector('#funnel .gtitle')"
+                               ".textContent.includes('Children who died')")
+        title = page.locator("#funnel .gtitle").text_content()
+        assert "North East" in title and "2016-17" in title
+        assert "North East" in page.locator("#trend .gtitle").text_content()
+        assert "North East" in page.locator("#profile").inner_text()  # the profile follows the region
+        # changing a filter rewrites the URL, so the address can be sent to someone else
+        _choose(page, "itype", "Total")
+        page.wait_for_function("location.search.includes('itype=Total')")
+        assert "region=E12000001" in page.url and "year=201617" in page.url
+        # choosing an LA keeps the year: the table holds that LA in that year only, and the download says so
+        _choose(page, "la", "Middlesbrough")
+        page.wait_for_function("location.search.includes('la=E06000002')")
+        page.wait_for_function("document.querySelector('#table').innerText.includes('Middlesbrough')")
+        page.wait_for_function("document.querySelectorAll('#table tbody tr').length === 2")  # header row + 1
+        assert "2015-16" not in page.locator("#table").inner_text()
+        with page.expect_download() as dl:
+            page.click("#download-btn")
+        assert dl.value.suggested_filename == "notifications_middlesbrough-2016-17-total.csv"
+        assert "Middlesbrough" in page.locator("#trend .gtitle").text_content()
+        assert "not published for local authorities" in page.locator("#profile").inner_text()
+        # a year whose regional rows are all unpublished says so instead of drawing empty axes
+        page.goto(ex.url + "?year=201516")
+        page.wait_for_function("document.querySelector('#funnel').innerText.includes('Nothing to plot')")
+        page.screenshot(path=str(OUT / "explorer_nothing_to_plot.png"), full_page=True)
+        # the back button returns to the earlier view
+        page.go_back()
+        page.wait_for_function("document.querySelector('#funnel .gtitle') && document.querySelector('#funnel .gtitle')"
+                               ".textContent.includes('Middlesbrough') || location.search.includes('la=E06000002')")
+        assert not errors, errors
+        page.close()
+    finally:
+        ex.stop()
+
+
+@needs_browser
+def test_explorer_fits_an_800_pixel_window(release, browser):
+    rel, wh = release
+    ex = Explorer(rel, wh, users=None)
+    try:
+        errors: list[str] = []
+        page = browser.new_page(viewport={"width": 800, "height": 900})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(ex.url)
+        page.wait_for_selector("#funnel .main-svg")
+        page.wait_for_selector("#tilemap .main-svg")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800
+        # the two charts stack: the map starts below the funnel, not beside it
+        f, t = page.locator("#funnel").bounding_box(), page.locator("#tilemap").bounding_box()
+        assert t["y"] >= f["y"] + f["height"] - 1
+        # count axes never go below zero
+        ticks = page.locator("#trend .ytick text").all_text_contents()
+        assert ticks and all(not x.strip().startswith(("-", "−")) for x in ticks), ticks
+        page.screenshot(path=str(OUT / "explorer_800px.png"), full_page=True)
+        assert not errors, errors
+        page.close()
+    finally:
+        ex.stop()
 
 
 def ex_output(ex: Explorer) -> str:
@@ -270,7 +342,7 @@ def test_explorer_restricted_views_need_login(release, browser, tmp_path):
         f"  - username: steward1\n    password_hash: '{hash_password(password)}'\n    roles: [steward]\n"
         "    las: [E06000001]\n"
         f"  - username: analyst1\n    password_hash: '{hash_password(password + 'a')}'\n    roles: [analyst]\n")
-    ex = Explorer(rel, wh, users=users)
+    ex = Explorer(rel, wh, users=users, extra=["--secure-cookie"])
     try:
         errors: list[str] = []
         page = _page(browser, errors)
@@ -306,6 +378,31 @@ def test_explorer_restricted_views_need_login(release, browser, tmp_path):
         page.click("#login-btn")
         page.wait_for_function("document.querySelector('#journey').innerText.includes('review overdue')")
         page.screenshot(path=str(OUT / "explorer_restricted.png"), full_page=True)
+        cookies = page.context.cookies()
+        assert cookies and all(c["secure"] for c in cookies if c["name"] == "session")  # --secure-cookie
+        # a copy of the session cookie taken before sign-out opens nothing after it
+        page.click("#logout-btn")
+        page.wait_for_function("document.querySelector('#whoami').innerText.includes('Signed out')")
+        thief = browser.new_context()
+        thief.add_cookies(cookies)
+        stolen = thief.new_page()
+        stolen.goto(ex.url)
+        stolen.get_by_text("Restricted (sign in)").click()
+        stolen.fill("#incident-id", "INC-T1")
+        stolen.press("#incident-id", "Enter")
+        stolen.wait_for_function("document.querySelector('#journey').innerText.includes('Sign in')")
+        assert "review overdue" not in stolen.content()
+        thief.close()
+        # failed sign-ins are limited: after five, even the right password is refused for a while
+        for _ in range(5):
+            page.fill("#username", "analyst1")
+            page.fill("#password", "not the password")
+            page.click("#login-btn")
+            page.wait_for_function("document.querySelector('#password').value === ''")  # the answer came back
+        page.fill("#username", "analyst1")
+        page.fill("#password", password + "a")
+        page.click("#login-btn")
+        page.wait_for_function("document.querySelector('#whoami').innerText.includes('Too many')")
         assert not errors, errors
         page.close()
     finally:

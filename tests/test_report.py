@@ -198,15 +198,15 @@ def test_numbers_formatted_and_suppression_shown(report):
     parser.feed(page)
     texts = [c[2] for c in parser.cells]
     assert "2,460" in texts and "1,160" in texts  # thousands separators
-    assert "81.5" in texts and "3.9" in texts  # 1 dp rates/percents
+    assert "81.5" in texts and "3.90" in texts  # percentages to 1 dp, rates to 2 dp (their indicator_dp)
     # Middlesbrough: 12 children at 3.3 per 10,000 -> implied population 36,364; England rate 3.9 -> expected
     # 14.2, 95% Poisson limits about (7.3, 24.1): within. Hartlepool c: not plotted.
     i = texts.index("Middlesbrough")
-    assert texts[i + 1: i + 4] == ["E06000002", "12", "3.3"]
+    assert texts[i + 1: i + 4] == ["E06000002", "12", "3.30"]
     i = texts.index("North East")
     # North East: 45 at 8.0 -> population 56,250, expected 21.9; exact Poisson 99.8% upper limit
     # chi2(0.999, 2 x 22.9) / 2 = about 40.6 < 45 -> above.
-    assert texts[i + 1: i + 4] == ["45", "8.0", "Above the 99.8% limit"]
+    assert texts[i + 1: i + 4] == ["45", "8.00", "Above the 99.8% limit"]
     i = texts.index("London")
     # London: 90 at 4.6 -> population 195,652, expected 76.3; 95% limits about (60, 95): within.
     assert texts[i + 3] == "Within the 95% limits"
@@ -324,3 +324,115 @@ def test_financial_years_are_categories_not_dates():
     assert fig.layout.xaxis.type == "category"
     assert list(fig.data[0].x) == ["2007-08", "2008-09", "2009-10"]
     assert [r[0] for r in rows] == ["2007-08", "2008-09", "2009-10"]
+
+
+# ---------------------------------------------------------------- charts that do not mislead
+def _nba_frame():
+    import pandas as pd
+
+    return pd.read_csv(write_release(Path(__import__("tempfile").mkdtemp()) / "r") / "notifications_by_area.csv",
+                       dtype=str, keep_default_na=False)
+
+
+def test_funnel_points_carry_names_on_the_population_axis():
+    import pandas as pd
+
+    from dashboards.figures import funnel
+
+    nba = _nba_frame()
+    cur = nba[(nba["time_period"] == "201617") & (nba["incident_type"] == "Total")]
+    regions, england = cur[cur["geographic_level"] == "Regional"], cur[cur["geographic_level"] == "National"].iloc[0]
+    pop = {("201617", "E12000001"): 560_000, ("201617", "E12000007"): 1_950_000}
+    fig, (_, rows, _) = funnel(regions, england, "t", population=pop)
+    points = [t for t in fig.data if t.name == "Area"][0]
+    assert list(points.x) == [560_000, 1_950_000]  # the population input, not count / rate
+    assert list(points.text) == ["North East", "London"] and "text" in points.mode
+    assert "population input" in fig.layout.xaxis.title.text
+    assert fig.layout.legend.x > 1  # the legend sits right of the plot, clear of the axis titles
+    fig, _ = funnel(regions, england, "t", population=None)
+    assert "implied" in fig.layout.xaxis.title.text
+    # no area has a published rate: a message, not empty axes
+    hidden = regions.assign(children="c", children_rate_per_10000="c")
+    fig, _ = funnel(hidden, england, "Regions, 2016-17", population=pop)
+    assert "Nothing to plot" in fig.layout.annotations[0].text and fig.layout.title.text == "Regions, 2016-17"
+    assert isinstance(pd, object)
+
+
+def test_tile_map_has_no_grey_scale_marks_c_and_x_and_outlines_regions():
+    from plotly.colors import get_colorscale, hex_to_rgb, unlabel_rgb
+
+    from dashboards.figures import tile_map
+    from dashboards.report import map_scale_max, region_names
+
+    nba = _nba_frame()
+    las = nba[(nba["geographic_level"] == "Local authority") & (nba["time_period"] == "201617")
+              & (nba["incident_type"] == "Total")]
+    fig, _ = tile_map(las, "t", scale_max=map_scale_max(nba), region_names=region_names(nba))
+    coloured = [t for t in fig.data if t.name == "Rate per 10,000 children"][0]
+    assert coloured.marker.cmin == 0 and coloured.marker.cmax == 3.3  # the top of every year, not this year's
+    for _, colour in get_colorscale(coloured.marker.colorscale if isinstance(coloured.marker.colorscale, str)
+                                    else "viridis"):
+        rgb = unlabel_rgb(colour) if colour.startswith("rgb") else hex_to_rgb(colour)
+        assert max(rgb) - min(rgb) > 40, colour  # no grey in the scale
+    marks = {t.name: list(t.text) for t in fig.data if t.name in ("Suppressed (c)", "Not available (x)")}
+    assert marks["Suppressed (c)"] == ["c"]  # Hartlepool
+    assert set(marks["Not available (x)"]) == {"x"} and len(marks["Not available (x)"]) > 100
+    outline = [t for t in fig.data if t.name == "Region boundary"][0]
+    assert sum(v is None for v in outline.x) > 100  # one segment per boundary edge
+    assert {a.text for a in fig.layout.annotations} == {"North East", "London"}
+
+
+def test_timeliness_bars_run_to_100_with_suppressed_parts_drawn_and_bands_in_order():
+    import pandas as pd
+
+    from dashboards.figures import timeliness_bands
+
+    rows = [("201617", "Incident to completion", b, n, p) for b, n, p in (
+        ("6 months or less", "20", "20.0"), ("Over 6 to 12 months", "c", "c"), ("Over 12 to 18 months", "40", "40.0"),
+        ("Not completed", "c", "c"))] + [("201516", "Incident to completion", "6 months or less", "30", "30.0"),
+                                         ("201516", "Incident to completion", "Over 6 to 12 months", "70", "70.0")]
+    rt = pd.DataFrame([{"time_period": p, "geographic_level": "National", "measure": m, "band": b, "reviews": n,
+                        "reviews_percent": pc} for p, m, b, n, pc in rows])
+    fig, _ = timeliness_bands(rt, "201617")
+    assert list(fig.layout.xaxis.range) == [0, 100]
+    names = [t.name for t in fig.data]
+    # "Not completed" has no published percentage in these years: no legend entry of its own
+    assert names == ["6 months or less", "Over 6 to 12 months", "Over 12 to 18 months",
+                     "Suppressed or not available (c, x)"]
+    assert fig.layout.legend.traceorder == "normal"
+    grey = fig.data[-1]
+    assert list(grey.y) == ["2016-17"] and list(grey.x) == [40.0] and list(grey.text) == ["c"]
+
+
+def test_profile_marks_suppressed_categories_and_reviews_have_a_chart(report):
+    import pandas as pd
+
+    from dashboards.figures import profile
+
+    rel, result = report
+    cc = pd.read_csv(rel / "child_characteristics.csv", dtype=str, keep_default_na=False)
+    fig, _ = profile(cc, "201617", "Age band")
+    marks = [t for t in fig.data if t.showlegend is False]
+    assert marks and sorted(x for t in marks for x in t.x) == ["15", "16 to 17"]
+    assert all(list(t.text) == ["c"] * len(t.x) for t in marks)
+    assert fig.layout.yaxis.rangemode == "tozero"
+    page = result.pages[-1].read_text(encoding="utf-8")
+    assert 'id="fig-review-profile"' in page
+    # data problems are not children: the quality table shows them as counted, never as c
+    parser = Cells()
+    parser.feed(page)
+    texts = [c[2] for c in parser.cells]
+    i = texts.index("invalid_value")
+    assert texts[i + 1] == "1"
+
+
+def test_dataset_config_refuses_a_label_split_by_an_unquoted_comma(tmp_path):
+    from scr_warehouse.release.datasets import load_datasets
+
+    bad = tmp_path / "d.yml"
+    bad.write_text("datasets:\n  x:\n    title: X\n    filters: []\n    indicators:\n"
+                   "      - {name: r, label: Children per 10,000 children, unit: '', dp: 2, kind: rate}\n")
+    with pytest.raises(ValueError, match="unknown keys.*000 children"):
+        load_datasets(bad)
+    labels = {i["name"]: i["label"] for i in load_datasets()["notifications_by_area"].indicators}
+    assert labels["children_rate_per_10000"] == "Children per 10,000 children aged 0 to 17"

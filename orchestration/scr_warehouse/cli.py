@@ -57,7 +57,8 @@ def _manifest_stale(project) -> bool:
     return any(p.is_file() and p.stat().st_mtime > built for p in files)
 
 
-def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_level: str = "WARNING") -> dict:
+def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_level: str = "WARNING",
+              record: bool = True) -> dict:
     """Run the whole asset graph in-process. Returns counts for the summary; raises BuildError if it cannot build."""
     landing_dir = Path(landing)
     if not landing_dir.is_dir():
@@ -72,7 +73,7 @@ def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_l
         if not os.access(folder, os.W_OK | os.X_OK):
             raise BuildError(f"cannot write to {folder}: give this user write permission or choose another folder")
     with _build_lock(wh):
-        return _run_locked(landing_dir, wh, release, as_of, log_level)
+        return _run_locked(landing_dir, wh, release, as_of, log_level, record)
 
 
 class _build_lock:
@@ -98,7 +99,7 @@ class _build_lock:
         return False
 
 
-def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level: str) -> dict:
+def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level: str, record: bool) -> dict:
     import duckdb
 
     try:  # another process (an explorer, a notebook) holding the file stops the build here, in one line
@@ -110,17 +111,15 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
     if _manifest_stale(scr_dbt_project):
         prepare()
 
-    from dagster import DagsterInstance
-
     from .definitions import build_definitions
 
     defs = build_definitions(str(landing_dir.resolve()), str(wh), str(Path(release).resolve()), as_of)
     job = defs.resolve_job_def("build_everything")
-    with DagsterInstance.ephemeral() as instance:
+    with dagster_instance(record) as instance, _output_to(build_log_path(wh)):
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            # Step-level debug chatter off; warnings and failures still reach the console.
+            # Step-level debug chatter off; warnings and failures go to the build log.
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
     if not result.success:
@@ -129,8 +128,52 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
             for ev in result.all_events
             if ev.is_step_failure
         ]
-        raise BuildError("the build could not complete:\n  " + "\n  ".join(failures or ["unknown failure"]))
-    return {"warehouse": str(wh), "release": str(Path(release).resolve())}
+        raise BuildError("the build could not complete:\n  " + "\n  ".join(failures or ["unknown failure"])
+                         + f"\n  (details: {build_log_path(wh)})")
+    return {"warehouse": str(wh), "release": str(Path(release).resolve()), "run_id": result.run_id,
+            "instance": "persistent" if not instance.is_ephemeral else "ephemeral"}
+
+
+def dagster_instance(record: bool = True):
+    """The project's Dagster instance when DAGSTER_HOME names a folder (the Makefile sets data/dagster_home), so a
+    command-line build shows in `make dev` with its checks; otherwise (or not `record`) an ephemeral one."""
+    from dagster import DagsterInstance
+
+    home = os.environ.get("DAGSTER_HOME")
+    if record and home and Path(home).is_dir():
+        return DagsterInstance.get()
+    return DagsterInstance.ephemeral()
+
+
+def build_log_path(wh: Path) -> Path:
+    """Everything the build's tools print (dbt's progress, Dagster's warnings, solver banners) goes here."""
+    return wh.with_name(wh.name + ".build.log")
+
+
+class _output_to:
+    """Send this process's stdout and stderr (file descriptors 1 and 2, so subprocesses and C libraries too) to a
+    log file for the duration, and put them back after."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.log = open(self.path, "w", encoding="utf-8")
+        self.saved = [os.dup(1), os.dup(2)]
+        os.dup2(self.log.fileno(), 1)
+        os.dup2(self.log.fileno(), 2)
+        return self
+
+    def __exit__(self, *exc):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, saved in zip((1, 2), self.saved):
+            os.dup2(saved, fd)
+            os.close(saved)
+        self.log.close()
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,10 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--warehouse", required=True)
     d.add_argument("--out", required=True)
 
-    e = sub.add_parser("explore", help="start the analysts' explorer (Dash) on localhost")
+    e = sub.add_parser("explore", help="serve the analysts' explorer (Dash on waitress) on localhost")
     e.add_argument("--warehouse", required=True)
     e.add_argument("--release", required=True)
     e.add_argument("--port", type=int, default=8050)
+    e.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; put a reverse "
+                   "proxy with HTTPS in front of anything else)")
+    e.add_argument("--secure-cookie", action="store_true", help="mark the session cookie Secure (serving over HTTPS)")
 
     bench = sub.add_parser("bench", help="benchmark the build against a single-pass DuckDB baseline")
     bench.add_argument("--scales", default="1,10,100", help="comma-separated scales (add 1000 for the big run)")
@@ -171,16 +217,13 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "build":
+        before = open_problems(Path(args.release))
         try:
             out = run_build(args.landing, args.warehouse, args.release, args.as_of or "")
         except BuildError as e:
             print(f"scr-warehouse build: {e}", file=sys.stderr)
             return 2
-        print(f"warehouse: {out['warehouse']}")
-        print(f"release:   {out['release']}")
-        for line in _where_things_are(Path(out["release"])):
-            print(line)
-        for line in _release_summary(Path(out["release"])):
+        for line in build_summary(out, before):
             print(line)
         return 0
     if args.command == "check":
@@ -200,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "explore":
         from dashboards.explorer import run as run_explorer  # noqa: PLC0415
 
-        return run_explorer(args.warehouse, args.release, args.port)
+        return run_explorer(args.warehouse, args.release, args.port, host=args.host,
+                            secure_cookie=args.secure_cookie)
     if args.command == "bench":
         from .bench import main as bench_main
 
@@ -232,7 +276,7 @@ def check_file(file: str, feed: str) -> int:
         shutil.copyfile(src, landing / name)
         try:
             run_build(str(landing.parent), str(Path(tmp) / "check.duckdb"), str(Path(tmp) / "release"),
-                      dt.date.today().isoformat(), log_level="CRITICAL")
+                      dt.date.today().isoformat(), log_level="CRITICAL", record=False)
         except BuildError as e:
             print(f"scr-warehouse check: {e}", file=sys.stderr)
             return 2
@@ -245,6 +289,59 @@ def check_file(file: str, feed: str) -> int:
         print(f"{src.name}: {where}{col}: {r['problem']}: {r['message']}")
     print(f"{src.name}: {len(rows)} problem(s)" if rows else f"{src.name}: no problems found")
     return 1 if rows else 0
+
+
+def open_problems(release: Path) -> int | None:
+    """Rows of the stewards' queue of a release folder (None when there is none yet)."""
+    queue = release / "quality" / "steward_queue.csv"
+    if not queue.is_file():
+        return None
+    import csv
+
+    with open(queue, newline="", encoding="utf-8") as f:
+        return sum(1 for _ in csv.DictReader(f))
+
+
+def _corrections(warehouse: str) -> dict[str, int]:
+    import duckdb
+
+    try:
+        con = duckdb.connect(warehouse, read_only=True)
+        try:
+            return dict(con.execute("select status, count(*) from marts.correction_audit group by 1").fetchall())
+        finally:
+            con.close()
+    except duckdb.Error:
+        return {}
+
+
+def build_summary(out: dict, problems_before: int | None) -> list[str]:
+    """The end of a build, in a screenful: what was published, disclosure control, the stewards' open problems
+    before and after, corrections, and where everything is (counts only, never record-level data)."""
+    import json
+
+    release = Path(out["release"])
+    lines = ["Build finished."]
+    audit = release / "disclosure_audit.json"
+    if audit.exists():
+        summary = json.loads(audit.read_text(encoding="utf-8"))
+        written = [n for n in summary.get("count_cells", {}) if (release / f"{n}.csv").exists()]
+        lines.append(f"{'datasets:':10s} {len(written)} published ({', '.join(written)})")
+    after = open_problems(release)
+    if after is not None:
+        change = "" if problems_before is None else f" (before this build: {problems_before:,})"
+        lines.append(f"{'problems:':10s} {after:,} open in the stewards' queue{change}")
+    corrections = _corrections(out["warehouse"])
+    if corrections:
+        lines.append(f"{'corrections:':10s} " + ", ".join(f"{n:,} {s}" for s, n in sorted(corrections.items())))
+    lines += _release_summary(release)
+    lines.append(f"{'warehouse:':10s} {out['warehouse']}")
+    lines.append(f"{'release:':10s} {out['release']}")
+    lines += _where_things_are(release)
+    lines.append(f"{'log:':10s} {build_log_path(Path(out['warehouse']))}")
+    if out.get("instance") == "persistent":
+        lines.append(f"{'dagster:':10s} run {out['run_id']} recorded in DAGSTER_HOME (see it with make dev)")
+    return lines
 
 
 def _release_summary(release: Path) -> list[str]:

@@ -90,3 +90,14 @@ def dates_that_may_be_future() -> set[tuple[str, str]]:
     """(feed, column) of the dates that may lie after the day of the build (due and agreed dates)."""
     text = publication_settings().get("dates_that_may_be_future") or ""
     return {tuple(item.split(".", 1)) for item in text.split()}
+
+
+@lru_cache(maxsize=None)
+def explorer_security() -> dict[str, int]:
+    """The explorer's sign-in limits and session lifetimes, in seconds and counts (config/explorer_security.yml)."""
+    import yaml
+
+    from .paths import CONFIG_DIR
+
+    doc = yaml.safe_load((CONFIG_DIR / "explorer_security.yml").read_text(encoding="utf-8"))
+    return {key: int(value) for key, value in doc.items()}

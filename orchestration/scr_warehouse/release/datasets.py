@@ -63,14 +63,36 @@ def _config(path: str) -> dict:
         return yaml.safe_load(fh)
 
 
+INDICATOR_KEYS = {"name", "label", "unit", "dp", "kind", "numerator", "denominator", "denominator_row", "grouping"}
+FILTER_KEYS = {"name", "label", "hint", "values", "values_by_group", "grouping_column"}
+
+
+def _check_keys(cfg: dict, path: str) -> None:
+    """Unknown keys are mistakes (an unquoted comma in a YAML flow mapping splits a label into a stray key)."""
+    for name, d in cfg["datasets"].items():
+        for kind, items, known in (("indicator", d["indicators"], INDICATOR_KEYS), ("filter", d["filters"], FILTER_KEYS)):
+            for item in items:
+                stray = set(item) - known
+                if stray:
+                    raise ValueError(f"{path}: dataset {name}, {kind} {item.get('name')}: unknown keys "
+                                     f"{sorted(map(str, stray))} (quote a label that holds a comma)")
+
+
 def load_datasets(path: Path | None = None) -> dict[str, Dataset]:
     cfg = _config(str(path or CONFIG_DIR / "release_datasets.yml"))
+    _check_keys(cfg, str(path or CONFIG_DIR / "release_datasets.yml"))
     return {
         name: Dataset(name=name, title=d["title"], filters=d["filters"], indicators=d["indicators"],
                       additive=d.get("additive", []), levels=d.get("levels", list(LEVELS)),
                       hidden=d.get("hidden", []), within_row=d.get("within_row", []))
         for name, d in cfg["datasets"].items()
     }
+
+
+def suppression_cost(path: Path | None = None) -> dict[str, float]:
+    """geographic level -> cost multiple of hiding one of its cells (config `suppression_cost`)."""
+    cfg = _config(str(path or CONFIG_DIR / "release_datasets.yml"))
+    return {str(k): float(v) for k, v in (cfg.get("suppression_cost") or {}).items()}
 
 
 def linked_relations(path: Path | None = None) -> list[dict]:

@@ -8,9 +8,10 @@ primary cell (1..threshold) the range reaches past the threshold. The same holds
 `audit` (audit.py) proves it with linear programmes.
 
 `protect` suppresses: primary cells first, then, repeated until the audit passes, one more published cell for each
-relation that pins or narrows a suppressed cell (checked cheaply relation by relation) and for each cell the audit
-fails: the smallest non-zero cell of a relation holding the failing cell, preferring cells that another fully
-published relation would not give straight back.
+relation that pins or narrows a suppressed cell (checked cheaply relation by relation) and for the cells the audit
+fails: the cheapest published cell of the relations that prove the failing cell's bound (the LP duals), else of
+its neighbourhood. A cell's cost is its value, times its level's weight (config `suppression_cost`: England's and
+the regions' cells are the last chosen), times one plus the relations it would leave with a lone hidden cell.
 """
 from __future__ import annotations
 
@@ -63,14 +64,15 @@ class _Suppressor:
 
     def candidate(self, cells: list[int]) -> int | None:
         """The unit to hide among cells: the published non-zero count (or percentage) of least cost: its value times
-        one plus the relations it would leave with a lone hidden cell."""
+        its level's weight times one plus the relations it would leave with a lone hidden cell."""
         v, p = self.p.values, self.p
         best = None
         for c in cells:
             if self.is_hidden(c) or (p.is_count[c] and v[c] <= 0):
                 continue
-            # its value, and again for each relation it would leave with a lone hidden cell (each costs another)
-            cost = ((float(v[c]) if p.is_count[c] else 0.5) * (1 + self._given_back(c)), c)
+            # its value (weighted by level), and again for each relation it would leave with a lone hidden cell
+            weight = float(p.weight[c]) if p.weight is not None else 1.0
+            cost = ((float(v[c]) if p.is_count[c] else 0.5) * weight * (1 + self._given_back(c)), c)
             if best is None or cost < best[0]:
                 best = (cost, int(p.unit_of[c]))
         return None if best is None else best[1]
@@ -133,20 +135,26 @@ class _Suppressor:
                     queue.update(self.rel_of.get(c, []))
                     le_queue.update(self.le_of.get(c, []))
 
-    def fix(self, failing: list[tuple[int, float, float]], binding: dict | None = None) -> bool:
-        """One more hidden unit per failing cell; False when nothing is left to hide."""
+    def fix(self, failing: list[tuple[int, float, float]], binding: dict | None = None, spare: bool = True) -> bool:
+        """One more hidden unit per failing cell; False when nothing is left to hide. With `spare`, a failing cell
+        whose proof already holds a cell hidden this round is left for the next audit (one suppression often opens
+        many cells: adding one per failing cell at once hid twice what was needed)."""
         added = False
         queue, le_queue = set(), set()
+        hidden_now: set[int] = set()
         for c, _, _ in failing:
             proof = (binding or {}).get(c, [])
             proof_cells = sorted({x for kind, r in proof
                                   for x in ((self.p.eqs[r][0], *self.p.eqs[r][1]) if kind == "eq" else self.p.les[r])})
+            if spare and hidden_now.intersection(proof_cells):
+                continue  # a cell hidden for an earlier failing cell this round already opens this one's proof
             # a published cell in the relations that prove the bound, else the nearest published cell
             u = self.candidate(proof_cells) if proof_cells else None
             if u is None:
                 u = self._nearest_candidate(c)
             if u is not None:
                 for x in self.hide(u):
+                    hidden_now.add(x)
                     queue.update(self.rel_of.get(x, []))
                     le_queue.update(self.le_of.get(x, []))
                 added = True
@@ -166,8 +174,12 @@ def protect(p: Period, threshold: int, width: int, max_rounds: int = 200) -> tup
     cache: dict = {}
     result = audit(p, s.hidden, threshold, width, cache)
     lps, seconds = result.lps, result.seconds
+    before = None
     for _ in range(max_rounds):
-        if not result.failing or not s.fix(result.failing, result.binding):
+        # spare cells while each round fixes some; once a round fixes none, one more cell for every failing cell
+        spare = before is None or len(result.failing) < 0.9 * before
+        before = len(result.failing)
+        if not result.failing or not s.fix(result.failing, result.binding, spare):
             break
         result = audit(p, s.hidden, threshold, width, cache)
         lps += result.lps

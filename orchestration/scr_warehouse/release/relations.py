@@ -35,6 +35,7 @@ class Period:
     les: list[tuple[int, int]] = field(default_factory=list)         # lower <= upper
     var_cell: list[tuple[str, int, str]] = field(default_factory=list)
     depends: dict[int, list[int]] = field(default_factory=dict)   # variable -> units hidden whenever it is
+    weight: np.ndarray | None = None        # cost multiple of hiding each variable (by geographic level)
 
 
 def published_rows(df: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
@@ -101,9 +102,12 @@ def _holds(values: np.ndarray, total: int, parts: list[int]) -> bool:
     return not np.isnan(v).any() and abs(v[0] - v[1:].sum()) < 1e-9
 
 
-def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], linked: list[dict]) -> Period:
-    """The linear system of one time period from each dataset's published rows (frames: dataset -> rows)."""
+def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], linked: list[dict],
+                 cost: dict[str, float] | None = None) -> Period:
+    """The linear system of one time period from each dataset's published rows (frames: dataset -> rows);
+    `cost`: geographic level -> cost multiple of hiding a cell there (1 where not given)."""
     values: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
     is_count: list[np.ndarray] = []
     var_cell: list[tuple[str, int, str]] = []
     unit_vars: list[list[int]] = []
@@ -116,6 +120,7 @@ def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], 
         for ind in ds.counts + ds.hidden_counts:
             offset[(name, ind)] = n
             values.append(pd.to_numeric(d[ind], errors="coerce").to_numpy(dtype=float))
+            weights.append(d["geographic_level"].map(cost or {}).fillna(1.0).to_numpy(dtype=float))
             is_count.append(np.full(len(d), ind in ds.counts))
             var_cell += [(name, r, ind) for r in range(len(d))]
             n += len(d)
@@ -138,7 +143,8 @@ def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], 
     for u, vs in enumerate(unit_vars):
         unit_of_arr[vs] = u
     p = Period(values=v, is_count=np.concatenate(is_count) if is_count else np.zeros(0, bool),
-               unit_of=unit_of_arr, unit_vars=unit_vars, unit_cell=unit_cell, var_cell=var_cell, depends=depends)
+               unit_of=unit_of_arr, unit_vars=unit_vars, unit_cell=unit_cell, var_cell=var_cell, depends=depends,
+               weight=np.concatenate(weights) if weights else np.zeros(0))
     for name, d in frames.items():
         ds = datasets[name]
         rows = row_relations(d, ds)

@@ -25,7 +25,8 @@ import pandas as pd
 
 from .. import policy
 from ..parallel import fork_map
-from .datasets import GEOGRAPHY, META_COLUMNS, Dataset, linked_relations, load_datasets, meta_rows, sort_rows
+from .datasets import (GEOGRAPHY, META_COLUMNS, Dataset, linked_relations, load_datasets, meta_rows, sort_rows,
+                       suppression_cost)
 from .disclosure import Audit, audit, hidden_vars, protect
 from .relations import GEO_KEY, Period, as_text, build_period, published_rows
 
@@ -156,7 +157,7 @@ def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
     """Restricted and published CSV lines of one period for every dataset, and the audit of what is published."""
     frames, datasets, threshold, width = job
     published = {name: published_rows(d, datasets[name]) for name, d in frames.items()}
-    p = build_period(published, datasets, linked_relations())
+    p = build_period(published, datasets, linked_relations(), suppression_cost())
     den = denominators(published, datasets)  # once: the masks, the files and reading them back use them
     masks, units, result = _period_masks(p, published, datasets, threshold, width, den)
     text = {name: format_cells(published[name], datasets[name], masks[name], den) for name in frames}

@@ -1,0 +1,266 @@
+"""The explorer's Dash app: the layout, the filter state (held in the URL, so a view can be sent as a link), and
+the callbacks. Published views come from views.Views (published files only); restricted views exist only when
+users are configured, and every restricted callback asks the Gate (auth.py) who is signed in."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode
+
+import pandas as pd
+
+from ..common import period_label, populations
+from .auth import LA_CODE, Gate, User
+from .views import INCIDENT_TYPES, TABLE_LABELS, Views
+
+FILTERS = ("year", "region", "la", "itype", "topic")
+
+
+def _label(html, text, for_id):
+    return html.Label(text, htmlFor=for_id, className="filter-label")
+
+
+def parse_state(search: str | None, views: Views) -> dict:
+    """Filter values from a URL query (?year=201617&region=E12000001&la=...&itype=Death&topic=Sex); anything not a
+    value the release has is ignored."""
+    q = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items() if v}
+    periods = views.periods()
+    state = {"year": q.get("year") if q.get("year") in periods else (periods[-1] if periods else None),
+             "region": q.get("region") if q.get("region") in dict(views.regions()) else None,
+             "la": q.get("la") if q.get("la") in dict(views.las()) else None,
+             "itype": q.get("itype") if q.get("itype") in INCIDENT_TYPES else "Total",
+             "topic": q.get("topic") if q.get("topic") in views.topics() else (views.topics() or [None])[0]}
+    if state["la"]:
+        state["region"] = views.region_of(state["la"])
+    return state
+
+
+def state_query(state: dict) -> str:
+    return "?" + urlencode({k: state[k] for k in FILTERS if state.get(k)})
+
+
+def create_app(warehouse: str, release: str, users: dict[str, User] | None = None, secret: str | None = None,
+               secure_cookie: bool = False, gate: Gate | None = None, warm: bool = True):
+    import dash
+    import flask
+    from dash import Input, Output, State, dash_table, dcc, html
+
+    release_dir = Path(release)
+    views = Views(release_dir, populations(warehouse))
+    periods = views.periods()
+    restricted = bool(users)
+    gate = gate or (Gate(users) if restricted else None)
+    app = dash.Dash(__name__, title="Child safeguarding incidents explorer",
+                    assets_folder=str(Path(__file__).parent / "assets"), serve_locally=True, update_title=None)
+    app.server.secret_key = secret or secrets.token_hex(32)
+    app.server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+                             SESSION_COOKIE_SECURE=bool(secure_cookie))
+    default = parse_state("", views)
+    if warm:
+        import threading
+
+        threading.Thread(target=views.warm, name="warm-views", daemon=True).start()
+
+    def dropdown(id_, options, value, **kw):
+        return dcc.Dropdown(id=id_, options=options, value=value, **kw)
+
+    filters = html.Div([
+        html.Div([_label(html, "Financial year", "year"),
+                  dropdown("year", [{"label": period_label(p), "value": p} for p in periods], default["year"],
+                           clearable=False)], className="f"),
+        html.Div([_label(html, "Region", "region"),
+                  dropdown("region", [{"label": n, "value": c} for c, n in views.regions()], None,
+                           placeholder="All of England")], className="f"),
+        html.Div([_label(html, "Local authority", "la"),
+                  dropdown("la", [{"label": n, "value": c} for c, n in views.las()], None,
+                           placeholder="None selected")], className="f"),
+        html.Div([_label(html, "Incident type", "itype"),
+                  dropdown("itype", [{"label": t, "value": t} for t in INCIDENT_TYPES], "Total", clearable=False)],
+                 className="f"),
+        html.Div([_label(html, "Child characteristic", "topic"),
+                  dropdown("topic", [{"label": t, "value": t} for t in views.topics()], default["topic"],
+                           clearable=False)], className="f"),
+    ], className="filters")
+
+    def graph(id_):
+        return dcc.Graph(id=id_, config={"displaylogo": False, "responsive": True})
+
+    published_tab = dcc.Tab(label="Published statistics", value="published", children=[
+        html.P("Counts are not performance measures: they count incidents local authorities notified, and a higher "
+               "number can reflect better reporting. Suppressed values are shown as c, unavailable as x, not "
+               "applicable as z.", className="warning"),
+        html.Div([graph("funnel"), graph("tilemap")], className="two"),
+        graph("trend"),
+        dash_table.DataTable(id="trend-table", style_cell={"fontFamily": "Arial", "textAlign": "right"}),
+        html.H2("Table"),
+        html.Button("Download this table (CSV)", id="download-btn"),
+        dcc.Download(id="download"),
+        dash_table.DataTable(id="table", page_size=20, sort_action="native",
+                             style_cell={"fontFamily": "Arial", "textAlign": "right"},
+                             style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"} for c in
+                                                     ("geographic_level", "region_name", "la_name", "incident_type")],
+                             style_header={"fontWeight": "bold"}, style_table={"overflowX": "auto"}),
+        html.H2("Profile of the children"),
+        graph("profile"),
+        dash_table.DataTable(id="profile-table", page_size=20, style_cell={"fontFamily": "Arial"}),
+        html.H2("Were the lessons acted on? Action plans"),
+        graph("actions"),
+        dash_table.DataTable(id="actions-table", page_size=12, style_cell={"fontFamily": "Arial"},
+                             style_table={"overflowX": "auto"}),
+        dash_table.DataTable(id="overdue-table", page_size=12, style_cell={"fontFamily": "Arial"}),
+    ])
+    tabs = [published_tab]
+    if restricted:
+        tabs.append(dcc.Tab(label="Restricted (sign in)", value="restricted", children=[
+            html.P("Management information: not for publication. Sign in with your explorer account.",
+                   className="warning"),
+            html.Div(id="whoami"),
+            html.Div([_label(html, "User name", "username"),
+                      dcc.Input(id="username", type="text", autoComplete="username"),
+                      _label(html, "Password", "password"),
+                      dcc.Input(id="password", type="password", autoComplete="current-password"),
+                      html.Button("Sign in", id="login-btn"), html.Button("Sign out", id="logout-btn")]),
+            html.H2("Incident journey"),
+            _label(html, "Incident identifier", "incident-id"), dcc.Input(id="incident-id", type="text", debounce=True),
+            html.Div(id="journey"),
+            html.H2("Stewards' queue for a local authority"),
+            _label(html, "Local authority", "queue-la"),
+            dcc.Dropdown(id="queue-la", options=[{"label": n, "value": c} for c, n in views.las()]),
+            html.Div(id="queue"),
+        ]))
+    mode = "published and restricted views" if restricted else "published statistics only"
+    span = f"financial years {period_label(periods[0])} to {period_label(periods[-1])}" if periods else "no data"
+    app.layout = html.Div([
+        dcc.Location(id="url", refresh=False),
+        html.H1("Child deaths and serious injuries notified, and serious case reviews: explorer"),
+        html.P(f"Published statistics for England, {span} ({mode}). Choose filters below; the address bar keeps "
+               "them, so you can send a link to this view.", id="mode"),
+        filters,
+        dcc.Tabs(id="tabs", value="published", children=tabs),
+    ], className="page")
+
+    # ---------------------------------------------------------------- filter state <-> URL
+    @app.callback(*(Output(f, "value") for f in FILTERS), Output("la", "options"), Output("url", "search"),
+                  Input("url", "search"), *(Input(f, "value") for f in FILTERS))
+    def _state(search, *values):
+        current = dict(zip(FILTERS, values))
+        trig = dash.ctx.triggered_id
+        if trig in (None, "url"):
+            state = parse_state(search, views)
+        else:
+            state = dict(current)
+            if trig == "region" and state["la"] and views.region_of(state["la"]) != state["region"]:
+                state["la"] = None  # an LA outside the chosen region is dropped
+            if trig == "la" and state["la"]:
+                state["region"] = views.region_of(state["la"])  # choosing an LA chooses its region
+        options = [{"label": n, "value": c} for c, n in views.las(state["region"])]
+        out = [state[f] if state[f] != current[f] else dash.no_update for f in FILTERS]
+        query = state_query(state)
+        # only a person's filter change writes the address (a new history entry); opening a link or going back
+        # reads it and leaves it as it is, so the back button keeps working
+        write = trig not in (None, "url") and query != (search or "")
+        return (*out, options, query if write else dash.no_update)
+
+    # ---------------------------------------------------------------- published views
+    @app.callback(Output("funnel", "figure"), Output("tilemap", "figure"), Output("trend", "figure"),
+                  Output("table", "data"), Output("table", "columns"),
+                  Output("trend-table", "data"), Output("trend-table", "columns"),
+                  Input("year", "value"), Input("region", "value"), Input("la", "value"), Input("itype", "value"))
+    def _areas(year, region, la, itype):
+        v = views.areas(year, region, la, itype)
+        return v["funnel"], v["tile"], v["trend"], v["rows"], v["cols"], v["trend_rows"], v["trend_cols"]
+
+    @app.callback(Output("download", "data"), Input("download-btn", "n_clicks"),
+                  State("year", "value"), State("region", "value"), State("la", "value"), State("itype", "value"),
+                  prevent_initial_call=True)
+    def _download(_, year, region, la, itype):
+        t = views.table(year, region, la, itype).rename(columns=TABLE_LABELS)
+        return dcc.send_data_frame(t.to_csv, views.download_name(year, region, la, itype), index=False)
+
+    @app.callback(Output("actions", "figure"), Output("actions-table", "data"), Output("actions-table", "columns"),
+                  Output("overdue-table", "data"), Output("overdue-table", "columns"),
+                  Input("year", "value"), Input("region", "value"))
+    def _actions(year, region):
+        v = views.actions(year, region)
+        return v["fig"], v["rows"], v["cols"], v["orows"], v["ocols"]
+
+    @app.callback(Output("profile", "figure"), Output("profile-table", "data"), Output("profile-table", "columns"),
+                  Input("year", "value"), Input("topic", "value"), Input("itype", "value"),
+                  Input("region", "value"), Input("la", "value"))
+    def _profile(year, topic, itype, region, la):
+        v = views.profile(year, topic, itype, region, la)
+        return v["fig"], v["rows"], v["cols"]
+
+    if restricted:
+        _restricted_callbacks(app, gate, warehouse, release_dir)
+    return app
+
+
+def _restricted_callbacks(app, gate: Gate, warehouse: str, release_dir: Path) -> None:
+    import dash
+    import flask
+    from dash import Input, Output, State, dash_table, html
+
+    def current_user() -> User | None:
+        return gate.user_for(flask.session.get("token"))
+
+    @app.callback(Output("whoami", "children"), Output("password", "value"),
+                  Input("login-btn", "n_clicks"), Input("logout-btn", "n_clicks"),
+                  State("username", "value"), State("password", "value"))
+    def _login(_in, _out, username, password):
+        trig = dash.ctx.triggered_id
+        if trig == "logout-btn":
+            gate.sign_out(flask.session.get("token"))
+            flask.session.clear()
+            return "Signed out.", ""
+        if trig == "login-btn":
+            gate.sign_out(flask.session.get("token"))
+            flask.session.clear()
+            token, message = gate.sign_in(username or "", password or "", flask.request.remote_addr or "")
+            if token:
+                flask.session["token"] = token
+            return message, ""
+        u = current_user()
+        return (f"Signed in as {u.username}." if u else "Not signed in."), ""
+
+    @app.callback(Output("journey", "children"), Input("incident-id", "value"), Input("whoami", "children"))
+    def _journey(incident_id, _):
+        u = current_user()
+        if not u or "analyst" not in u.roles:
+            return "Sign in with the analyst role to see an incident's journey."
+        if not incident_id:
+            return "Enter an incident identifier."
+        import duckdb
+
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            df = con.execute("select * from marts.incident_journey where incident_id = ?",
+                             [str(incident_id).strip()]).df()
+        except duckdb.Error as e:
+            return f"The incident journey is not available in this warehouse ({type(e).__name__})."
+        finally:
+            con.close()
+        if df.empty:
+            return "No incident with that identifier."
+        row = df.iloc[0]
+        return dash_table.DataTable(data=[{"Stage": c, "Value": "" if pd.isna(v) else str(v)} for c, v in row.items()],
+                                    columns=[{"name": "Stage", "id": "Stage"}, {"name": "Value", "id": "Value"}],
+                                    style_cell={"textAlign": "left", "fontFamily": "Arial"})
+
+    @app.callback(Output("queue", "children"), Input("queue-la", "value"), Input("whoami", "children"))
+    def _queue(la, _):
+        u = current_user()
+        if not u:
+            return "Sign in to see a stewards' queue."
+        if not la:
+            return "Choose a local authority."
+        if not LA_CODE.match(str(la)) or not u.may_see_queue(la):
+            return "Your account may not see this local authority's queue."
+        path = release_dir / "quality" / "by_la" / f"{la}.csv"
+        if not path.is_file():
+            return "No open problems for this local authority (no queue file)."
+        q = pd.read_csv(path, dtype=str, keep_default_na=False)
+        return [html.P(f"{len(q):,} open problems."),
+                dash_table.DataTable(data=q.to_dict("records"), columns=[{"name": c, "id": c} for c in q.columns],
+                                     page_size=25, style_cell={"textAlign": "left", "fontFamily": "Arial"},
+                                     export_format="csv")]

@@ -1,0 +1,146 @@
+"""How fast the explorer answers an analyst: start `scr-warehouse explore` on a built release, drive it in headless
+Chromium (playwright) through scripted filter changes, and time each from the click on a filter value to the
+moment every callback it set off has answered and the browser has drawn two frames.
+
+    .venv/bin/python tools/bench/explorer_latency.py --warehouse W --release R [--json out.json]
+
+Prints one JSON object: first_load_s, changes, p50_ms, p95_ms, max_ms, and each change's time. `make bench` runs it
+on the scale-1 release. The explorer process is the one this script started, and it is stopped at the end."""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+# Counts the Dash callback requests in flight, and when the last one started.
+TRACK = """
+window.__pending = 0; window.__lastStart = 0;
+const __fetch = window.fetch;
+window.fetch = function (...a) {
+  const url = String((a[0] && a[0].url) || a[0]);
+  const dash = url.includes('_dash-update-component');
+  if (dash) { window.__pending++; window.__lastStart = performance.now(); }
+  return __fetch.apply(this, a).finally(() => { if (dash) window.__pending--; });
+};
+"""
+SETTLED = """t0 => window.__lastStart > t0 && window.__pending === 0"""
+FRAMES = """() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def script(release: Path) -> list[tuple[str, str]]:
+    """(filter id, option label) changes an analyst might make: years, regions, LAs, incident types, topics."""
+    with open(release / "notifications_by_area.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    years = sorted({r["time_period"] for r in rows})
+    regions = sorted({r["region_name"] for r in rows if r["geographic_level"] == "Regional"})
+    las_by_region: dict[str, list[str]] = {}
+    for r in rows:
+        if r["geographic_level"] == "Local authority":
+            las_by_region.setdefault(r["region_name"], [])
+            if r["la_name"] not in las_by_region[r["region_name"]]:
+                las_by_region[r["region_name"]].append(r["la_name"])
+    with open(release / "child_characteristics.csv", newline="", encoding="utf-8") as f:
+        topics = [t for t in dict.fromkeys(r["breakdown_topic"] for r in csv.DictReader(f)) if t != "Total"]
+    label = {y: f"{y[:4]}-{y[4:]}" for y in years}
+    steps: list[tuple[str, str]] = []
+    for y in years[-2::-1][:4]:
+        steps.append(("year", label[y]))
+    for reg in regions[:3]:
+        steps.append(("region", reg))
+        for la in sorted(las_by_region.get(reg, []))[:2]:
+            steps.append(("la", la))
+    steps += [("itype", "Death"), ("itype", "Serious injury"), ("itype", "Total"), ("year", label[years[-1]])]
+    steps += [("topic", t) for t in topics[1:3]]
+    steps += [("region", regions[-1]), ("year", label[years[-3]])]
+    return steps
+
+
+def measure(warehouse: Path, release: Path) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    exe = Path(sys.executable).parent / "scr-warehouse"
+    env = {k: v for k, v in os.environ.items() if k != "SCR_EXPLORER_USERS"}
+    log = open(release.parent / "explorer_latency.log", "w")
+    proc = subprocess.Popen([str(exe), "explore", "--warehouse", str(warehouse), "--release", str(release),
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=1).read()
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the explorer did not start")
+                time.sleep(0.3)
+        times: list[tuple[str, str, float]] = []
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.add_init_script(TRACK)
+            started = time.perf_counter()
+            page.goto(url)
+            page.wait_for_selector("#funnel .main-svg")
+            page.wait_for_function(SETTLED, arg=0)
+            page.evaluate(FRAMES)
+            first_load = time.perf_counter() - started
+            for fid, option in script(release):
+                page.click(f"#{fid}")
+                opt = page.get_by_role("option", name=option, exact=True).first
+                opt.wait_for()
+                t0 = page.evaluate("performance.now()")
+                opt.click()
+                page.wait_for_function(SETTLED, arg=t0, timeout=60_000)
+                t1 = page.evaluate(FRAMES)
+                times.append((fid, option, round(t1 - t0, 1)))
+            browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    ms = sorted(t for *_, t in times)
+    p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))] if ms else None
+    return {"first_load_s": round(first_load, 2), "changes": len(ms), "p50_ms": statistics.median(ms) if ms else None,
+            "p95_ms": p95, "max_ms": max(ms) if ms else None, "each": times}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--warehouse", required=True)
+    ap.add_argument("--release", required=True)
+    ap.add_argument("--json", default=None, help="also write the result here")
+    a = ap.parse_args(argv)
+    if not os.path.exists(CHROMIUM):
+        print(json.dumps({"error": f"no Chromium at {CHROMIUM}"}))
+        return 2
+    result = measure(Path(a.warehouse).resolve(), Path(a.release).resolve())
+    text = json.dumps(result)
+    if a.json:
+        Path(a.json).write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
