@@ -204,19 +204,22 @@ def tile_map(las: pd.DataFrame, title: str, height: int = 640, scale_max: float 
         raw.append("c" if "c" in (str(raw_rate).strip(), str(raw_count).strip()) else "x")
     fig = go.Figure()
     ox, oy = _hex_outlines(region_of)
-    fig.add_scatter(x=ox, y=oy, mode="lines", line={"color": "#0b0c0c", "width": 1.5}, name="Region boundary",
+    fig.add_scatter(x=ox, y=oy, mode="lines", line={"color": "#0b0c0c", "width": 2.5}, name="Region boundary",
                     hoverinfo="skip")
     marker = {"symbol": "hexagon", "size": 23, "line": {"width": 0.5, "color": "#ffffff"}}
     hover = "%{text}<br>rate: %{customdata[0]}<br>children: %{customdata[1]}<extra></extra>"
-    for symbol, legend in (("c", "Suppressed (c)"), ("x", "Not available (x)")):
+    # c: an outlined hexagon with a dark dot; x: an outlined empty hexagon (marks, not text: a map of 150 text
+    # labels takes a browser twice as long to draw)
+    for symbol, legend, shape in (("c", "Suppressed (c)", "hexagon-open-dot"), ("x", "Not available (x)",
+                                                                                  "hexagon-open")):
         idx = [i for i, v in enumerate(rates) if v is None and raw[i] == symbol]
         if idx:
             fig.add_scatter(
-                x=[xs[i] for i in idx], y=[ys[i] for i in idx], mode="markers+text", name=legend,
-                marker={**marker, "color": "#ffffff", "line": {"width": 1, "color": "#505a5f"}},
-                text=[symbol] * len(idx), textfont={"size": 11, "color": "#0b0c0c"},
-                hovertext=[esc(names[i]) for i in idx], customdata=[[shown[i], counts[i]] for i in idx],
-                hovertemplate="%{hovertext}<br>rate: %{customdata[0]}<br>children: %{customdata[1]}<extra></extra>",
+                x=[xs[i] for i in idx], y=[ys[i] for i in idx], mode="markers", name=legend,
+                marker={**marker, "symbol": shape, "size": 21, "color": "#505a5f" if symbol == "c" else "#b1b4b6",
+                        "line": {"width": 1}},
+                text=[esc(names[i]) for i in idx], customdata=[[shown[i], counts[i]] for i in idx],
+                hovertemplate="%{text}<br>rate: %{customdata[0]}<br>children: %{customdata[1]}<extra></extra>",
             )
     col = [i for i, v in enumerate(rates) if v is not None]
     if col:

@@ -155,6 +155,10 @@ def _page(browser, errors: list[str]):
     return page
 
 
+def _tab(page, label: str):
+    page.locator(".tab", has_text=label).first.click()
+
+
 def _choose(page, dropdown_id: str, option: str):
     page.click(f"#{dropdown_id}")
     page.get_by_role("option", name=option, exact=True).first.click()
@@ -174,8 +178,21 @@ def test_report_renders_offline_in_chromium(release, browser):
     page.wait_for_selector("#fig-funnel .main-svg")
     for fig in ("fig-by-year", "fig-funnel", "fig-map", "fig-timeliness", "fig-profile", "fig-grades"):
         assert page.locator(f"#{fig} .main-svg").count() >= 1, fig
-    # hexagons drawn: one marker per LA of the layout (grey + coloured traces)
+    # hexagons drawn: one marker per LA of the layout (c, x and coloured traces)
     assert page.locator("#fig-map path.point").count() >= 150
+    # points name their region on the page (and so on paper and in a PNG)
+    funnel_text = page.locator("#fig-funnel .textpoint").all_text_contents()
+    assert "North East" in funnel_text and "London" in funnel_text
+    # timeliness: the axis runs to 100% and the suppressed part is drawn and labelled c
+    ticks = page.locator("#fig-timeliness .xtick text").all_text_contents()
+    assert ticks[-1] == "100%", ticks
+    assert "c" in page.locator("#fig-timeliness .bartext").all_text_contents()
+    # the map's legend names both symbols; the regions are outlined and named
+    legend = " ".join(page.locator("#fig-map .legendtext").all_text_contents())
+    assert "Suppressed (c)" in legend and "Not available (x)" in legend and "Region boundary" in legend
+    assert "North East" in page.locator("#fig-map .annotation-text").all_text_contents()
+    page.locator("#timeliness").screenshot(path=str(OUT / "report_timeliness_section.png"))
+    page.locator("#map").screenshot(path=str(OUT / "report_map_section.png"))
     assert not [u for u in requests if u.startswith(("http:", "https:"))], requests
     page.locator("#map details summary").click()
     page.screenshot(path=str(OUT / "report_full.png"), full_page=True)
@@ -245,10 +262,12 @@ def test_explorer_published_filters_update_chart_and_table(release, browser, tmp
         page.locator("#region .dash-dropdown-clear, #region [aria-label*='lear']").first.click()
         page.wait_for_function("document.querySelector('#trend-table').innerText.includes('1,160')")
         assert "1,300" in page.locator("#trend-table").inner_text()
+        _tab(page, "Profile of the children")
         _choose(page, "topic", "Sex")
         page.wait_for_function("document.querySelector('#profile .gtitle').textContent.includes('sex')")
         _choose(page, "itype", "Death")
         page.wait_for_function("document.querySelector('#profile .gtitle').textContent.includes('Children who died')")
+        _tab(page, "Areas and years")
         page.wait_for_function("document.querySelector('#funnel .gtitle').textContent.includes('Children who died')")
         assert not errors, errors
         page.close()
@@ -272,7 +291,10 @@ def test_explorer_url_holds_the_view_and_titles_name_area_and_year(release, brow
         title = page.locator("#funnel .gtitle").text_content()
         assert "North East" in title and "2016-17" in title
         assert "North East" in page.locator("#trend .gtitle").text_content()
+        _tab(page, "Profile of the children")
+        page.wait_for_selector("#profile .gtitle")
         assert "North East" in page.locator("#profile").inner_text()  # the profile follows the region
+        _tab(page, "Areas and years")
         # changing a filter rewrites the URL, so the address can be sent to someone else
         _choose(page, "itype", "Total")
         page.wait_for_function("location.search.includes('itype=Total')")
@@ -287,9 +309,13 @@ def test_explorer_url_holds_the_view_and_titles_name_area_and_year(release, brow
             page.click("#download-btn")
         assert dl.value.suggested_filename == "notifications_middlesbrough-2016-17-total.csv"
         assert "Middlesbrough" in page.locator("#trend .gtitle").text_content()
-        assert "not published for local authorities" in page.locator("#profile").inner_text()
+        _tab(page, "Profile of the children")
+        page.wait_for_function("document.querySelector('#profile').innerText.includes('not published for local "
+                               "authorities')")
+        _tab(page, "Areas and years")
         # a year whose regional rows are all unpublished says so instead of drawing empty axes
         page.goto(ex.url + "?year=201516")
+        page.wait_for_selector("#funnel .main-svg")
         page.wait_for_function("document.querySelector('#funnel').innerText.includes('Nothing to plot')")
         page.screenshot(path=str(OUT / "explorer_nothing_to_plot.png"), full_page=True)
         # the back button returns to the earlier view
@@ -318,6 +344,7 @@ def test_explorer_fits_an_800_pixel_window(release, browser):
         f, t = page.locator("#funnel").bounding_box(), page.locator("#tilemap").bounding_box()
         assert t["y"] >= f["y"] + f["height"] - 1
         # count axes never go below zero
+        page.wait_for_selector("#trend .gtitle")
         ticks = page.locator("#trend .ytick text").all_text_contents()
         assert ticks and all(not x.strip().startswith(("-", "−")) for x in ticks), ticks
         page.screenshot(path=str(OUT / "explorer_800px.png"), full_page=True)

@@ -61,6 +61,11 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
 
         threading.Thread(target=views.warm, name="warm-views", daemon=True).start()
 
+    @app.server.route("/_views")
+    def _views_status():
+        """Whether the common views are built yet (for the benchmark and a load balancer's readiness probe)."""
+        return flask.jsonify({"warm": views.warmed})
+
     def dropdown(id_, options, value, **kw):
         return dcc.Dropdown(id=id_, options=options, value=value, **kw)
 
@@ -82,10 +87,13 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
                            clearable=False)], className="f"),
     ], className="filters")
 
-    def graph(id_):
-        return dcc.Graph(id=id_, config={"displaylogo": False, "responsive": True})
+    # until its callback answers, a graph shows nothing (Dash's default empty figure has axes from -1 to 4)
+    blank = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}, "height": 200}}
 
-    published_tab = dcc.Tab(label="Published statistics", value="published", children=[
+    def graph(id_):
+        return dcc.Graph(id=id_, config={"displaylogo": False}, figure=blank)
+
+    published_tab = dcc.Tab(label="Areas and years", value="published", children=[
         html.P("Counts are not performance measures: they count incidents local authorities notified, and a higher "
                "number can reflect better reporting. Suppressed values are shown as c, unavailable as x, not "
                "applicable as z.", className="warning"),
@@ -100,16 +108,21 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
                              style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"} for c in
                                                      ("geographic_level", "region_name", "la_name", "incident_type")],
                              style_header={"fontWeight": "bold"}, style_table={"overflowX": "auto"}),
+    ])
+    # Each topic on its own tab: the browser draws only the open tab's charts when a filter changes
+    profile_tab = dcc.Tab(label="Profile of the children", value="profile", children=[
         html.H2("Profile of the children"),
         graph("profile"),
         dash_table.DataTable(id="profile-table", page_size=20, style_cell={"fontFamily": "Arial"}),
+    ])
+    actions_tab = dcc.Tab(label="Action plans", value="actions", children=[
         html.H2("Were the lessons acted on? Action plans"),
         graph("actions"),
         dash_table.DataTable(id="actions-table", page_size=12, style_cell={"fontFamily": "Arial"},
                              style_table={"overflowX": "auto"}),
         dash_table.DataTable(id="overdue-table", page_size=12, style_cell={"fontFamily": "Arial"}),
     ])
-    tabs = [published_tab]
+    tabs = [published_tab, profile_tab, actions_tab]
     if restricted:
         tabs.append(dcc.Tab(label="Restricted (sign in)", value="restricted", children=[
             html.P("Management information: not for publication. Sign in with your explorer account.",
@@ -153,7 +166,10 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
                 state["la"] = None  # an LA outside the chosen region is dropped
             if trig == "la" and state["la"]:
                 state["region"] = views.region_of(state["la"])  # choosing an LA chooses its region
-        options = [{"label": n, "value": c} for c, n in views.las(state["region"])]
+        # the LA list changes only with the region (or on opening): leave it alone otherwise (150 options to redraw)
+        region_changed = trig in (None, "url", "region") or state["region"] != current["region"]
+        options = [{"label": n, "value": c} for c, n in views.las(state["region"])] if region_changed \
+            else dash.no_update
         out = [state[f] if state[f] != current[f] else dash.no_update for f in FILTERS]
         query = state_query(state)
         # only a person's filter change writes the address (a new history entry); opening a link or going back

@@ -48,6 +48,7 @@ class Views:
         from ..report import map_scale_max
 
         self.scale_max = map_scale_max(nba)
+        self.warmed = False
 
     # ------------------------------------------------------------ what there is
     @property
@@ -194,6 +195,7 @@ class Views:
                 for region in areas:
                     self.areas(year, region, None, itype)
                     self.profile(year, topics[0], itype, region, None)
+        self.warmed = True
 
     @lru_cache(maxsize=1024)
     def profile(self, year, topic, itype, region, la) -> dict:

@@ -618,15 +618,44 @@ def main(scales: list[float], argv_extra: dict | None = None) -> int:
         print(f"  build {r.get('build_wall', 0):.1f} s ({status}; runs {r.get('build_walls')}); "
               f"baseline {r['baseline_wall']:.1f} s (runs {r.get('baseline_walls')})"
               + (f" (FAILED: {r['baseline']['error']})" if "error" in r["baseline"] else ""), flush=True)
+    explorer = explorer_latency(root / f"run-scale{_scale_name(min(scales))}") if results else None
     lines = [f"Machine: {machine_description()}", f"Run: {dt.datetime.now().isoformat(timespec='seconds')}, "
              f"seed {opts['seed']}, as-of {opts['as_of']}; each build and baseline run {opts['repeat']} times, "
-             "the fastest reported (every run's time in results.json)", "", *format_results(results, fixed)]
+             "the fastest reported (every run's time in results.json)", "", *format_results(results, fixed),
+             "", *format_explorer(explorer, min(scales))]
     print("\n".join(lines))
-    (root / "results.json").write_text(json.dumps({"fixed": fixed, "results": results}, indent=1, default=str))
+    (root / "results.json").write_text(json.dumps({"fixed": fixed, "results": results, "explorer": explorer},
+                                                  indent=1, default=str))
     (root / "results.md").write_text("\n".join(lines) + "\n")
     ok = all(r.get("build", {}).get("success") and "error" not in r["baseline"]
              and r.get("equality") is not None and not any(r["equality"].values()) for r in results)
     return 0 if ok else 1
+
+
+def explorer_latency(run_dir: Path) -> dict:
+    """The explorer's first load and filter-change times in headless Chromium on a built release
+    (tools/bench/explorer_latency.py, run as its own process)."""
+    from .paths import REPO_ROOT
+
+    script = REPO_ROOT / "tools" / "bench" / "explorer_latency.py"
+    if not (run_dir / "release" / "notifications_by_area.csv").is_file():
+        return {"error": f"no built release in {run_dir}"}
+    proc = subprocess.run([sys.executable, str(script), "--warehouse", str(run_dir / "warehouse.duckdb"),
+                           "--release", str(run_dir / "release")], capture_output=True, text=True, timeout=900)
+    try:
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"error": (proc.stderr.strip().splitlines() or ["no output"])[-1][:300]}
+
+
+def format_explorer(result: dict | None, scale: float) -> list[str]:
+    if not result:
+        return []
+    if "error" in result:
+        return [f"Explorer (scale {scale:g}): not measured ({result['error']})"]
+    return [f"Explorer (scale {scale:g}, headless Chromium, {result['changes']} scripted filter changes): first load "
+            f"{result['first_load_s']:.1f} s; filter change to redrawn charts p50 {result['p50_ms']:.0f} ms, "
+            f"p95 {result['p95_ms']:.0f} ms, max {result['max_ms']:.0f} ms (target p95 under 300 ms)"]
 
 
 def _child_main(argv: list[str]) -> int:

@@ -115,7 +115,7 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
 
     defs = build_definitions(str(landing_dir.resolve()), str(wh), str(Path(release).resolve()), as_of)
     job = defs.resolve_job_def("build_everything")
-    with dagster_instance(record) as instance, _output_to(build_log_path(wh)):
+    with _output_to(build_log_path(wh)), dagster_instance(record) as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
@@ -160,13 +160,17 @@ class _output_to:
     def __enter__(self):
         sys.stdout.flush()
         sys.stderr.flush()
-        self.log = open(self.path, "w", encoding="utf-8")
+        self.log = open(self.path, "w", encoding="utf-8", buffering=1)
         self.saved = [os.dup(1), os.dup(2)]
         os.dup2(self.log.fileno(), 1)
         os.dup2(self.log.fileno(), 2)
+        self.streams = sys.stdout, sys.stderr  # Python-level writers too (a test runner may have replaced them)
+        sys.stdout = sys.stderr = self.log
         return self
 
     def __exit__(self, *exc):
+        sys.stdout, sys.stderr = self.streams
+        self.log.flush()
         sys.stdout.flush()
         sys.stderr.flush()
         for fd, saved in zip((1, 2), self.saved):
