@@ -58,8 +58,11 @@ dev: install
 	SCR_LANDING=$(CURDIR)/$(DATA)/demo/landing SCR_WAREHOUSE=$(CURDIR)/$(DATA)/demo/warehouse.duckdb \
 	SCR_RELEASE=$(CURDIR)/$(DATA)/demo/release $(BIN)/dagster dev -m scr_warehouse.definitions -h 127.0.0.1 -p 3000
 
+# Benchmark (development tooling in tools/bench, not shipped): SCALES=1,10,100 by default; REPEAT runs of each.
+SCALES ?= 1,10,100
+REPEAT ?= 2
 bench: install
-	$(BIN)/scr-warehouse bench
+	$(BIN)/python tools/bench/bench.py bench --scales $(SCALES) --repeat $(REPEAT)
 
 clean:
 	rm -rf $(DATA) dbt_project/target dbt_project/logs test-output

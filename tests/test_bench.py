@@ -1,4 +1,4 @@
-"""The benchmark (`scr-warehouse bench`): the single-script DuckDB baseline computes the five release datasets from
+"""The benchmark (`tools/bench/bench.py`, `make bench`): the single-script DuckDB baseline computes the five release datasets from
 landing files (checked on a small hand-written landing folder, expected numbers worked out by hand below), the
 memory sampler sees child processes, and the baseline equals the build's restricted files on a generated dataset
 (one real build)."""
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from scr_warehouse import bench
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools" / "bench"))
+import bench  # noqa: E402  (tools/bench/bench.py: development tooling, not in the package)
 
 GEO = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
        "region_name", "new_la_code", "old_la_code", "la_name"]

@@ -1,4 +1,5 @@
-"""`scr-warehouse`: build (contract section 2), generate (synthetic data), prepare (dbt manifest), explore, bench."""
+"""`scr-warehouse`: build (contract section 2), check, generate (synthetic data), prepare (dbt manifest), docs,
+explore. The benchmark is development tooling: tools/bench/bench.py (`make bench`)."""
 from __future__ import annotations
 
 import argparse
@@ -46,7 +47,7 @@ def write_dbt_docs(warehouse: str, out_dir: str) -> Path:
     return out / "index.html"
 
 
-def _manifest_stale(project) -> bool:
+def manifest_stale(project) -> bool:
     """True when the dbt manifest is missing or older than any file of the dbt project."""
     manifest = Path(project.manifest_path)
     if not manifest.exists():
@@ -108,7 +109,7 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
         raise BuildError(f"cannot open the warehouse {wh} for writing: {str(e).splitlines()[0]}") from None
     from .dbt_project import scr_dbt_project
 
-    if _manifest_stale(scr_dbt_project):
+    if manifest_stale(scr_dbt_project):
         prepare()
 
     from .definitions import build_definitions
@@ -214,10 +215,6 @@ def main(argv: list[str] | None = None) -> int:
                    "proxy with HTTPS in front of anything else)")
     e.add_argument("--secure-cookie", action="store_true", help="mark the session cookie Secure (serving over HTTPS)")
 
-    bench = sub.add_parser("bench", help="benchmark the build against a single-pass DuckDB baseline")
-    bench.add_argument("--scales", default="1,10,100", help="comma-separated scales (add 1000 for the big run)")
-    bench.add_argument("--repeat", type=int, default=2, help="runs of each build and baseline per scale; the "
-                       "fastest is reported (default 2)")
 
     args = parser.parse_args(argv)
     if args.command == "build":
@@ -249,10 +246,6 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_explorer(args.warehouse, args.release, args.port, host=args.host,
                             secure_cookie=args.secure_cookie)
-    if args.command == "bench":
-        from .bench import main as bench_main
-
-        return bench_main([float(s) for s in args.scales.split(",")], {"repeat": args.repeat})
     return 1
 
 

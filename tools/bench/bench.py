@@ -1,4 +1,5 @@
-"""`scr-warehouse bench`: time the full build against a single-pass DuckDB baseline at several scales.
+"""`make bench` (`python tools/bench/bench.py bench --scales 1,10,100`): time the full build against a single-pass
+DuckDB baseline at several scales. Development tooling: not part of the shipped package.
 
 For each scale the synthetic landing folder is generated (once; cached under data/bench/), then:
 - the build (`build_everything`, exactly as `scr-warehouse build` runs it) runs in its own Python process and
@@ -30,7 +31,7 @@ import threading
 import time
 from pathlib import Path
 
-from .paths import DATA_DIR, DBT_PROJECT_DIR, SEEDS_DIR
+from scr_warehouse.paths import DATA_DIR, DBT_PROJECT_DIR, SEEDS_DIR
 
 BASELINE_SQL = Path(__file__).with_name("baseline.sql")
 BENCH_DIR = DATA_DIR / "bench"
@@ -212,16 +213,16 @@ def _build_child(landing: str, warehouse: str, release: str, as_of: str, started
     t_import = time.time()
     from dagster import DagsterInstance
 
-    from .cli import _manifest_stale, prepare
-    from .dbt_project import scr_dbt_project
+    from scr_warehouse.cli import manifest_stale, prepare
+    from scr_warehouse.dbt_project import scr_dbt_project
 
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     Path(release).mkdir(parents=True, exist_ok=True)
     t_parse = time.time()
-    if _manifest_stale(scr_dbt_project):  # as run_build: re-parse before the dbt assets read the manifest
+    if manifest_stale(scr_dbt_project):  # as run_build: re-parse before the dbt assets read the manifest
         prepare()
     t_defs = time.time()
-    from .definitions import build_definitions
+    from scr_warehouse.definitions import build_definitions
 
     defs = build_definitions(str(Path(landing).resolve()), str(Path(warehouse).resolve()),
                              str(Path(release).resolve()), as_of)
@@ -297,7 +298,7 @@ def _fixed_child(started: float) -> dict:
     t = time.time()
     import dagster  # noqa: F401
 
-    from .definitions import build_definitions
+    from scr_warehouse.definitions import build_definitions
 
     build_definitions("/nonexistent/landing", "/nonexistent/w.duckdb", "/nonexistent/release", "")
     out["dagster_startup_seconds"] = (time.time() - t) + (t - started)
@@ -324,7 +325,7 @@ def _fixed_child(started: float) -> dict:
 
 
 def _run_child(kind: str, args: list[str], log_path: Path) -> tuple[dict, float]:
-    """Start `python -m scr_warehouse.bench <kind> ...` and return its JSON result and wall time. This process
+    """Start `python tools/bench/bench.py <kind> ...` and return its JSON result and wall time. This process
     samples the child's process tree while it runs (from outside, so the sampler takes no share of the child's
     interpreter) and adds `peak_mem` (and per stage, from the stages' step windows) and `sampler_seconds`."""
     with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as f:
@@ -335,7 +336,7 @@ def _run_child(kind: str, args: list[str], log_path: Path) -> tuple[dict, float]
     t0 = time.time()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "scr_warehouse.bench", kind, "--started", repr(t0), "--result", result_path, *args],
+            [sys.executable, str(Path(__file__).resolve()), kind, "--started", repr(t0), "--result", result_path, *args],
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )
         sampler = TreeSampler(proc.pid)
@@ -455,7 +456,7 @@ def ensure_landing(scale: float, seed: int = DEFAULT_SEED, root: Path = BENCH_DI
     marker = landing / ".generated"
     if marker.exists():
         return landing, None
-    from .generate import generate
+    from scr_warehouse.generate import generate
 
     if landing.exists():
         shutil.rmtree(landing)
@@ -595,7 +596,7 @@ def format_results(results: list[dict], fixed: dict | None) -> list[str]:
 
 
 def main(scales: list[float], argv_extra: dict | None = None) -> int:
-    """`scr-warehouse bench --scales 1,10,100`: prints the tables and writes data/bench/results.{json,md}."""
+    """`python tools/bench/bench.py bench --scales 1,10,100`: prints the tables and writes data/bench/results.{json,md}."""
     opts = {"seed": DEFAULT_SEED, "as_of": DEFAULT_AS_OF, "root": BENCH_DIR, "fixed": True, "repeat": DEFAULT_REPEAT,
             **(argv_extra or {})}
     root = Path(opts["root"])
@@ -635,9 +636,7 @@ def main(scales: list[float], argv_extra: dict | None = None) -> int:
 def explorer_latency(run_dir: Path) -> dict:
     """The explorer's first load and filter-change times in headless Chromium on a built release
     (tools/bench/explorer_latency.py, run as its own process)."""
-    from .paths import REPO_ROOT
-
-    script = REPO_ROOT / "tools" / "bench" / "explorer_latency.py"
+    script = Path(__file__).with_name("explorer_latency.py")
     if not (run_dir / "release" / "notifications_by_area.csv").is_file():
         return {"error": f"no built release in {run_dir}"}
     proc = subprocess.run([sys.executable, str(script), "--warehouse", str(run_dir / "warehouse.duckdb"),
@@ -659,7 +658,7 @@ def format_explorer(result: dict | None, scale: float) -> list[str]:
 
 
 def _child_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m scr_warehouse.bench")
+    p = argparse.ArgumentParser(prog="python tools/bench/bench.py")
     p.add_argument("kind", choices=["build", "baseline", "fixed", "bench"])
     p.add_argument("--started", type=float, default=None)
     p.add_argument("--result")
