@@ -464,21 +464,3 @@ def build_reports(release: Path | str, out_dir: Path | str | None = None, wareho
     else:
         result.png_message = "PNG export not requested"
     return result
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    ap = argparse.ArgumentParser(description="Build the national report from a release folder")
-    ap.add_argument("--release", required=True)
-    ap.add_argument("--warehouse", default=None)
-    ap.add_argument("--no-png", action="store_true")
-    a = ap.parse_args(argv)
-    r = build_reports(a.release, warehouse=a.warehouse, png=not a.no_png)
-    print(f"{len(r.pages)} report pages; {r.png_message}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-

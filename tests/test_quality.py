@@ -182,7 +182,7 @@ def _queue(built):
 def test_suites_are_generated_from_the_seeds():
     for feed in quality.GX_FEEDS:
         assert quality.suite_path(feed).read_text(encoding="utf-8") == quality.suite_json(feed), \
-            f"expectations/{feed}.json is stale: run python -m scr_warehouse.quality"
+            f"expectations/{feed}.json is stale: run scr-warehouse suites"
     suite = quality.generate_suite("notifications")
     sets = {e["meta"]["column"]: e["kwargs"]["value_set"] for e in suite["expectations"]
             if e["type"] == "expect_column_values_to_be_in_set" and e["meta"]["problem"] == "invalid_value"}

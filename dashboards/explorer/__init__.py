@@ -8,7 +8,7 @@ passwords; without a valid users file the restricted views are not built at all.
 the signed-in user's role on the server. DuckDB is opened read-only.
 
 Modules: auth (users, sign-in limits, sessions), views (what each view shows, cached), app (layout, URL state,
-callbacks), server (waitress). Make a password hash with `python -m dashboards.explorer hash-password`."""
+callbacks), server (waitress). Make a password hash with `scr-warehouse hash-password`."""
 from .auth import Gate, User, UsersError, hash_password, load_users, verify_password
 from .server import run
 

@@ -216,6 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--secure-cookie", action="store_true", help="mark the session cookie Secure (serving over HTTPS)")
 
 
+    sub.add_parser("suites", help="rewrite expectations/<feed>.json from the policy seeds (then commit them)")
+    sub.add_parser("hash-password", help="make a password hash for the explorer's users file (reads the password "
+                   "from the terminal, or one line of standard input)")
+
     args = parser.parse_args(argv)
     if args.command == "build":
         before = open_problems(Path(args.release))
@@ -241,6 +245,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "prepare":
         print(f"dbt manifest: {prepare()}")
         return 0
+    if args.command == "suites":
+        from .quality import write_suites
+
+        for path in write_suites():
+            print(path)
+        return 0
+    if args.command == "hash-password":
+        from dashboards.explorer.server import hash_cli  # noqa: PLC0415
+
+        return hash_cli()
     if args.command == "explore":
         from dashboards.explorer import run as run_explorer  # noqa: PLC0415
 

@@ -152,7 +152,7 @@ def suite_json(feed: str) -> str:
 
 
 def write_suites(directory: Path = EXPECTATIONS_DIR) -> list[Path]:
-    """(Re)write expectations/<feed>.json from the seeds: `python -m scr_warehouse.quality`."""
+    """(Re)write expectations/<feed>.json from the seeds: `scr-warehouse suites`."""
     directory.mkdir(parents=True, exist_ok=True)
     out = []
     for feed in GX_FEEDS:
@@ -167,7 +167,7 @@ def load_suite(feed: str, directory: Path = EXPECTATIONS_DIR) -> dict:
     p = suite_path(feed, directory)
     if not p.exists() or p.read_text(encoding="utf-8") != suite_json(feed):
         raise RuntimeError(f"{p} is missing or out of date with the policy seeds: run "
-                           "`python -m scr_warehouse.quality` and commit expectations/")
+                           "`scr-warehouse suites` and commit expectations/")
     return json.loads(p.read_text(encoding="utf-8"))
 
 
@@ -677,8 +677,3 @@ def html_escaped(frame: pd.DataFrame) -> pd.DataFrame:
                 col[special] = [html.escape(v, quote=True) if isinstance(v, str) else v for v in col[special]]
                 out[c] = col
     return out
-
-
-if __name__ == "__main__":
-    for path in write_suites():
-        print(path)
