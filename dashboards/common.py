@@ -168,6 +168,24 @@ def regions() -> dict[str, str]:
     return out
 
 
+def map_scale_max(nba: pd.DataFrame) -> float | None:
+    """The top of the tile map's colour scale: the highest published LA rate (Total) of any year, so a colour
+    means the same rate on every year's page and in the explorer."""
+    if nba.empty:
+        return None
+    las = nba[(nba["geographic_level"] == "Local authority") & (nba["incident_type"] == "Total")]
+    rates = pd.to_numeric(las["children_rate_per_10000"], errors="coerce").dropna()
+    return float(rates.max()) if len(rates) else None
+
+
+def region_names(nba: pd.DataFrame) -> dict[str, str]:
+    """region_code -> region_name, from the published regional rows."""
+    if nba.empty:
+        return {}
+    r = nba[nba["geographic_level"] == "Regional"]
+    return dict(zip(r["region_code"], r["region_name"]))
+
+
 def disclosure_threshold() -> str:
     """The suppression threshold (publication settings seed, read through scr_warehouse.policy), as text."""
     from scr_warehouse import policy
@@ -177,12 +195,8 @@ def disclosure_threshold() -> str:
 
 def poisson_limits(expected: float, coverage: float) -> tuple[float, float]:
     """Exact Poisson control limits (counts) around an expected count, via the chi-square relation."""
-    from scipy.stats import chi2
-
-    tail = (1 - coverage) / 2
-    lower = chi2.ppf(tail, 2 * expected) / 2 if expected > 0 else 0.0
-    upper = chi2.ppf(1 - tail, 2 * (expected + 1)) / 2
-    return float(lower), float(upper)
+    lower, upper = poisson_limits_array([expected], coverage)
+    return float(lower[0]), float(upper[0])
 
 
 def poisson_limits_array(expected, coverage: float):

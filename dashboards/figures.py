@@ -51,14 +51,19 @@ def _layout(fig: go.Figure, title: str, x_title: str = "", y_title: str = "", he
 
 
 def or_nothing(fig: go.Figure, message: str) -> go.Figure:
-    """The figure, or a "Nothing to plot" panel when none of its data traces has a number to draw (every value
-    suppressed or not available), instead of empty axes."""
+    """The figure, or a "Nothing to plot" panel when none of its named data traces has a number to draw (every
+    value suppressed or not available), instead of empty axes."""
     for trace in fig.data:
         values = trace.x if getattr(trace, "orientation", None) == "h" else trace.y
-        if trace.type in ("bar", "scatter") and (trace.name or "") not in ("", "Region boundary") and values is not None \
+        if trace.type in ("bar", "scatter") and trace.name and values is not None \
                 and any(v is not None and not (isinstance(v, float) and math.isnan(v)) for v in values):
             return fig
     return empty_figure(f"Nothing to plot: {message}", title_html=fig.layout.title.text)
+
+
+def _span(years: list[str]) -> str:
+    """'2012-13 to 2016-17' for a title ('' without years)."""
+    return f"{period_label(years[0])} to {period_label(years[-1])}" if years else ""
 
 
 def level(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -84,8 +89,7 @@ def deaths_injuries_by_year(nba: pd.DataFrame, upto: str, area: str = "England")
             rows[y].append(fmt_count(v))
     fig.update_layout(barmode="group")
     fig.update_xaxes(type="category")  # "2007-08" is a financial year, not a date
-    span = f"{period_label(years[0])} to {period_label(years[-1])}" if years else ""
-    _layout(fig, f"Children who died or were seriously injured, {area}, {span}", "Financial year", "Children")
+    _layout(fig, f"Children who died or were seriously injured, {area}, {_span(years)}", "Financial year", "Children")
     fig = or_nothing(fig, f"every count for {area} is suppressed or not available")
     return fig, (["Financial year", "Died", "Seriously injured"], list(rows.values()), ["text", "count", "count"])
 
@@ -184,8 +188,8 @@ def _hex_outlines(region_of: dict[str, str]) -> tuple[list, list]:
 def tile_map(las: pd.DataFrame, title: str, height: int = 640, scale_max: float | None = None,
              region_names: dict[str, str] | None = None) -> tuple[go.Figure, Table]:
     """Hex tile map of LA rates per 10,000 children on a sequential scale with no grey in it (viridis), fixed from 0
-    to `scale_max` so a colour means the same rate in every year. Suppressed LAs are white with a `c`, unavailable
-    ones white with an `x`; regions are outlined and named."""
+    to `scale_max` so a colour means the same rate in every year. Suppressed LAs are outlined hexagons with a dot,
+    unavailable ones empty outlines, each with a legend entry; regions are outlined and named."""
     layout = hex_layout()
     region_of = regions()
     by_code = {r["new_la_code"]: r for _, r in las.iterrows()} if not las.empty else {}
@@ -219,7 +223,7 @@ def tile_map(las: pd.DataFrame, title: str, height: int = 640, scale_max: float 
                 marker={**marker, "symbol": shape, "size": 21, "color": "#505a5f" if symbol == "c" else "#b1b4b6",
                         "line": {"width": 1}},
                 text=[esc(names[i]) for i in idx], customdata=[[shown[i], counts[i]] for i in idx],
-                hovertemplate="%{text}<br>rate: %{customdata[0]}<br>children: %{customdata[1]}<extra></extra>",
+                hovertemplate=hover,
             )
     col = [i for i, v in enumerate(rates) if v is not None]
     if col:
@@ -249,21 +253,19 @@ def tile_map(las: pd.DataFrame, title: str, height: int = 640, scale_max: float 
                  ["text", "text", "count", "num"])
 
 
-def _suppressed_segment(fig: go.Figure, cats: list[str], sizes: list[float], orientation: str, what: str) -> None:
-    """Draw the part of each 100% bar that the published percentages leave unaccounted for (parts shown as c or x)
-    as one grey segment labelled c, so a bar never silently stops short. Its size is 100 minus the published
-    parts, which anyone can compute from the published file: nothing is worked back."""
-    keep = [(c, v) for c, v in zip(cats, sizes) if v > 0.05]
+def _suppressed_segment(fig: go.Figure, bars: list[str], sizes: list[float], what: str) -> None:
+    """Draw the part of each horizontal 100% bar that the published percentages leave unaccounted for (parts shown
+    as c or x) as one grey segment labelled c, so a bar never silently stops short. Its size is 100 minus the
+    published parts, which anyone can compute from the published file: nothing is worked back."""
+    keep = [(b, v) for b, v in zip(bars, sizes) if v > 0.05]
     if not keep:
         return
-    axis = {"y": [c for c, _ in keep], "x": [v for _, v in keep]} if orientation == "h" else \
-        {"x": [c for c, _ in keep], "y": [v for _, v in keep]}
-    fig.add_bar(**axis, orientation=orientation, name="Suppressed or not available (c, x)",
+    fig.add_bar(y=[b for b, _ in keep], x=[v for _, v in keep], orientation="h",
+                name="Suppressed or not available (c, x)",
                 marker={"color": SUPPRESSED_COLOUR, "pattern": {"shape": "/", "fgcolor": "#505a5f"}},
                 text=["c"] * len(keep), textposition="inside", insidetextanchor="middle",
                 customdata=[f"{v:.1f}" for _, v in keep],
-                hovertemplate="%{" + ("y" if orientation == "h" else "x") + "}: %{customdata}% in parts shown as c "
-                              "or x<extra>" + esc(what) + "</extra>")
+                hovertemplate="%{y}: %{customdata}% in parts shown as c or x<extra>" + esc(what) + "</extra>")
 
 
 def timeliness_bands(rt: pd.DataFrame, upto: str, measure: str = "Incident to completion") -> tuple[go.Figure, Table]:
@@ -293,8 +295,7 @@ def timeliness_bands(rt: pd.DataFrame, upto: str, measure: str = "Incident to co
             hovertemplate="%{y}: %{customdata[1]}% (%{customdata[0]} reviews)<extra>" + esc(band) + "</extra>",
         )
     with_rows = [y for y in years if len(sub[sub["time_period"] == y])]
-    _suppressed_segment(fig, [period_label(y) for y in with_rows], [100.0 - accounted[y] for y in with_rows], "h",
-                        measure)
+    _suppressed_segment(fig, [period_label(y) for y in with_rows], [100.0 - accounted[y] for y in with_rows], measure)
     fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
     fig.update_yaxes(type="category")  # financial years, not dates
     titles = {
@@ -302,8 +303,7 @@ def timeliness_bands(rt: pd.DataFrame, upto: str, measure: str = "Incident to co
         "Completed within timescale": "Serious case reviews completed within timescale",
         "Decision within one month": "Review decisions made within one month",
     }
-    span = f"{period_label(years[0])} to {period_label(years[-1])}" if years else "no years"
-    _layout(fig, f"{titles.get(measure, measure)}, England, {span}", "Percentage of reviews",
+    _layout(fig, f"{titles.get(measure, measure)}, England, {_span(years)}", "Percentage of reviews",
             "Financial year of incident")
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     if not years:
@@ -338,7 +338,7 @@ def profile(cc: pd.DataFrame, upto: str, topic: str = "Age band", outcome: str =
         who = {"Died": "Children who died", "Seriously injured": "Children seriously injured"}.get(
             outcome, "Children harmed")
     unit = "children" if count == "children" else "reviews"
-    symbols_x, symbols_text, offsets = [], [], []
+    symbols: dict[int, list[tuple[str, str]]] = {}  # year's position -> (category, symbol) of its missing bars
     for i, y in enumerate(years):
         s = sub[sub["time_period"] == y].set_index("breakdown")
         pct = [s[percent].get(c, "x") for c in cats]
@@ -352,21 +352,15 @@ def profile(cc: pd.DataFrame, upto: str, topic: str = "Age band", outcome: str =
         for c, n, p in zip(cats, cnt, pct):
             rows.append([period_label(y), c, fmt_count(n), fmt_1dp(p)])
             if number(p) is None:
-                symbols_x.append(esc(c))
-                symbols_text.append(fmt_1dp(p))
-                offsets.append(str(i))
-    if symbols_x:  # one text trace per year so each symbol sits over its own (missing) bar
-        for i, y in enumerate(years):
-            idx = [k for k, o in enumerate(offsets) if o == str(i)]
-            if idx:
-                fig.add_bar(x=[symbols_x[k] for k in idx], y=[0] * len(idx), offsetgroup=str(i),
-                            text=[symbols_text[k] for k in idx], textposition="outside", showlegend=False,
-                            marker_color=PALETTE[i % len(PALETTE)], cliponaxis=False,
-                            hovertemplate="%{x}: %{text} (suppressed or not available)<extra>" + period_label(y)
-                                          + "</extra>")
+                symbols.setdefault(i, []).append((esc(c), fmt_1dp(p)))
+    for i, marks in symbols.items():  # one text trace per year so each symbol sits over its own (missing) bar
+        fig.add_bar(x=[c for c, _ in marks], y=[0] * len(marks), offsetgroup=str(i),
+                    text=[s for _, s in marks], textposition="outside", showlegend=False,
+                    marker_color=PALETTE[i % len(PALETTE)], cliponaxis=False,
+                    hovertemplate="%{x}: %{text} (suppressed or not available)<extra>" + period_label(years[i])
+                                  + "</extra>")
     fig.update_layout(barmode="group")
-    span = f"{period_label(years[0])} to {period_label(years[-1])}" if years else ""
-    _layout(fig, f"{who} by {topic.lower()}, {area}, {span}", topic, f"Percentage of {unit}")
+    _layout(fig, f"{who} by {topic.lower()}, {area}, {_span(years)}", topic, f"Percentage of {unit}")
     fig.update_yaxes(ticksuffix="%")
     headers = ["Financial year", topic, unit.capitalize(), "Percentage"]
     if not any(number(r[3]) is not None for r in rows):
@@ -395,8 +389,7 @@ def grades(ev: pd.DataFrame, upto: str) -> tuple[go.Figure, Table]:
             rows[y].append(fmt_count(v))
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category")  # financial years, not dates
-    span = f"{period_label(years[0])} to {period_label(years[-1])}" if years else ""
-    _layout(fig, f"Inspectorate grades of evaluated serious case reviews, England, {span}",
+    _layout(fig, f"Inspectorate grades of evaluated serious case reviews, England, {_span(years)}",
             "Financial year of evaluation", "Reviews evaluated")
     fig = or_nothing(fig, "every count of evaluated reviews is suppressed or not available")
     return fig, (["Financial year", *order], list(rows.values()), ["text"] + ["count"] * len(order))

@@ -27,10 +27,13 @@ from .common import (
     fmt_1dp,
     fmt_count,
     fmt_rate,
+    map_scale_max,
     period_label,
     populations,
+    rate_dp,
     read_meta,
     read_published,
+    region_names,
 )
 
 CHROMIUM = "/usr/bin/chromium"
@@ -103,12 +106,6 @@ summary{cursor:pointer;color:#1d70b8;text-decoration:underline}
 .note{color:#505a5f;font-size:0.95rem}
 nav ol{columns:2}
 """
-
-
-def rate_dp_text() -> str:
-    from .common import rate_dp
-
-    return str(rate_dp())
 
 
 # ---------------------------------------------------------------- inputs beyond the published files
@@ -206,23 +203,6 @@ def _headlines(nba: pd.DataFrame, period: str) -> tuple[str, F.Table]:
             (["Measure", period_label(period), period_label(prev) if prev else "Previous year"], rows, kinds))
 
 
-def map_scale_max(nba: pd.DataFrame) -> float | None:
-    """The top of the tile map's colour scale: the highest published LA rate (Total) of any year, so a colour
-    means the same rate on every year's page and in the explorer."""
-    if nba.empty:
-        return None
-    las = nba[(nba["geographic_level"] == "Local authority") & (nba["incident_type"] == "Total")]
-    rates = pd.to_numeric(las["children_rate_per_10000"], errors="coerce").dropna()
-    return float(rates.max()) if len(rates) else None
-
-
-def region_names(nba: pd.DataFrame) -> dict[str, str]:
-    if nba.empty:
-        return {}
-    r = nba[nba["geographic_level"] == "Regional"]
-    return dict(zip(r["region_code"], r["region_name"]))
-
-
 def render_page(release: Path, period: str, data: dict, quality, pop_sources: list[str], periods: list[str],
                 population: dict | None = None) -> tuple[str, dict[str, go.Figure]]:
     nba, cc, rt, ev = (data[k] for k in ("notifications_by_area", "child_characteristics", "review_timeliness",
@@ -264,7 +244,8 @@ def render_page(release: Path, period: str, data: dict, quality, pop_sources: li
                      "<p>Each hexagon is one upper-tier local authority, placed roughly where it is in England; every "
                      "authority has the same size whatever its area; black lines outline the regions. The colour "
                      "scale runs from 0 to the highest rate of any year, so a colour means the same rate in every "
-                     "year. White hexagons marked c are suppressed; marked x, not available.</p>" + fig_html(fig, "fig-map") + table_html(tab, "Local authority rates")))
+                     "year. Outlined hexagons with a dot are suppressed (c); empty outlines are not available (x)."
+                     "</p>" + fig_html(fig, "fig-map") + table_html(tab, "Local authority rates")))
 
     fig, tab = F.timeliness_bands(rt, period)
     figs["timeliness"] = fig
@@ -361,7 +342,7 @@ def render_page(release: Path, period: str, data: dict, quality, pop_sources: li
         "rates are calculated from; areas whose count or rate is suppressed are not plotted. Limits are exact "
         "Poisson limits around the England rate.</p>"
         f"<p>Numbers are formatted as in GOV.UK statistics: thousands separators, rates per 10,000 children to "
-        f"{rate_dp_text()} decimal places and percentages to one, as the metadata of each file gives. Colours are "
+        f"{rate_dp()} decimal places and percentages to one, as the metadata of each file gives. Colours are "
         "from the Okabe-Ito palette and the viridis scale, readable with colour-blindness.</p>"
     )
     if meta_rows:

@@ -387,7 +387,7 @@ def test_tile_map_has_no_grey_scale_marks_c_and_x_and_outlines_regions():
     from plotly.colors import get_colorscale, hex_to_rgb, unlabel_rgb
 
     from dashboards.figures import tile_map
-    from dashboards.report import map_scale_max, region_names
+    from dashboards.common import map_scale_max, region_names
 
     nba = _nba_frame()
     las = nba[(nba["geographic_level"] == "Local authority") & (nba["time_period"] == "201617")

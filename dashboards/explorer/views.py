@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from .. import figures as F
-from ..common import DATASETS, fmt_1dp, fmt_count, fmt_rate, hex_layout, number, period_label, read_published
+from ..common import (DATASETS, fmt_1dp, fmt_count, fmt_rate, hex_layout, map_scale_max, number, period_label,
+                      read_published, region_names)
 
 TABLE_COLUMNS = ["time_period", "geographic_level", "region_name", "la_name", "incident_type", "incidents",
                  "children", "children_rate_per_10000", "scr_initiated", "notified_on_time_percent"]
@@ -40,13 +41,13 @@ class Views:
         nba = self.nba
         self._slices = {k: g for k, g in nba.groupby(["time_period", "incident_type"], sort=False)} \
             if not nba.empty else {}
-        self._regions = sorted({(r.region_code, r.region_name) for r in nba[nba["geographic_level"] == "Regional"]
-                                .itertuples()}, key=lambda t: t[1]) if not nba.empty else []
+        self._region_name = region_names(nba)
+        self._regions = sorted(self._region_name.items(), key=lambda t: t[1])
         la_rows = nba[nba["geographic_level"] == "Local authority"] if not nba.empty else nba
         self._las = sorted({(r.new_la_code, r.la_name, r.region_code) for r in la_rows.itertuples()},
                            key=lambda t: t[1]) if not nba.empty else []
-        from ..report import map_scale_max
-
+        self._la_name = {c: n for c, n, _ in self._las}
+        self._la_region = {c: r for c, _, r in self._las}
         self.scale_max = map_scale_max(nba)
         self.warmed = False
 
@@ -65,7 +66,7 @@ class Views:
         return [(c, n) for c, n, r in self._las if not region or r == region]
 
     def region_of(self, la: str | None) -> str | None:
-        return next((r for c, _, r in self._las if c == la), None)
+        return self._la_region.get(la)
 
     def topics(self) -> list[str]:
         cc = self.data["child_characteristics"]
@@ -73,9 +74,9 @@ class Views:
 
     def area_name(self, region: str | None, la: str | None) -> str:
         if la:
-            return dict(self.las()).get(la, la)
+            return self._la_name.get(la, la)
         if region:
-            return dict(self._regions).get(region, region)
+            return self._region_name.get(region, region)
         return "England"
 
     def _slice(self, year, itype) -> pd.DataFrame:
@@ -115,7 +116,7 @@ class Views:
         las = cur[cur["geographic_level"] == "Local authority"]
         tile, _ = F.tile_map(las, f"{WHAT.get(itype, 'Children')} per 10,000 children:\nlocal authorities of "
                              f"England, {period_label(year)}", height=560, scale_max=self.scale_max,
-                             region_names=dict(self._regions))
+                             region_names=self._region_name)
         return tile.to_plotly_json()
 
     @lru_cache(maxsize=512)

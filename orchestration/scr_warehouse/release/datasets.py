@@ -59,8 +59,11 @@ class Dataset:
 
 @lru_cache(maxsize=None)
 def _config(path: str) -> dict:
+    """The configuration, read and checked once per file."""
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        cfg = yaml.safe_load(fh)
+    _check_keys(cfg, path)
+    return cfg
 
 
 INDICATOR_KEYS = {"name", "label", "unit", "dp", "kind", "numerator", "denominator", "denominator_row", "grouping"}
@@ -80,7 +83,6 @@ def _check_keys(cfg: dict, path: str) -> None:
 
 def load_datasets(path: Path | None = None) -> dict[str, Dataset]:
     cfg = _config(str(path or CONFIG_DIR / "release_datasets.yml"))
-    _check_keys(cfg, str(path or CONFIG_DIR / "release_datasets.yml"))
     return {
         name: Dataset(name=name, title=d["title"], filters=d["filters"], indicators=d["indicators"],
                       additive=d.get("additive", []), levels=d.get("levels", list(LEVELS)),
