@@ -97,3 +97,25 @@ def test_sessions_end_at_sign_out_and_expire(gate):
         seen = g.user_for(token)
     assert seen is None
     assert g.user_for("made-up-token") is None and g.user_for(None) is None
+
+
+def test_the_explorer_download_neutralises_formulas(tmp_path):
+    """A CSV an analyst downloads opens in a spreadsheet: a published name beginning with = is written as text."""
+    import csv
+
+    from dashboards.explorer.views import Views
+
+    rel = tmp_path / "release"
+    rel.mkdir()
+    header = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
+              "region_name", "new_la_code", "old_la_code", "la_name", "incident_type", "incidents", "children",
+              "children_rate_per_10000", "scr_initiated", "notified_on_time_percent"]
+    geo = ["201617", "Financial year", "Local authority", "E92000001", "England", "E12000001", "North East"]
+    with open(rel / "notifications_by_area.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerow(geo + ["E06000001", "805", '=HYPERLINK("http://x","y")', "Total", "7", "8", "1.00", "c", "c"])
+    views = Views(rel)
+    table = views.download_table("201617", None, "E06000001", "Total")
+    assert table["Local authority"].tolist() == ['\'=HYPERLINK("http://x","y")']
+    assert table["Children"].tolist() == ["8"]

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..common import period_label, populations
 from .auth import LA_CODE, Gate, User
-from .views import INCIDENT_TYPES, TABLE_LABELS, Views
+from .views import INCIDENT_TYPES, Views
 
 FILTERS = ("year", "region", "la", "itype", "topic")
 
@@ -190,7 +190,7 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
                   State("year", "value"), State("region", "value"), State("la", "value"), State("itype", "value"),
                   prevent_initial_call=True)
     def _download(_, year, region, la, itype):
-        t = views.table(year, region, la, itype).rename(columns=TABLE_LABELS)
+        t = views.download_table(year, region, la, itype)
         return dcc.send_data_frame(t.to_csv, views.download_name(year, region, la, itype), index=False)
 
     @app.callback(Output("actions", "figure"), Output("actions-table", "data"), Output("actions-table", "columns"),

@@ -103,6 +103,13 @@ class Views:
         out["time_period"] = out["time_period"].map(period_label)
         return out
 
+    def download_table(self, year, region, la, itype) -> pd.DataFrame:
+        """The table as an analyst downloads it: labelled columns, and every text cell that a spreadsheet would run
+        as a formula written with a leading apostrophe (people_csv.neutralise, as the stewards' files are)."""
+        from scr_warehouse.people_csv import neutralise
+
+        return self.table(year, region, la, itype).rename(columns=TABLE_LABELS).map(neutralise)
+
     def download_name(self, year, region, la, itype) -> str:
         """notifications_<area>_<year>_<incident type>.csv: named for exactly what the table holds."""
         area = self.area_name(region, la)
