@@ -86,3 +86,28 @@ def test_published_levels_follow_the_configuration(tmp_path):
     res = list(csv.DictReader(open(tmp_path / "r" / "restricted" / "review_evaluations.csv", encoding="utf-8")))
     assert {r["geographic_level"] for r in pub} == {"National", "Regional"}
     assert {r["geographic_level"] for r in res} == {"National", "Regional", "Local authority"}
+
+
+def test_unchanged_periods_reuse_their_protection_and_changed_ones_match_a_fresh_run(tmp_path):
+    """Issue 14: a period whose rows are unchanged reuses the last build's protection; a changed period is protected
+    again, and the files equal those of a run without the cache."""
+    datasets = {k: v for k, v in load_datasets().items() if k in ("review_evaluations", "review_actions")}
+    con = warehouse(tmp_path)
+    cache = tmp_path / "cache"
+    first = write_release(con, tmp_path / "a", datasets, cache_dir=cache)
+    again = write_release(con, tmp_path / "b", datasets, cache_dir=cache)
+    assert first["periods"] == {"protected": 2, "reused": 0}
+    assert again["periods"] == {"protected": 0, "reused": 2}
+    for f in ("review_evaluations.csv", "restricted/review_evaluations.csv", UPLOAD, AUDIT):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    # a correction in 2010-11: Good and Adequate in Middlesbrough swap one review (totals unchanged)
+    con.execute("""update marts.release_review_evaluations set reviews = case grade when 'Good' then reviews + 1
+                   else reviews - 1 end where time_period = 201011 and grade in ('Good', 'Adequate')
+                   and (new_la_code = 'E06000002' or geographic_level <> 'Local authority')""")
+    changed = write_release(con, tmp_path / "c", datasets, cache_dir=cache)
+    fresh = write_release(con, tmp_path / "d", datasets)
+    assert changed["periods"] == {"protected": 1, "reused": 1}
+    for f in ("review_evaluations.csv", "restricted/review_evaluations.csv", UPLOAD):
+        assert (tmp_path / "c" / f).read_bytes() == (tmp_path / "d" / f).read_bytes(), f
+    assert (tmp_path / "c" / "review_evaluations.csv").read_bytes() != (tmp_path / "a" / "review_evaluations.csv").read_bytes()
+    assert len(list(cache.glob("*.json.gz"))) == 2  # the entry of the old 2010-11 is gone

@@ -123,6 +123,7 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
             # Step-level debug chatter off; warnings and failures go to the build log.
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
+        steps = step_seconds(instance, result.run_id)
     if not result.success:
         failures = [
             f"{ev.step_key}: {ev.event_specific_data.error.message.strip().splitlines()[0] if ev.event_specific_data.error else ''}"
@@ -132,7 +133,15 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
         raise BuildError("the build could not complete:\n  " + "\n  ".join(failures or ["unknown failure"])
                          + f"\n  (details: {build_log_path(wh)})")
     return {"warehouse": str(wh), "release": str(Path(release).resolve()), "run_id": result.run_id,
-            "instance": "persistent" if not instance.is_ephemeral else "ephemeral"}
+            "instance": "persistent" if not instance.is_ephemeral else "ephemeral",
+            "steps": steps}
+
+
+def step_seconds(instance, run_id: str) -> dict[str, float]:
+    """Seconds from start to end of each step of a run, in the order the steps started."""
+    stats = sorted((st for st in instance.get_run_step_stats(run_id) if st.start_time and st.end_time),
+                   key=lambda st: st.start_time)
+    return {st.step_key: round(st.end_time - st.start_time, 2) for st in stats}
 
 
 def dagster_instance(record: bool = True):
@@ -349,6 +358,11 @@ def build_summary(out: dict, problems_before: int | None) -> list[str]:
     lines.append(f"{'warehouse:':10s} {out['warehouse']}")
     lines.append(f"{'release:':10s} {out['release']}")
     lines += _where_things_are(release)
+    steps = out.get("steps") or {}
+    if steps:
+        slow = sorted(steps.items(), key=lambda kv: -kv[1])[:4]
+        lines.append(f"{'time:':10s} {sum(steps.values()):.1f} s in {len(steps)} steps; longest: "
+                     + ", ".join(f"{k} {v:.1f} s" for k, v in slow))
     lines.append(f"{'log:':10s} {build_log_path(Path(out['warehouse']))}")
     if out.get("instance") == "persistent":
         lines.append(f"{'dagster:':10s} run {out['run_id']} recorded in DAGSTER_HOME (see it with make dev)")

@@ -27,6 +27,11 @@ class WarehouseConfig(ConfigurableResource):
     def release(self) -> Path:
         return Path(self.release_dir)
 
+    @property
+    def release_cache(self) -> Path:
+        """Protected periods kept between builds (unsuppressed counts: beside the warehouse, not in the release)."""
+        return Path(self.warehouse_path + ".release-cache")
+
     @contextmanager
     def connect(self, read_only: bool = False):
         """A DuckDB connection to the warehouse file, closed on exit (DuckDB allows one writer process)."""

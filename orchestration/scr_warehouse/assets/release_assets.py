@@ -37,7 +37,8 @@ def audit_lines(audit: dict) -> list[str]:
 @asset(
     key=RELEASE_KEY,
     group_name="release",
-    deps=MART_KEYS,
+    # after the stewards' files: a steward sees the queue before disclosure control and the report run (issue 14)
+    deps=[*MART_KEYS, AssetKey(["quality", "steward_queue_files"])],
     description="The published datasets in the explore-education-statistics tidy format with disclosure control "
     "over every published file together, their meta files, the data guidance and upload.zip; the unsuppressed "
     "<release>/restricted/<dataset>.csv.",
@@ -45,7 +46,7 @@ def audit_lines(audit: dict) -> list[str]:
 def release_datasets(context: AssetExecutionContext, warehouse: WarehouseConfig) -> MaterializeResult:
     with warehouse.connect(read_only=True) as con:
         try:
-            out = release.write_release(con, warehouse.release)
+            out = release.write_release(con, warehouse.release, cache_dir=warehouse.release_cache)
         except release.DisclosureError as e:
             raise Failure(description=str(e)) from None
     for name, s in out["datasets"].items():  # counts only
@@ -55,13 +56,15 @@ def release_datasets(context: AssetExecutionContext, warehouse: WarehouseConfig)
             context.log.warning(f"{name}: no records, so no published file (the data guidance says so)")
         else:
             context.log.info(f"{name}: {s['rows']} rows, {s['suppressed_cells']} cells suppressed")
+    context.log.info(f"periods protected: {out['periods']['protected']}, reused unchanged: {out['periods']['reused']}")
     for line in audit_lines(out["audit"]):
         context.log.info(line)
     meta = {f"{name}_rows": s["rows"] for name, s in out["datasets"].items()}
     meta.update({f"{name}_suppressed_cells": s["suppressed_cells"] for name, s in out["datasets"].items()})
     meta.update({"suppressed": out["audit"]["suppressed"], "primary": out["audit"]["primary"],
                  "narrowest_whole_numbers": out["audit"]["narrowest_whole_numbers"] or 0,
-                 "audit_seconds": out["audit"]["audit_seconds"]})
+                 "audit_seconds": out["audit"]["audit_seconds"],
+                 "periods_protected": out["periods"]["protected"], "periods_reused": out["periods"]["reused"]})
     return MaterializeResult(metadata=meta)
 
 

@@ -28,6 +28,7 @@ from ..parallel import fork_map
 from .datasets import (GEOGRAPHY, META_COLUMNS, Dataset, linked_relations, load_datasets, meta_rows, sort_rows,
                        suppression_cost)
 from .disclosure import Audit, audit, hidden_vars, protect
+from .period_cache import PeriodCache, code_fingerprint, period_key
 from .relations import GEO_KEY, Period, as_text, build_period, published_rows
 
 GUIDANCE = "data_guidance.md"
@@ -194,10 +195,12 @@ def _csv_text(rows: pd.DataFrame | None, columns: list[str] | None) -> str:
     return buf.getvalue()
 
 
-def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None) -> dict:
+def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None, cache_dir: Path | None = None) -> dict:
     """Read every marts.release_<dataset>, protect every period of the release together and write the files.
-    Returns {"datasets": {name: {rows, suppressed_cells, published}}, "audit": {...}}. Raises DisclosureError (after
-    writing the restricted tier and the audit, but no published file and no upload.zip) when the audit fails."""
+    Returns {"datasets": {name: {rows, suppressed_cells, published}}, "audit": {...}, "periods": {protected,
+    reused}}. With `cache_dir` (beside the warehouse: it holds unsuppressed counts), a period whose inputs are
+    unchanged since the last build reuses that build's result (period_cache). Raises DisclosureError (after writing
+    the restricted tier and the audit, but no published file and no upload.zip) when the audit fails."""
     datasets = datasets or load_datasets()
     release = Path(release)
     threshold, width = policy.disclosure_threshold(), policy.protection_whole_numbers()
@@ -219,7 +222,16 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
     periods = sorted({tp for d in frames.values() for tp in d["time_period"].unique()})
     jobs = [({n: d[d["time_period"] == tp].reset_index(drop=True) for n, d in frames.items()}, datasets, threshold,
              width) for tp in periods]
-    results = fork_map(_period_job, jobs, cost=lambda job: sum(len(d) for d in job[0].values()))
+    cache = PeriodCache(cache_dir)
+    settings = repr((code_fingerprint(), sorted(datasets.items()), linked_relations(), suppression_cost(), threshold,
+                     width))
+    keys = [period_key(job[0], settings) for job in jobs]
+    results = [cache.get(k) for k in keys]
+    todo = [i for i, r in enumerate(results) if r is None]
+    for i, r in zip(todo, fork_map(_period_job, [jobs[i] for i in todo],
+                                   cost=lambda job: sum(len(d) for d in job[0].values()))):
+        results[i] = cache.put(keys[i], r)
+    cache.prune()
     summary = _audit_summary(results, periods, threshold, width)
     for name, s in stats.items():
         s["suppressed_cells"] = summary["suppressed_by_dataset"].get(name, 0)
@@ -244,7 +256,7 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
         (release / f"{name}.meta.csv").write_text(_csv_text(meta, META_COLUMNS), encoding="utf-8")
     (release / GUIDANCE).write_text(data_guidance(datasets, stats, summary), encoding="utf-8")
     write_upload(release, [n for n, s in stats.items() if s["published"]])
-    return {"datasets": stats, "audit": summary}
+    return {"datasets": stats, "audit": summary, "periods": {"protected": len(todo), "reused": cache.hits}}
 
 
 def _clear_published(release: Path, datasets: dict[str, Dataset]) -> None:

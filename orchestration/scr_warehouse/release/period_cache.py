@@ -1,0 +1,86 @@
+"""Results of protecting one time period, kept between builds (issue 14: a correction to one year re-protects that
+year only).
+
+Disclosure control of a period depends only on that period's rows of every release mart, the dataset configuration,
+the linked relations, the suppression costs, the threshold and the code of this package: relations never cross
+periods. The key is a SHA-256 over all of them, so a period whose inputs are byte-for-byte the same gets the same
+files and audit it got last time, and any change (a row, a setting, a line of the release code) protects it again
+from scratch. Every period is still audited: a period is either re-protected or reuses the audit of exactly these
+inputs.
+
+The cache holds unsuppressed counts (the restricted tier), so it lives beside the warehouse, never in the release
+folder. Entries not used by the latest build are removed.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+_CODE = Path(__file__).resolve().parent
+# The modules that decide what a period's files hold: relations, suppression, audit, formatting, this cache.
+METHOD = ("audit.py", "datasets.py", "disclosure.py", "period_cache.py", "relations.py", "writer.py")
+
+
+def code_fingerprint() -> str:
+    """SHA-256 of the modules of the method (a change to any of them protects every period again)."""
+    h = hashlib.sha256()
+    for name in METHOD:
+        h.update(name.encode() + b"\0" + (_CODE / name).read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def period_key(frames: dict[str, pd.DataFrame], settings: str) -> str:
+    """The key of one period: the settings (configuration, relations, costs, threshold, code) and its rows."""
+    h = hashlib.sha256(settings.encode())
+    for name in sorted(frames):
+        h.update(b"\0" + name.encode() + b"\0")
+        h.update(frames[name].to_csv(index=False, lineterminator="\n").encode())
+    return h.hexdigest()
+
+
+class PeriodCache:
+    """Gzipped JSON files <folder>/<key>.json.gz, one per protected period (about 0.4 MB for a year of the demo)."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = Path(folder) if folder else None
+        self.used: set[str] = set()
+        self.hits = 0
+
+    def get(self, key: str):
+        if self.folder is None:
+            return None
+        self.used.add(key)
+        f = self.folder / f"{key}.json.gz"
+        try:
+            value = json.loads(gzip.decompress(f.read_bytes()))
+        except (OSError, ValueError, EOFError):
+            return None
+        self.hits += 1
+        return value["lines"], value["summary"]
+
+    def put(self, key: str, value):
+        """Keep a period's (lines, summary); returns it as get() will (JSON types), so a reused period and a newly
+        protected one are written the same way."""
+        lines, summary = value
+        text = json.dumps({"lines": lines, "summary": summary})
+        if self.folder is not None:
+            self.used.add(key)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".{key}.{os.getpid()}.tmp"
+            tmp.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0))
+            tmp.replace(self.folder / f"{key}.json.gz")
+        value = json.loads(text)
+        return value["lines"], value["summary"]
+
+    def prune(self) -> None:
+        """Remove the entries this build did not use."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for f in self.folder.iterdir():
+            if f.name.lstrip(".").split(".")[0] not in self.used:
+                f.unlink(missing_ok=True)
