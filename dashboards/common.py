@@ -5,7 +5,6 @@ Published values are kept as text: `c` (suppressed), `x` (not available) and `z`
 they are and are never recomputed from anything else."""
 from __future__ import annotations
 
-import csv
 import html
 import math
 from functools import lru_cache
@@ -13,9 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-REFERENCE_DIR = REPO_ROOT / "dbt_project" / "seeds" / "reference"
-POLICY_DIR = REPO_ROOT / "dbt_project" / "seeds" / "policy"
 
 DATASETS = (
     "notifications_by_area",
@@ -150,22 +146,21 @@ def period_label(time_period) -> str:
 @lru_cache(maxsize=1)
 def hex_layout() -> dict[str, tuple[str, float, float]]:
     """la_code -> (name, x, y) from the odd-r hex layout seed: odd rows shift right by half a tile; r grows north."""
+    from scr_warehouse.policy import reference_rows
+
     out = {}
-    with open(REFERENCE_DIR / "ref_la_hex_layout.csv", newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            q, r = int(row["q"]), int(row["r"])
-            out[row["la_code"]] = (row["la_name"], q + (0.5 if r % 2 else 0.0), r * math.sqrt(3) / 2)
+    for row in reference_rows("ref_la_hex_layout"):
+        q, r = int(row["q"]), int(row["r"])
+        out[row["la_code"]] = (row["la_name"], q + (0.5 if r % 2 else 0.0), r * math.sqrt(3) / 2)
     return out
 
 
 @lru_cache(maxsize=1)
 def regions() -> dict[str, str]:
     """new_la_code -> region_code (reference seed)."""
-    out = {}
-    with open(REFERENCE_DIR / "ref_region_la_hierarchy.csv", newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            out[row["new_la_code"]] = row["region_code"]
-    return out
+    from scr_warehouse.policy import reference_rows
+
+    return {row["new_la_code"]: row["region_code"] for row in reference_rows("ref_region_la_hierarchy")}
 
 
 def map_scale_max(nba: pd.DataFrame) -> float | None:

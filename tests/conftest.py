@@ -1,15 +1,10 @@
-"""Shared test helpers: write small landing folders, run the real build (Dagster + dbt + DuckDB + GX) on them,
-and query the result read-only. Builds cost ~25 s each: share one per module (module-scoped fixtures)."""
+"""Test set-up: environment for every test process, the `landing` fixture and the shared output folder. The
+helpers themselves are in tests/helpers.py; tests are in one folder per stage."""
 from __future__ import annotations
 
-import csv
-import io
 import os
 import tempfile
-from dataclasses import dataclass
-from pathlib import Path
 
-import duckdb
 import pytest
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -17,71 +12,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ["DAGSTER_HOME"] = tempfile.mkdtemp(prefix="scr-dagster-home-")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-REPO = Path(__file__).resolve().parents[1]
-TEST_OUTPUT = REPO / "test-output"
-
-
-class Landing:
-    """A landing folder a test writes: one sub-folder per feed, one CSV file per submission batch."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-
-    def write_rows(self, feed: str, name: str, rows: list[dict], columns: list[str] | None = None,
-                   bom: bool = False) -> Path:
-        """Write rows (dicts) as an RFC 4180 CSV; columns default to the keys of the first row."""
-        columns = columns or list(rows[0].keys())
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(columns)
-        for r in rows:
-            w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
-        return self.write_text(feed, name, buf.getvalue(), bom=bom)
-
-    def write_text(self, feed: str, name: str, text: str, bom: bool = False) -> Path:
-        return self.write_bytes(feed, name, (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
-
-    def write_bytes(self, feed: str, name: str, data: bytes) -> Path:
-        p = self.root / feed / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
-        return p
-
-
-@dataclass
-class Built:
-    landing: Path
-    warehouse: Path
-    release: Path
-
-    def query(self, sql: str, params=None) -> list[tuple]:
-        con = duckdb.connect(str(self.warehouse), read_only=True)
-        try:
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
-
-    def df(self, sql: str):
-        con = duckdb.connect(str(self.warehouse), read_only=True)
-        try:
-            return con.execute(sql).df()
-        finally:
-            con.close()
-
-    def release_csv(self, name: str, restricted: bool = False) -> list[dict]:
-        p = self.release / ("restricted" if restricted else "") / f"{name}.csv"
-        with open(p, newline="", encoding="utf-8") as f:
-            return list(csv.DictReader(f))
-
-
-def build(landing: Path, out: Path, as_of: str = "2018-06-30") -> Built:
-    """Run `scr-warehouse build` in-process (the same code path as the command) and return where things are."""
-    from scr_warehouse.cli import run_build
-
-    wh, rel = out / "warehouse.duckdb", out / "release"
-    run_build(str(landing), str(wh), str(rel), as_of)
-    return Built(landing, wh, rel)
+from tests.helpers import TEST_OUTPUT, Landing  # noqa: E402  (after the environment is set)
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from . import build_state
+
 
 class BuildError(Exception):
     """The build cannot run at all; the message says what a person can do about it."""
@@ -20,46 +22,8 @@ def _date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"--as-of must be a date YYYY-MM-DD, got {text!r}") from None
 
 
-def prepare() -> Path:
-    """Parse the dbt project so Dagster can load its manifest (make install runs this once)."""
-    from .dbt_project import scr_dbt_project
-    from .resources import dbt_resource
-
-    os.environ.setdefault("SCR_WAREHOUSE_PATH", str(Path(scr_dbt_project.project_dir) / "target" / "parse.duckdb"))
-    dbt_resource().cli(["parse", "--quiet"], target_path=Path("target")).wait()
-    return scr_dbt_project.manifest_path
-
-
-def write_dbt_docs(warehouse: str, out_dir: str) -> Path:
-    """Generate the dbt docs site for a built warehouse as one self-contained page (no network needed)."""
-    import shutil
-    import tempfile
-
-    from .dbt_project import scr_dbt_project
-    from .resources import dbt_resource
-
-    os.environ["SCR_WAREHOUSE_PATH"] = str(Path(warehouse).resolve())
-    with tempfile.TemporaryDirectory() as tmp:
-        dbt_resource().cli(["docs", "generate", "--static"], target_path=Path(tmp)).wait()
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(Path(tmp) / "static_index.html", out / "index.html")
-    return out / "index.html"
-
-
-def manifest_stale(project) -> bool:
-    """True when the dbt manifest is missing or older than any file of the dbt project."""
-    manifest = Path(project.manifest_path)
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    root = Path(project.project_dir)
-    files = [root / "dbt_project.yml", *[p for d in ("models", "seeds", "macros", "tests") for p in (root / d).rglob("*")]]
-    return any(p.is_file() and p.stat().st_mtime > built for p in files)
-
-
 def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_level: str = "WARNING",
-              record: bool = True) -> dict:
+              record: bool = True, force: bool = False) -> dict:
     """Run the whole asset graph in-process. Returns counts for the summary; raises BuildError if it cannot build."""
     landing_dir = Path(landing)
     if not landing_dir.is_dir():
@@ -74,7 +38,15 @@ def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_l
         if not os.access(folder, os.W_OK | os.X_OK):
             raise BuildError(f"cannot write to {folder}: give this user write permission or choose another folder")
     with _build_lock(wh):
-        return _run_locked(landing_dir, wh, release, as_of, log_level, record)
+        print_ = build_state.fingerprint(landing_dir, wh, Path(release), as_of or dt.date.today().isoformat())
+        last = None if force else build_state.last_build(wh, Path(release).resolve(), print_)
+        if last is not None:  # nothing a build reads has changed since the last successful one: nothing to do
+            return {"warehouse": str(wh), "release": str(Path(release).resolve()), "run_id": last.get("run_id"),
+                    "instance": "unchanged", "steps": {}, "up_to_date": last.get("finished_at")}
+        build_state.forget_build(wh)
+        out = _run_locked(landing_dir, wh, release, as_of, log_level, record)
+        build_state.record_build(wh, print_, out)
+        return out
 
 
 class _build_lock:
@@ -107,7 +79,8 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
         duckdb.connect(str(wh)).close()
     except duckdb.Error as e:
         raise BuildError(f"cannot open the warehouse {wh} for writing: {str(e).splitlines()[0]}") from None
-    from .dbt_project import scr_dbt_project
+    from .dbt.prepare import manifest_stale, prepare
+    from .dbt.project import scr_dbt_project
 
     if manifest_stale(scr_dbt_project):
         prepare()
@@ -199,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--warehouse", required=True, help="the DuckDB warehouse file")
     b.add_argument("--release", required=True, help="folder for release files (published, restricted/, quality/)")
     b.add_argument("--as-of", type=_date, default=None, help="date overdue/in progress are judged at (default today)")
+    b.add_argument("--force", action="store_true", help="build even when nothing it reads has changed since the last "
+                   "successful build of this warehouse")
 
     g = sub.add_parser("generate", help="write the synthetic national landing dataset")
     g.add_argument("--out", required=True, help="landing folder to write")
@@ -233,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         before = open_problems(Path(args.release))
         try:
-            out = run_build(args.landing, args.warehouse, args.release, args.as_of or "")
+            out = run_build(args.landing, args.warehouse, args.release, args.as_of or "", force=args.force)
         except BuildError as e:
             print(f"scr-warehouse build: {e}", file=sys.stderr)
             return 2
@@ -243,19 +218,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return check_file(args.file, args.feed)
     if args.command == "generate":
-        from .generate import generate
+        from .synthetic import generate
 
         summary = generate(Path(args.out), seed=args.seed, scale=args.scale)
         print(f"synthetic landing data written to {args.out}: {summary}")
         return 0
     if args.command == "docs":
+        from .dbt.prepare import write_dbt_docs
+
         print(f"dbt docs: {write_dbt_docs(args.warehouse, args.out)}")
         return 0
     if args.command == "prepare":
+        from .dbt.prepare import prepare
+
         print(f"dbt manifest: {prepare()}")
         return 0
     if args.command == "suites":
-        from .quality import write_suites
+        from .quality.suites import write_suites
 
         for path in write_suites():
             print(path)
@@ -342,6 +321,9 @@ def build_summary(out: dict, problems_before: int | None) -> list[str]:
 
     release = Path(out["release"])
     lines = ["Build finished."]
+    if out.get("up_to_date"):
+        lines = [f"Nothing to build: the landing files, as-of date, code and configuration are those of the build "
+                 f"finished {out['up_to_date']} (run {out['run_id']}), whose outputs are below (--force rebuilds)."]
     audit = release / "disclosure_audit.json"
     if audit.exists():
         summary = json.loads(audit.read_text(encoding="utf-8"))
@@ -373,7 +355,7 @@ def _release_summary(release: Path) -> list[str]:
     """Disclosure control and what was not published, from the files the release stage wrote (counts only)."""
     import json
 
-    from .assets.release_assets import audit_lines
+    from .release.assets import audit_lines
     from .release.writer import AUDIT, UPLOAD
 
     path = release / AUDIT

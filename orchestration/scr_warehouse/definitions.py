@@ -17,14 +17,15 @@ from dagster import (
     sensor,
 )
 
-from .assets.dbt_assets import dbt_after_quality, dbt_models
-from .assets.ingest_assets import ingest_assets
-from .assets.quality_assets import quality_assets, quality_checks
-from .assets.release_assets import release_assets, release_checks
-from .assets.report_assets import report_assets, report_checks
-from .landing import landing_fingerprint
+from .dbt.assets import dbt_after_quality, dbt_models
+from .dbt.resource import dbt_resource
+from .ingest.assets import ingest_assets
+from .ingest.landing import landing_fingerprint
 from .paths import DATA_DIR
-from .resources import WarehouseConfig, dbt_resource
+from .quality.assets import quality_assets, quality_checks
+from .release.assets import release_assets, release_checks
+from .report.assets import report_assets, report_checks
+from .resources import WarehouseConfig
 
 ALL_ASSETS = [*ingest_assets, dbt_models, *quality_assets, dbt_after_quality, *release_assets, *report_assets]
 ALL_CHECKS = [*quality_checks, *release_checks, *report_checks]

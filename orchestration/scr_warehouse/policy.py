@@ -1,11 +1,12 @@
-"""Readers for policy kept as data (dbt seeds). Python code reads the same CSV files dbt loads, so each rule lives once."""
+"""Readers for policy kept as data (dbt seeds) and configuration. Python code reads the same CSV files dbt loads,
+through this module only, so each rule lives once. A setting missing from its seed is an error, never a default."""
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .paths import POLICY_SEEDS_DIR
+from .paths import POLICY_SEEDS_DIR, REFERENCE_SEEDS_DIR
 
 
 @dataclass(frozen=True)
@@ -71,25 +72,55 @@ def publication_settings() -> dict[str, str]:
         return {row["setting"]: row["value"] for row in csv.DictReader(f)}
 
 
+def setting(name: str) -> str:
+    """One publication setting; a setting the seed lacks stops the build with its name."""
+    try:
+        return publication_settings()[name]
+    except KeyError:
+        raise KeyError(f"seeds/policy/publication_settings.csv has no setting {name!r}") from None
+
+
 def disclosure_threshold() -> int:
-    """Counts from 1 to this value are primary-suppressed (contract 2.6; the seed holds it, 5 by default)."""
-    return int(publication_settings().get("disclosure_threshold") or 5)
+    """Counts from 1 to this value are primary-suppressed (contract 2.6)."""
+    return int(setting("disclosure_threshold"))
 
 
 def protection_whole_numbers() -> int:
     """How many whole numbers the range of every suppressed count must span (contract 2.6)."""
-    return int(publication_settings().get("protection_whole_numbers") or 4)
+    return int(setting("protection_whole_numbers"))
 
 
 def earliest_plausible_date() -> str:
     """Event dates before this (YYYY-MM-DD) are invalid values; so are event dates after the day of the build."""
-    return publication_settings().get("earliest_plausible_date") or "2000-01-01"
+    return setting("earliest_plausible_date")
 
 
 def dates_that_may_be_future() -> set[tuple[str, str]]:
     """(feed, column) of the dates that may lie after the day of the build (due and agreed dates)."""
-    text = publication_settings().get("dates_that_may_be_future") or ""
-    return {tuple(item.split(".", 1)) for item in text.split()}
+    return {tuple(item.split(".", 1)) for item in setting("dates_that_may_be_future").split()}
+
+
+@lru_cache(maxsize=None)
+def age_bands(band_set: str) -> dict[str, tuple[int, int] | None]:
+    """band label -> (first month, last month) of one band set of seeds/policy/age_bands.csv, in sort order
+    (None for a band without months, such as Not known)."""
+    with open(POLICY_SEEDS_DIR / "age_bands.csv", newline="", encoding="utf-8") as f:
+        rows = sorted((r for r in csv.DictReader(f) if r["band_set"] == band_set), key=lambda r: int(r["sort_order"]))
+    return {r["band"]: (int(r["min_months"]), int(r["max_months"])) if r["min_months"] else None for r in rows}
+
+
+@lru_cache(maxsize=None)
+def bank_holidays() -> tuple[str, ...]:
+    """England and Wales bank holidays, YYYY-MM-DD (seeds/policy/bank_holidays.csv)."""
+    with open(POLICY_SEEDS_DIR / "bank_holidays.csv", newline="", encoding="utf-8") as f:
+        return tuple(r["holiday_date"] for r in csv.DictReader(f) if r.get("holiday_date"))
+
+
+@lru_cache(maxsize=None)
+def reference_rows(name: str) -> tuple[dict[str, str], ...]:
+    """The rows of a reference seed (seeds/reference/<name>.csv): LA codes, regions, the hex layout."""
+    with open(REFERENCE_SEEDS_DIR / f"{name}.csv", newline="", encoding="utf-8-sig") as f:
+        return tuple(csv.DictReader(f))
 
 
 @lru_cache(maxsize=None)

@@ -42,12 +42,3 @@ class WarehouseConfig(ConfigurableResource):
         finally:
             con.close()
 
-
-def dbt_resource():
-    """The dbt CLI resource, using the dbt installed beside this Python (works without an activated venv)."""
-    import sys
-
-    from .dbt_cli import ScrDbtCliResource
-    from .dbt_project import scr_dbt_project
-
-    return ScrDbtCliResource(project_dir=scr_dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt"))

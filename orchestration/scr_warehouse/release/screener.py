@@ -3,7 +3,7 @@ every published data file and its meta file, with the same levels and stage orde
 file's run. Two checks of our own follow the Department's: indicators are numbers or GSS symbols, and published
 parts add up to their published Total. A release is publishable only when no rule FAILs.
 
-One rule is one function in screen_rules.py, registered here with its stage and level (RULES);
+One rule is one function in screen_rules/ (structure.py, values.py), registered here with its stage and level (RULES);
 tests/test_screener.py gives each a failing fixture.
 """
 from __future__ import annotations

@@ -1,0 +1,207 @@
+"""Figures of areas: children by year, the funnel plot of rates against population, and the hexagon tile map of
+LAs with region outlines."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..common import (
+    PALETTE,
+    SEQUENTIAL,
+    classify,
+    esc,
+    fmt_count,
+    fmt_rate,
+    hex_layout,
+    number,
+    period_label,
+    poisson_limits_array,
+    regions,
+)
+from .base import Table, _layout, _span, level, or_nothing
+
+
+def deaths_injuries_by_year(nba: pd.DataFrame, upto: str, area: str = "England") -> tuple[go.Figure, Table]:
+    nat = level(nba, "National")
+    nat = nat[nat["time_period"] <= upto]
+    years = sorted(nat["time_period"].unique())
+    fig = go.Figure()
+    rows = {y: [period_label(y)] for y in years}
+    for i, (itype, label) in enumerate([("Death", "Deaths"), ("Serious injury", "Serious injuries")]):
+        sub = nat[nat["incident_type"] == itype].set_index("time_period")
+        vals = [sub["children"].get(y, "x") for y in years]
+        fig.add_bar(
+            x=[period_label(y) for y in years], y=[number(v) for v in vals], name=label,
+            marker_color=PALETTE[i], text=[fmt_count(v) if number(v) is not None else None for v in vals],
+            textposition="outside", customdata=[fmt_count(v) for v in vals],
+            hovertemplate="%{x}: %{customdata} children<extra>" + label + "</extra>",
+        )
+        for y, v in zip(years, vals):
+            rows[y].append(fmt_count(v))
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category")  # "2007-08" is a financial year, not a date
+    _layout(fig, f"Children who died or were seriously injured, {area}, {_span(years)}", "Financial year", "Children")
+    fig = or_nothing(fig, f"every count for {area} is suppressed or not available")
+    return fig, (["Financial year", "Died", "Seriously injured"], list(rows.values()), ["text", "count", "count"])
+
+
+def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
+           population: dict[tuple[str, str], int] | None = None, label: str = "all",
+           selected: str | None = None) -> tuple[go.Figure, Table]:
+    """Funnel plot of rates per 10,000 children against each area's child population (the population input of
+    the rates, `population[(time_period, area code)]`), with Poisson 95% and 99.8% limits around the England rate.
+    Without a population input the x axis falls back to the population implied by the published count and rate,
+    and its title says so. Areas whose count or rate is suppressed or not available are listed in the table, not
+    plotted and not estimated. Points carry their area's name (`label="all"`), or only those outside the 95%
+    limits and the selected area (`label="outside"`, for the many LAs of a region)."""
+    eng_rate = number(england.get("children_rate_per_10000")) if england is not None else None
+    pts = []
+    for _, r in areas.iterrows():
+        obs, rate = number(r.get("children")), number(r.get("children_rate_per_10000"))
+        code = r.get("new_la_code") or r.get("region_code") or ""
+        if population:
+            pop = population.get((str(r.get("time_period")), code))
+        else:
+            pop = obs * 10000 / rate if obs is not None and rate not in (None, 0.0) else None
+        if obs is None or rate is None:
+            pop = None
+        name = r.get("la_name") or r.get("region_name")
+        pts.append((name, obs, rate, pop, r.get("children"), r.get("children_rate_per_10000"), code))
+    fig = go.Figure()
+    plotted = [p for p in pts if p[3] is not None]
+    if eng_rate and plotted:
+        pmax = max(p[3] for p in plotted) * 1.15
+        pmin = max(min(p[3] for p in plotted) * 0.5, 1.0)
+        grid = np.geomspace(pmin, pmax, 60)
+        expected = grid * eng_rate / 10000
+        for cov, dash, colour in [(0.95, "dash", PALETTE[0]), (0.998, "dot", PALETTE[5])]:
+            lo, hi = poisson_limits_array(expected, cov)
+            name = f"{cov * 100:g}% limits"
+            fig.add_scatter(x=grid, y=hi / grid * 10000, mode="lines", line={"dash": dash, "color": colour},
+                            name=name, hoverinfo="skip")
+            fig.add_scatter(x=grid, y=lo / grid * 10000, mode="lines", line={"dash": dash, "color": colour},
+                            name=name, showlegend=False, hoverinfo="skip")
+        fig.add_scatter(x=[grid[0], grid[-1]], y=[eng_rate, eng_rate], mode="lines",
+                        line={"color": "#505a5f"}, name=f"England rate ({fmt_rate(eng_rate)})", hoverinfo="skip")
+    verdicts = {p[0]: classify(p[1], p[3], eng_rate) for p in pts}
+    if plotted:
+        def shown(p):
+            return label == "all" or p[6] == selected or not verdicts[p[0]].startswith("Within")
+
+        fig.add_scatter(
+            x=[p[3] for p in plotted], y=[p[2] for p in plotted], mode="markers+text",
+            marker={"size": 10, "color": PALETTE[2], "line": {"width": 1, "color": "#0b0c0c"}},
+            name="Area", text=[esc(p[0]) if shown(p) else "" for p in plotted], textposition="middle right",
+            textfont={"size": 12}, cliponaxis=False,
+            customdata=[[esc(p[0]), fmt_count(p[4]), fmt_rate(p[5]), f"{p[3]:,.0f}"] for p in plotted],
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]} children<br>%{customdata[2]} per 10,000"
+                          "<br>population %{customdata[3]}<extra></extra>",
+        )
+    x_title = ("Children aged 0 to 17 in the area (population input of the rates)" if population else
+               "Children aged 0 to 17 in the area (implied by the published count and rate: no population input)")
+    _layout(fig, title, x_title, "Children harmed per 10,000 children")
+    fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left", "yanchor": "top"},
+                      margin={"r": 170})
+    fig.update_xaxes(type="log", tickformat=",.0f")
+    fig = or_nothing(fig, "every area's count or rate is suppressed or not available") if not plotted else fig
+    rows = []
+    if england is not None:
+        rows.append(["England", fmt_count(england.get("children")), fmt_rate(england.get("children_rate_per_10000")),
+                     "Reference rate"])
+    for name, obs, rate, pop, raw_obs, raw_rate, _code in pts:
+        rows.append([str(name), fmt_count(raw_obs), fmt_rate(raw_rate), verdicts[name]])
+    return fig, (["Area", "Children", "Rate per 10,000 children", "Compared with England"], rows,
+                 ["text", "count", "num", "text"])
+
+
+def _hex_outlines(region_of: dict[str, str]) -> tuple[list, list]:
+    """Line segments (x, y with None between) along every hex edge whose neighbour is in another region or absent:
+    the outlines of the regions. Pointy-top hexes of the odd-r layout: centres 1 apart in a row, rows sqrt(3)/2
+    apart, circumradius 1/sqrt(3); the edge facing direction t runs between the corners at t-30 and t+30 degrees."""
+    layout = hex_layout()
+    at = {(round(x * 2), round(y / (math.sqrt(3) / 2))): code for code, (_, x, y) in layout.items()}
+    rad = 1 / math.sqrt(3)
+    xs, ys = [], []
+    for code, (_, x, y) in layout.items():
+        for t in range(0, 360, 60):
+            nx, ny = x + math.cos(math.radians(t)), y + math.sin(math.radians(t))
+            other = at.get((round(nx * 2), round(ny / (math.sqrt(3) / 2))))
+            if other is not None and region_of.get(other) == region_of.get(code):
+                continue
+            for a in (t - 30, t + 30):
+                xs.append(x + rad * math.cos(math.radians(a)))
+                ys.append(y + rad * math.sin(math.radians(a)))
+            xs.append(None)
+            ys.append(None)
+    return xs, ys
+
+
+def tile_map(las: pd.DataFrame, title: str, height: int = 640, scale_max: float | None = None,
+             region_names: dict[str, str] | None = None) -> tuple[go.Figure, Table]:
+    """Hex tile map of LA rates per 10,000 children on a sequential scale with no grey in it (viridis), fixed from 0
+    to `scale_max` so a colour means the same rate in every year. Suppressed LAs are outlined hexagons with a dot,
+    unavailable ones empty outlines, each with a legend entry; regions are outlined and named."""
+    layout = hex_layout()
+    region_of = regions()
+    by_code = {r["new_la_code"]: r for _, r in las.iterrows()} if not las.empty else {}
+    xs, ys, names, rates, shown, counts, codes, raw = [], [], [], [], [], [], [], []
+    for code, (name, x, y) in layout.items():
+        r = by_code.get(code)
+        raw_rate = r["children_rate_per_10000"] if r is not None else "x"
+        raw_count = r["children"] if r is not None else "x"
+        xs.append(x)
+        ys.append(y)
+        names.append(str(r["la_name"]) if r is not None else name)
+        rates.append(number(raw_rate))
+        shown.append(fmt_rate(raw_rate))
+        counts.append(fmt_count(raw_count))
+        codes.append(code)
+        raw.append("c" if "c" in (str(raw_rate).strip(), str(raw_count).strip()) else "x")
+    fig = go.Figure()
+    ox, oy = _hex_outlines(region_of)
+    fig.add_scatter(x=ox, y=oy, mode="lines", line={"color": "#0b0c0c", "width": 2.5}, name="Region boundary",
+                    hoverinfo="skip")
+    marker = {"symbol": "hexagon", "size": 23, "line": {"width": 0.5, "color": "#ffffff"}}
+    hover = "%{text}<br>rate: %{customdata[0]}<br>children: %{customdata[1]}<extra></extra>"
+    # c: an outlined hexagon with a dark dot; x: an outlined empty hexagon (marks, not text: a map of 150 text
+    # labels takes a browser twice as long to draw)
+    for symbol, legend, shape in (("c", "Suppressed (c)", "hexagon-open-dot"), ("x", "Not available (x)",
+                                                                                  "hexagon-open")):
+        idx = [i for i, v in enumerate(rates) if v is None and raw[i] == symbol]
+        if idx:
+            fig.add_scatter(
+                x=[xs[i] for i in idx], y=[ys[i] for i in idx], mode="markers", name=legend,
+                marker={**marker, "symbol": shape, "size": 21, "color": "#505a5f" if symbol == "c" else "#b1b4b6",
+                        "line": {"width": 1}},
+                text=[esc(names[i]) for i in idx], customdata=[[shown[i], counts[i]] for i in idx],
+                hovertemplate=hover,
+            )
+    col = [i for i, v in enumerate(rates) if v is not None]
+    if col:
+        top = scale_max or max(rates[i] for i in col) or 1.0
+        fig.add_scatter(
+            x=[xs[i] for i in col], y=[ys[i] for i in col], mode="markers", showlegend=False,
+            marker={**marker, "color": [rates[i] for i in col], "colorscale": SEQUENTIAL, "showscale": True,
+                    "cmin": 0, "cmax": top,
+                    "colorbar": {"title": {"text": "Per 10,000<br>children"}, "len": 0.6}},
+            name="Rate per 10,000 children", text=[esc(names[i]) for i in col],
+            customdata=[[shown[i], counts[i]] for i in col], hovertemplate=hover,
+        )
+    centres: dict[str, list[tuple[float, float]]] = {}
+    for i, code in enumerate(codes):
+        centres.setdefault(region_of.get(code, ""), []).append((xs[i], ys[i]))
+    for region, pts in centres.items():
+        if region and region_names and region in region_names:
+            fig.add_annotation(x=max(p[0] for p in pts) + 0.6, y=sum(p[1] for p in pts) / len(pts),
+                               text=esc(region_names[region]), showarrow=False, xanchor="left",
+                               font={"size": 11, "color": "#0b0c0c"}, bgcolor="rgba(255,255,255,0.8)")
+    _layout(fig, title, height=height)
+    fig.update_xaxes(visible=False, scaleanchor="y", scaleratio=1)
+    fig.update_yaxes(visible=False, rangemode="normal")
+    fig.update_layout(legend={"orientation": "h", "y": -0.02})
+    rows = sorted(([names[i], codes[i], counts[i], shown[i]] for i in range(len(xs))), key=lambda r: r[0])
+    return fig, (["Local authority", "Code", "Children", "Rate per 10,000 children"], rows,
+                 ["text", "text", "count", "num"])

@@ -1,0 +1,177 @@
+"""The published national report: one HTML page per reporting period (financial year), built ONLY from the
+published release files `<release>/<dataset>.csv` (disclosure control already applied; `c`, `x`, `z` shown as
+they are, never recomputed). plotly.js is shipped once beside the pages (`report/plotly.min.js`, copied from the
+installed plotly package), so the pages need no network and no CDN.
+
+Extra, non-statistical inputs, read when present: the stewards' scoreboard `quality.la_scoreboard` (read-only
+warehouse connection) or `<release>/quality/steward_queue.csv` (counted by problem type only), and the population
+`source` labels (to say where the population is illustrative). Everything from a file is HTML-escaped."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from scr_warehouse.parallel import fork_map
+
+from ..common import DATASETS, disclosure_threshold, esc, period_label, populations, read_published
+
+from .page import CHROMIUM, CSS, render_page
+
+
+@dataclass
+class ReportResult:
+    pages: list[Path] = field(default_factory=list)
+    pngs: list[Path] = field(default_factory=list)
+    png_message: str = ""
+    periods: list[str] = field(default_factory=list)
+
+    def as_metadata(self) -> dict:
+        return {
+            "pages": len(self.pages),
+            "latest_page": str(self.pages[-1]) if self.pages else "",
+            "latest_page_bytes": self.pages[-1].stat().st_size if self.pages else 0,
+            "pngs": len(self.pngs),
+            "png_export": self.png_message,
+        }
+
+
+# ---------------------------------------------------------------- inputs beyond the published files
+def _small(n) -> str:
+    """A count from the quality outputs, with the publication threshold applied (these are not published files,
+    but the report is public: a count from 1 to the threshold is shown as c)."""
+    v = int(n)
+    return "c" if 1 <= v <= int(disclosure_threshold()) else f"{v:,}"
+
+
+def _scoreboard(warehouse: str | None, release: Path) -> tuple[str, list[str], list[list[str]], list[str]]:
+    """(source, headers, rows, kinds) for the data-quality section. Only national totals by financial year: the
+    scoreboard's LA-by-quarter counts are small numbers of children and stay with the stewards (explorer)."""
+    if warehouse and Path(warehouse).is_file():
+        try:
+            import duckdb
+
+            con = duckdb.connect(str(warehouse), read_only=True)
+            try:
+                rows = con.execute("""
+                    select financial_year, sum(notifications), sum(required_present), sum(required_values),
+                           sum(problems_open), count(distinct la_code) filter (where problems_open > 0)
+                    from quality.la_scoreboard where financial_year is not null
+                    group by financial_year order by financial_year""").fetchall()
+            finally:
+                con.close()
+            out = []
+            for fy, n, present, values, problems, las in rows:
+                pct = f"{100 * present / values:,.1f}" if values else "x"
+                # notifications are children (threshold applies); open problems are data problems, not children
+                out.append([period_label(fy), _small(n or 0), pct, f"{problems or 0:,}", f"{las or 0:,}"])
+            return ("the stewards' scoreboard (quality.la_scoreboard), totals for England", [
+                "Financial year of incident", "Notifications (children)", "Required values filled in (%)",
+                "Open data problems", "Local authorities with open problems"], out,
+                ["text", "count", "num", "num", "num"])
+        except Exception as e:  # noqa: BLE001 - the scoreboard is optional; the report still publishes
+            return f"the stewards' scoreboard could not be read ({type(e).__name__})", [], [], []
+    queue = release / "quality" / "steward_queue.csv"
+    if queue.is_file():
+        q = pd.read_csv(queue, dtype=str, keep_default_na=False)
+        if {"feed", "problem"} <= set(q.columns):
+            counts = q.groupby(["feed", "problem"]).size().reset_index(name="n")
+            return ("the stewards' queue (quality/steward_queue.csv)", ["Feed", "Problem", "Open problems"],
+                    [[str(f), str(p), f"{n:,}"] for f, p, n in counts.itertuples(index=False)],
+                    ["text", "text", "num"])
+    return "no data-quality outputs were found for this release", [], [], []
+
+
+def _population_sources(warehouse: str | None) -> list[str]:
+    if not (warehouse and Path(warehouse).is_file()):
+        return []
+    try:
+        import duckdb
+
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            return [r[0] for r in con.execute(
+                "select distinct source from intermediate.int_population where source is not null order by 1"
+            ).fetchall()]
+        finally:
+            con.close()
+    except Exception:  # noqa: BLE001 - optional footnote input
+        return []
+
+
+def export_pngs(figs: dict[str, go.Figure], out_dir: Path) -> tuple[list[Path], str]:
+    """PNG copies of the main charts via kaleido and the system Chromium; skipped with a message without it."""
+    if not os.path.exists(CHROMIUM):
+        return [], f"PNG export skipped: no system Chromium at {CHROMIUM} (kaleido needs one)"
+    os.environ.setdefault("BROWSER_PATH", CHROMIUM)
+    import plotly.io as pio
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = list(figs)
+    paths = [out_dir / f"{n}.png" for n in names]
+    try:
+        pio.write_images([figs[n] for n in names], paths, width=1000, height=600, scale=1)
+    except Exception as e:  # noqa: BLE001 - charts are in the HTML anyway; PNGs are a convenience
+        return [], f"PNG export failed ({type(e).__name__}: {str(e).splitlines()[0][:200]})"
+    return paths, f"{len(paths)} PNG charts written to {out_dir}"
+
+
+def build_reports(release: Path | str, out_dir: Path | str | None = None, warehouse: str | None = None,
+                  png: bool = True) -> ReportResult:
+    """Write `national_report_<yyyy-yy>.html` for every financial year in the published notifications file, an
+    `index.html`, `plotly.min.js` beside them and (for the latest year) PNG copies of the main charts."""
+    release = Path(release)
+    out = Path(out_dir) if out_dir else release / "report"
+    result = ReportResult()
+    data = {ds: read_published(release, ds) for ds in DATASETS}
+    for ds, df in data.items():
+        if df.empty:  # keep column names the figures expect
+            data[ds] = pd.DataFrame(columns=["time_period", "geographic_level", "incident_type", "measure", "band",
+                                             "breakdown_topic", "breakdown", "outcome", "grade"])
+    nba = data["notifications_by_area"]
+    periods = sorted(nba["time_period"].unique())
+    result.periods = periods
+    if not periods:
+        return result
+    out.mkdir(parents=True, exist_ok=True)
+    from plotly.offline import get_plotlyjs
+
+    (out / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
+    quality = _scoreboard(warehouse, release)
+    pop_sources = _population_sources(warehouse)
+    population = populations(warehouse)
+    # Earlier years render on forked worker processes while this one renders the latest year and exports its
+    # charts to PNG (a Chromium process via kaleido), so the two cores overlap instead of waiting for each other.
+    pages: dict[str, str] = {}
+    png_result: dict[str, tuple[list[Path], str]] = {}
+
+    def latest_and_pngs() -> None:
+        pages[periods[-1]], latest_figs = render_page(release, periods[-1], data, quality, pop_sources, periods,
+                                                            population)
+        if png:
+            main = {k: latest_figs[k] for k in ("deaths_injuries_by_year", "regional_funnel", "la_tile_map",
+                                                "timeliness") if k in latest_figs}
+            png_result["r"] = export_pngs(main, out / "png")
+
+    earlier = periods[:-1]
+    pages.update(zip(earlier, fork_map(lambda p: render_page(release, p, data, quality, pop_sources, periods,
+                                                                     population)[0],
+                                       earlier, beside=latest_and_pngs)))
+    for p in periods:
+        path = out / f"national_report_{period_label(p)}.html"
+        path.write_text(pages[p], encoding="utf-8")
+        result.pages.append(path)
+    links = "".join(f'<li><a href="{esc(p.name)}">{esc(p.stem.replace("national_report_", ""))}</a></li>'
+                    for p in reversed(result.pages))
+    (out / "index.html").write_text(
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>National reports</title>'
+        f'<style>{CSS}</style></head><body><h1>National reports by financial year</h1><ul>{links}</ul></body></html>',
+        encoding="utf-8")
+    if png:
+        result.pngs, result.png_message = png_result.get("r", ([], "PNG export failed (no result)"))
+    else:
+        result.png_message = "PNG export not requested"
+    return result

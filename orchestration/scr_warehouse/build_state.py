@@ -1,0 +1,89 @@
+"""Whether a build would change anything (issue 14: nothing changed, nothing runs).
+
+A build's inputs are the landing folder (every file's name and content, and the files it does not take), the as-of
+date, the output locations, and the project itself: its Python,
+dbt models, macros and seeds, configuration and GX suites. Their SHA-256 is recorded beside the warehouse after a
+successful build (`<warehouse>.last-build.json`); the next build with the same fingerprint, and its outputs still
+in place, has nothing to do.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+from .ingest.landing import landing_files, untaken_files
+from .paths import CONFIG_DIR, DASHBOARDS_DIR, DBT_PROJECT_DIR, EXPECTATIONS_DIR, FEEDS
+
+_PACKAGE = Path(__file__).resolve().parent
+# What a build reads besides the landing folder (dbt's target and logs folders are its output, not input).
+_PROJECT = [(_PACKAGE, "*.py"), (DASHBOARDS_DIR, "*.py"), (DBT_PROJECT_DIR / "models", "*"),
+            (DBT_PROJECT_DIR / "macros", "*"), (DBT_PROJECT_DIR / "seeds", "*"), (DBT_PROJECT_DIR / "tests", "*"),
+            (CONFIG_DIR, "*.yml"), (EXPECTATIONS_DIR, "*.json")]
+_PROJECT_FILES = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+# Outputs that must still be there for a build to count as current.
+OUTPUTS = ("disclosure_audit.json", "quality/steward_queue.csv", "report/index.html")
+
+
+def project_fingerprint() -> str:
+    h = hashlib.sha256()
+    files = [p for root, pattern in _PROJECT for p in root.rglob(pattern) if p.is_file()] + \
+            [p for p in _PROJECT_FILES if p.is_file()]
+    for p in sorted(set(files)):
+        if "__pycache__" in p.parts:
+            continue
+        h.update(str(p.relative_to(_PACKAGE.parents[1])).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def landing_digest(landing: Path) -> str:
+    """Every taken landing file's name and content (a file fixed in place is a new submission), and every file the
+    ingest does not take."""
+    h = hashlib.sha256()
+    for feed in FEEDS:
+        for p in landing_files(landing, feed):
+            try:
+                content = hashlib.sha256(p.read_bytes()).digest()
+            except OSError as e:  # the ingest reports it; the fingerprint only needs to differ from a readable file
+                content = f"unreadable: {e.strerror}".encode()
+            h.update(f"{feed}/{p.name}\0".encode() + content)
+    for feed, rel, why in untaken_files(landing):
+        h.update(f"untaken {rel} {why}\0".encode())
+    return h.hexdigest()
+
+
+def fingerprint(landing: Path, warehouse: Path, release: Path, as_of: str) -> str:
+    h = hashlib.sha256()
+    for part in (landing_digest(landing), str(landing.resolve()), str(warehouse), str(release.resolve()), as_of,
+                 project_fingerprint()):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()
+
+
+def record_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".last-build.json")
+
+
+def last_build(warehouse: Path, release: Path, print_: str) -> dict | None:
+    """The record of the last successful build when it had this fingerprint and its outputs are still there."""
+    try:
+        record = json.loads(record_path(warehouse).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("fingerprint") != print_ or not warehouse.is_file():
+        return None
+    if not all((release / f).is_file() for f in OUTPUTS):
+        return None
+    return record
+
+
+def record_build(warehouse: Path, print_: str, out: dict) -> None:
+    record = {"fingerprint": print_, "run_id": out.get("run_id"), "steps": out.get("steps", {}),
+              "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    record_path(warehouse).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+
+def forget_build(warehouse: Path) -> None:
+    """A build started: until it succeeds, the outputs are not those of any recorded fingerprint."""
+    record_path(warehouse).unlink(missing_ok=True)

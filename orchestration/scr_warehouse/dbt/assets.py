@@ -1,0 +1,73 @@
+"""The dbt project as Dagster assets, in two runs around the GX validation:
+models tagged `after_quality` (stewards' queue, scoreboard) read the GX results, everything else comes first."""
+
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from ..resources import WarehouseConfig
+from .project import scr_dbt_project
+from .resource import warehouse_env
+
+AFTER_QUALITY = "tag:after_quality"
+
+
+class ScrTranslator(DagsterDbtTranslator):
+    """Asset keys are <schema>/<name> (raw/notifications, staging/stg_notifications, marts/...), so a source
+    `raw.notifications` is the ingest asset of the same key, and the GX results are quality/gx_failures."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return "dbt_" + dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else "dbt"
+
+
+TRANSLATOR = ScrTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def dbt_build_args(as_of: str) -> list[str]:
+    """The dbt CLI arguments for one build step (small and testable without running dbt)."""
+    return ["build", "--vars", json.dumps({"as_of": as_of})]
+
+
+def _stream(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseConfig):
+    wh = Path(warehouse.warehouse_path).resolve()
+    with warehouse_env(wh):
+        invocation = dbt.cli(dbt_build_args(warehouse.as_of_date.isoformat()), context=context, raise_on_error=True,
+                             target_path=dbt_target_path(wh))
+        yield from invocation.stream()
+
+
+def dbt_target_path(warehouse_file: Path) -> Path:
+    """One dbt target folder per warehouse file, beside it: the build's two dbt runs (and later builds of the same
+    warehouse with the same as-of date) share dbt's partial-parse state instead of parsing the project afresh;
+    builds of other warehouses never touch it."""
+    return warehouse_file.parent / f".{warehouse_file.name}.dbt-target"
+
+
+@dbt_assets(
+    manifest=scr_dbt_project.manifest_path,
+    project=scr_dbt_project,
+    exclude=AFTER_QUALITY,
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_models",
+)
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseConfig):
+    yield from _stream(context, dbt, warehouse)
+
+
+@dbt_assets(
+    manifest=scr_dbt_project.manifest_path,
+    project=scr_dbt_project,
+    select=AFTER_QUALITY,
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_after_quality",
+)
+def dbt_after_quality(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseConfig):
+    yield from _stream(context, dbt, warehouse)

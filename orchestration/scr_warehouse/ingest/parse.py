@@ -1,0 +1,332 @@
+"""Reading one landing file (contract section 1, general rules): decoding, the header, and the rows as raw text
+columns with their physical line numbers; rows that cannot be records are rejected with a reason naming the line
+and column, never a value. Three readers, fastest first: DuckDB's CSV reader for clean files, a vectorised
+Python reader, and a careful line-by-line one that accounts for every physical line of a damaged file."""
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..policy import identifier_columns, landing_columns
+
+BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+csv.field_size_limit(2**31 - 1)  # a long free-text note is a value, not a broken file
+# Characters that show as nothing: an identifier made only of these (and spaces) is no identifier.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0\u00ad"
+# Separator between the parts of a composite identifier in rejected_rows.record_id (population: la_code|year).
+RECORD_ID_SEPARATOR = "|"
+
+
+class FileRejected(Exception):
+    """The whole file cannot be loaded; the message is the reason (no values)."""
+
+
+@dataclass
+class _Parsed:
+    columns: dict[str, pa.Array]  # raw.<feed> column -> values, in row order
+    rejected: list[tuple]  # (source_line, record_id, column_name, reason)
+    rows_read: int
+    rows_loaded: int
+    extra_columns: list[str]
+    empty_rows: int = 0  # spreadsheet rows with every cell empty: not records, counted in the load log
+
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 text of a file (BOM dropped); FileRejected for binary, non-UTF-8 or empty files."""
+    if data.startswith(UTF16_BOMS):
+        raise FileRejected("UTF-16 text (it starts with a UTF-16 byte-order mark): save the file as "
+                           "'CSV UTF-8 (comma delimited)' and send it again")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise FileRejected(f"not CSV: binary content (NUL byte at byte offset {nul}, line {_line_of(data, nul)})")
+    start = len(BOM) if data.startswith(BOM) else 0
+    try:
+        text = data[start:].decode("utf-8", errors="strict")
+    except UnicodeDecodeError as e:
+        offset = start + e.start
+        raise FileRejected(
+            f"not UTF-8: byte 0x{data[offset]:02X} at byte offset {offset} (line {_line_of(data, offset)}) "
+            "is not valid UTF-8; save the file as UTF-8 CSV") from None
+    if not text.strip():
+        raise FileRejected("empty file: no header row")
+    return text
+
+
+def _header(names: list[str], feed: str) -> tuple[dict[str, int], list[tuple[int, str]]]:
+    """Map contract column -> position, and the extra columns (position, name); FileRejected if unusable."""
+    known = {c.column_name for c in landing_columns()[feed]}
+    required = [c.column_name for c in landing_columns()[feed] if c.required]
+    positions: dict[str, int] = {}
+    duplicates: list[str] = []
+    extras: list[tuple[int, str]] = []
+    extra_names: set[str] = set()
+    for i, raw_name in enumerate(names):
+        name = raw_name.strip()
+        key = name.lower()
+        if key in known:
+            if key in positions:
+                duplicates.append(key)
+            positions[key] = positions.get(key, i)
+            continue
+        label = name or f"column_{i + 1}"  # an unnamed column is named by its position (1-based)
+        base, n = label, 1
+        while label in extra_names:  # the same extra name twice: keep both, numbered
+            n += 1
+            label = f"{base}_{n}"
+        extra_names.add(label)
+        extras.append((i, label))
+    if duplicates:
+        raise FileRejected(f"duplicate column(s): {', '.join(sorted(set(duplicates)))}")
+    missing = [c for c in required if c not in positions]
+    if missing:
+        hint = ""
+        if len(names) == 1 and any(sep in names[0] for sep in (";", "\t", "|")):
+            hint = " (the header has one column: is the file comma-separated?)"
+        raise FileRejected(f"missing required column(s): {', '.join(missing)}{hint}")
+    return positions, extras
+
+
+def _text_array(values) -> pa.Array:
+    """Values trimmed of surrounding whitespace; an empty cell becomes NULL."""
+    if not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        values = pa.array(values, type=pa.string())
+    arr = pc.utf8_trim_whitespace(values)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def _parse(text: str, feed: str, path: Path | None = None, reader=None) -> _Parsed:
+    """Parse one file's text into raw rows and rejected rows. Physical line numbers: header = line 1.
+    With the file's path and a DuckDB connection (`reader`), the usual clean file is read by DuckDB's CSV reader."""
+    if path is not None and reader is not None:
+        parsed = _parse_clean_duckdb(text, feed, path, reader)
+        if parsed is not None:
+            return parsed
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of small lists and strings, no cycles: the cyclic collector would only slow this down
+    try:
+        return _parse_clean(text, feed) or _parse_careful(text, feed)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _parse_careful(text: str, feed: str) -> _Parsed:
+    """Record by record: skips blank lines, rejects rows that cannot be rows, tracks multi-line records."""
+    ids = identifier_columns(feed)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header = None
+    width = 0
+    id_pos: list[int] = []
+    lines: list[int] = []
+    good: list[list[str]] = []
+    rejected: list[tuple] = []
+    seen: dict = {}
+    rows_read = 0
+    empty_rows = 0
+    start = 1  # physical line where the next record starts
+    try:
+        for fields in reader:
+            line, start = start, reader.line_num + 1
+            if not fields or all(not f.strip() for f in fields):
+                if header is not None and fields and len(fields) > 1:
+                    empty_rows += 1  # a spreadsheet's empty formatted row (,,,,): counted, not a record
+                continue  # a blank line is not a record
+            if header is None:
+                header = fields
+                positions, extras = _header(fields, feed)
+                width = len(fields)
+                id_pos = [positions[c] for c in ids]
+                single = id_pos[0] if len(id_pos) == 1 else None
+                id_label = RECORD_ID_SEPARATOR.join(ids)
+                continue
+            rows_read += 1
+            if len(fields) != width:
+                rid = None
+                if all(p < len(fields) for p in id_pos):
+                    parts = [fields[p].strip() for p in id_pos]
+                    rid = RECORD_ID_SEPARATOR.join(parts) if all(parts) else None
+                rejected.append((line, rid, None, f"wrong number of fields: expected {width}, found {len(fields)}"))
+                continue
+            if single is not None:
+                key = fields[single].strip()
+                missing = None if _visible(key) else ids[0]
+            else:
+                parts = [fields[p].strip() for p in id_pos]
+                missing = next((c for c, v in zip(ids, parts) if not _visible(v)), None)
+                key = RECORD_ID_SEPARATOR.join(parts)
+            if missing is not None:
+                what = "is empty" if not fields[id_pos[ids.index(missing)]].strip() else "holds only invisible characters"
+                rejected.append((line, None, missing, f"no identifier: {missing} {what}"))
+                continue
+            end = reader.line_num
+            if end > line and any(_holds_a_record(f, width) for f in fields):
+                rejected.append((line, key, None, f"the record runs from line {line} to line {end}: a quote seems "
+                                 "not to be closed, so the next line(s) became part of a value; check the quotes"))
+                continue
+            first = seen.get(key)
+            if first is not None:
+                rejected.append((line, key, id_label,
+                                 f"identifier repeated within the file (first at line {first}); later row rejected"))
+                continue
+            seen[key] = line
+            lines.append(line)
+            good.append(fields)
+    except csv.Error as e:
+        raise FileRejected(f"not CSV: cannot parse the record starting at line {start} ({e})") from None
+    if header is None:
+        raise FileRejected("empty file: no header row")
+
+    parsed = _build(feed, positions, extras, width, good, lines, rejected, rows_read)
+    parsed.empty_rows = empty_rows
+    return parsed
+
+
+def _holds_a_record(value: str, width: int) -> bool:
+    """True when a value spans lines and a later line looks like a record of the file (at least half the header's
+    separators): the mark of a quote opened and closed a line or more later, not of a note written on two lines."""
+    return any(part.count(",") >= max(2, width // 2) for part in value.splitlines()[1:])
+
+
+def _visible(value: str) -> bool:
+    """True when the value holds a character that shows (not only spaces and invisible characters)."""
+    return bool(value.strip(" \t" + INVISIBLE))
+
+
+def _build(feed, positions, extras, width, good, lines, rejected, rows_read) -> _Parsed:
+    """The raw.<feed> columns (Arrow) of the good rows."""
+    n = len(good)
+    by_position = list(zip(*good)) if n else [()] * width
+    return _build_columns(feed, positions, extras, by_position, n, lines, rejected, rows_read)
+
+
+def _build_columns(feed, positions, extras, by_position, n, lines, rejected, rows_read) -> _Parsed:
+    """The raw.<feed> columns (Arrow) from the good rows' values by position (Python sequences or Arrow arrays)."""
+    columns: dict[str, pa.Array] = {}
+    for c in landing_columns()[feed]:
+        pos = positions.get(c.column_name)
+        columns[c.column_name] = _text_array(by_position[pos]) if pos is not None else pa.nulls(n, pa.string())
+    if extras:
+        trimmed = {name: _text_array(by_position[i]).to_pylist() for i, name in extras}
+        extra_json = []
+        for r in range(n):
+            obj = {name: vals[r] for name, vals in trimmed.items() if vals[r] is not None}
+            extra_json.append(json.dumps(obj, ensure_ascii=False) if obj else None)
+        columns["_extra"] = pa.array(extra_json, type=pa.string())
+    else:
+        columns["_extra"] = pa.nulls(n, pa.string())
+    columns["_source_line"] = lines if isinstance(lines, pa.Array) else pa.array(lines, type=pa.int32())
+    return _Parsed(columns, rejected, rows_read, n, [name for _, name in extras])
+
+
+def _physical_lines(text: str) -> int:
+    """Physical lines as io splits them (\n, \r\n or a lone \r), counting a last line without a terminator."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n") + (0 if text.endswith(("\n", "\r")) else 1)
+
+
+def _parse_clean_duckdb(text: str, feed: str, path: Path, reader) -> _Parsed | None:
+    """The fast path with DuckDB's CSV reader in place of Python's, for a file whose every record is one physical
+    line of the header's width (strict mode fails otherwise; blank lines and multi-line records show as fewer records
+    than lines). Rows with no identifier or a repeated one are rejected as _parse_careful rejects them. None when
+    the file needs the careful path."""
+    first = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(first)
+    except (csv.Error, StopIteration):
+        return None
+    if first.line_num != 1 or len(header) < 2:
+        return None
+    width = len(header)
+    names = {f"c{i}": "VARCHAR" for i in range(width)}
+    try:
+        table = reader.sql(
+            "select * from read_csv(?, header = false, all_varchar = true, delim = ',', quote = '\"', "
+            "escape = '\"', strict_mode = true, null_padding = false, auto_detect = false, columns = ?, "
+            "parallel = true)", params=[str(path), names]).to_arrow_table()
+    except duckdb.Error:
+        return None
+    if table.num_rows != _physical_lines(text) or table.num_rows < 1:
+        return None
+    positions, extras = _header(header, feed)
+    body = table.slice(1)
+    n = body.num_rows
+    id_names = identifier_columns(feed)
+    ids = [_text_array(body.column(positions[c])).combine_chunks() for c in id_names]
+    keys = ids[0] if len(ids) == 1 else pc.binary_join_element_wise(*ids, RECORD_ID_SEPARATOR)
+    if any(pc.any(pc.match_substring_regex(a, f"^[{INVISIBLE}\\s]+$")).as_py() for a in ids):
+        return None  # an identifier of invisible characters only: the careful path names it
+    rejected: list[tuple] = []
+    if keys.null_count or pc.count_distinct(keys).as_py() != n:
+        # As _parse_careful: a row with no identifier, then a later row repeating an identifier, is rejected.
+        missing_col = np.full(n, None, dtype=object)
+        for c, a in zip(reversed(id_names), reversed(ids)):
+            missing_col[a.is_null().to_numpy(zero_copy_only=False)] = c  # the first empty part is named
+        has_id = pd.isna(missing_col)
+        key_s = pd.Series(keys.to_numpy(zero_copy_only=False), dtype=object)
+        first = key_s[has_id].drop_duplicates(keep="first")
+        first_line = pd.Series(first.index.to_numpy() + 2, index=first.to_numpy())
+        repeated = np.zeros(n, dtype=bool)
+        repeated[np.flatnonzero(has_id)[key_s[has_id].duplicated(keep="first").to_numpy()]] = True
+        id_label = RECORD_ID_SEPARATOR.join(id_names)
+        for i in np.flatnonzero(~has_id | repeated):
+            if not has_id[i]:
+                rejected.append((int(i) + 2, None, missing_col[i], f"no identifier: {missing_col[i]} is empty"))
+            else:
+                rejected.append((int(i) + 2, key_s.iat[i], id_label, f"identifier repeated within the file (first "
+                                 f"at line {first_line[key_s.iat[i]]}); later row rejected"))
+        good = has_id & ~repeated
+        body = body.filter(pa.array(good))
+        lines = pa.array(np.flatnonzero(good) + 2, type=pa.int32())
+    else:
+        lines = pa.array(range(2, n + 2), type=pa.int32())
+    by_position = [body.column(i).combine_chunks() for i in range(width)]
+    if extras:
+        by_position = [a.to_pylist() for a in by_position]
+    return _build_columns(feed, positions, extras, by_position, body.num_rows, lines, rejected, n)
+
+
+def _parse_clean(text: str, feed: str) -> _Parsed | None:
+    """Fast path for the usual file: no blank or multi-line records, every row the header's width, identifiers
+    present and unique. Then record i starts on physical line i + 1. None when the file needs the careful path."""
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        return None  # the careful path names the line
+    if len(records) != _physical_lines(text) or len(records[0]) < 2:
+        return None
+    header, body = records[0], records[1:]
+    width = len(header)
+    if any(len(r) != width for r in body):  # also catches blank lines ([])
+        return None
+    positions, extras = _header(header, feed)
+    id_pos = [positions[c] for c in identifier_columns(feed)]
+    if len(id_pos) == 1:
+        p = id_pos[0]
+        keys = [r[p].strip() for r in body]
+        if not all(map(_visible, keys)):
+            return None
+    else:
+        keys = [tuple(r[p].strip() for p in id_pos) for r in body]
+        if not all(_visible(v) for k in keys for v in k):
+            return None
+    if len(set(keys)) != len(keys):
+        return None
+    return _build(feed, positions, extras, width, body, range(2, len(body) + 2), [], len(body))
+

@@ -1,0 +1,1 @@
+"""The report stage as Dagster assets (the pages themselves are drawn by dashboards.report)."""

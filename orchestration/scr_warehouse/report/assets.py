@@ -1,0 +1,102 @@
+"""The report stage: the published release files -> <release>/report/national_report_<yyyy-yy>.html (one page per
+financial year, plotly.js shipped once beside them, PNG copies of the main charts when a system Chromium is present).
+The report reads the PUBLISHED tier only; the warehouse is opened read-only for the stewards' scoreboard and the
+population source labels (no record-level data)."""
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    asset,
+    asset_check,
+)
+
+from .. import policy
+from ..release.assets import RELEASE_KEY  # the release stage owns its key
+from ..resources import WarehouseConfig
+
+REPORT_KEY = AssetKey(["report", "national_report"])
+
+
+@asset(
+    key=REPORT_KEY,
+    group_name="report",
+    deps=[RELEASE_KEY],
+    description="The national report: one self-contained HTML page per financial year (no network; plotly.js beside "
+    "the pages), built only from the published release files, with PNG copies of the main charts.",
+)
+def national_report(context: AssetExecutionContext, warehouse: WarehouseConfig) -> MaterializeResult:
+    from dashboards.report import build_reports
+
+    result = build_reports(warehouse.release, warehouse.release / "report", warehouse=warehouse.warehouse_path)
+    if not result.pages:
+        context.log.warning("no published notifications_by_area.csv with any period: no report pages written")
+    else:
+        context.log.info(f"{len(result.pages)} report pages written to {warehouse.release / 'report'}")
+    context.log.info(result.png_message)
+    return MaterializeResult(metadata=result.as_metadata())
+
+
+class _Counts(HTMLParser):
+    """Text of count cells in the tables marked data-tier="published"."""
+
+    def __init__(self):
+        super().__init__()
+        self.tier, self.in_count, self.values = "", False, []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self.tier = a.get("data-tier", "")
+        if tag in ("td", "th"):
+            self.in_count = self.tier == "published" and "count" in (a.get("class") or "").split()
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self.in_count = False
+
+    def handle_data(self, data):
+        if self.in_count and data.strip():
+            self.values.append(data.strip())
+
+
+def check_report_pages(report_dir: Path) -> list[str]:
+    """Problems with the written pages: network references, or a published count from 1 to the disclosure threshold in
+    a table."""
+    problems = []
+    threshold = policy.disclosure_threshold()
+    for page in sorted(report_dir.glob("national_report_*.html")):
+        text = page.read_text(encoding="utf-8")
+        if re.search(r'(src|href)\s*=\s*"(https?:)?//', text):
+            problems.append(f"{page.name}: refers to a network address")
+        parser = _Counts()
+        parser.feed(text)
+        for v in parser.values:
+            digits = v.replace(",", "")
+            if digits.isdigit() and 1 <= int(digits) <= threshold:
+                problems.append(f"{page.name}: a published count cell shows {v}")
+                break
+    return problems
+
+
+@asset_check(asset=REPORT_KEY, name="report_offline_and_disclosure_safe", blocking=False,
+             description="Report pages load nothing from the network and never show a count from 1 to 5.")
+def report_offline_and_disclosure_safe(warehouse: WarehouseConfig) -> AssetCheckResult:
+    report_dir = warehouse.release / "report"
+    pages = list(report_dir.glob("national_report_*.html"))
+    problems = check_report_pages(report_dir)
+    return AssetCheckResult(
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"pages": len(pages), "problems": len(problems), "first_problems": "\n".join(problems[:20])},
+    )
+
+
+report_assets = [national_report]
+report_checks = [report_offline_and_disclosure_safe]

@@ -1,0 +1,464 @@
+"""The national report (dashboards/report.py): built from PUBLISHED release files only.
+
+Most tests write a small release folder in the contract section 2 format themselves (the report's input is the
+published file format) with hand-chosen values, including suppressed `c`, unavailable `x` and not-applicable `z`
+cells, and a restricted/ copy holding the true small counts the report must never show. One test runs the real
+build (Dagster + dbt + DuckDB) on a small landing folder and checks the report asset wrote a page."""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from dashboards.common import period_label
+from dashboards.report import build_reports
+
+from tests.helpers import TEST_OUTPUT  # noqa: E402
+CHROMIUM = "/usr/bin/chromium"
+GEO = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
+       "region_name", "new_la_code", "old_la_code", "la_name"]
+NE = ("E12000001", "North East")
+LON = ("E12000007", "London")
+EVIL = 'Bad <script>alert("x")</script> & Co'
+
+
+def _geo(period, level, region=("", ""), la=("", "", "")):
+    return [str(period), "Financial year", level, "E92000001", "England", region[0], region[1], la[0], la[1], la[2]]
+
+
+def _write(path: Path, header: list[str], rows: list[list]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+# Notified incidents by area. Hartlepool 2016-17 has 3 children (restricted) and is published as c.
+NBA = [
+    # period, level, region, la, type, incidents, children, rate, scr, on_time
+    (201516, "National", ("", ""), ("", "", ""), "Total", "400", "430", "3.7", "110", "80.0"),
+    (201516, "National", ("", ""), ("", "", ""), "Death", "140", "150", "1.3", "60", "82.1"),
+    (201516, "National", ("", ""), ("", "", ""), "Serious injury", "260", "280", "2.4", "50", "78.9"),
+    (201617, "National", ("", ""), ("", "", ""), "Total", "420", "2460", "3.9", "120", "81.5"),
+    (201617, "National", ("", ""), ("", "", ""), "Death", "150", "1160", "1.4", "70", "85.0"),
+    (201617, "National", ("", ""), ("", "", ""), "Serious injury", "270", "1300", "2.5", "50", "79.6"),
+    (201617, "Regional", NE, ("", "", ""), "Total", "41", "45", "8.0", "12", "75.0"),
+    (201617, "Regional", LON, ("", "", ""), "Total", "80", "90", "4.6", "30", "88.9"),
+    (201617, "Local authority", NE, ("E06000001", "805", "Hartlepool"), "Total", "c", "c", "c", "c", "c"),
+    (201617, "Local authority", NE, ("E06000002", "806", "Middlesbrough"), "Total", "11", "12", "3.3", "c", "c"),
+    (201617, "Local authority", LON, ("E09000007", "202", "Camden"), "Total", "0", "0", "0.0", "0", "z"),
+    (201617, "Local authority", LON, ("E09000001", "201", EVIL), "Total", "7", "8", "x", "c", "c"),
+]
+NBA_RESTRICTED_SMALL = {("201617", "E06000001"): "3"}
+NBA_COLS = ["incident_type", "incidents", "children", "children_rate_per_10000", "scr_initiated",
+            "notified_on_time_percent"]
+
+AGE = ["Under 1", "1 to 2", "3 to 4", "5 to 10", "11 to 14", "15", "16 to 17", "Not known"]
+CC = {  # period -> age band counts (Total outcome); 15-year-olds 2016-17 suppressed (restricted 4)
+    201516: ["120", "60", "40", "70", "80", "30", "30", "0"],
+    201617: ["130", "70", "45", "75", "85", "c", "c", "0"],
+}
+TIMELINESS = {
+    201516: [("Decision within one month", "Yes", "70", "63.6"), ("Decision within one month", "No", "40", "36.4"),
+             ("Incident to completion", "6 months or less", "10", "12.5"),
+             ("Incident to completion", "Over 6 to 12 months", "40", "50.0"),
+             ("Incident to completion", "Over 12 to 18 months", "c", "c"),
+             ("Completed within timescale", "Yes", "30", "37.5"),
+             ("Completed within timescale", "In progress, overdue", "c", "c")],
+    201617: [("Decision within one month", "Yes", "90", "75.0"), ("Decision within one month", "No", "30", "25.0"),
+             ("Incident to completion", "6 months or less", "20", "20.0"),
+             ("Incident to completion", "Over 6 to 12 months", "50", "50.0"),
+             ("Incident to completion", "Not completed", "30", "30.0"),
+             ("Completed within timescale", "Yes", "40", "40.0"),
+             ("Completed within timescale", "In progress, overdue", "14", "14.0")],
+}
+GRADES = {201516: ["60", "c", "25", "20", "c"], 201617: ["79", "c", "30", "40", "9"]}
+
+
+def write_release(release: Path) -> Path:
+    """A small published release (plus restricted/ true values for the suppressed cells) in contract format."""
+    rows, restricted = [], []
+    for p, lvl, region, la, *vals in NBA:
+        rows.append(_geo(p, lvl, region, la) + list(vals))
+        true = list(vals)
+        if (str(p), la[0]) in NBA_RESTRICTED_SMALL:
+            n = NBA_RESTRICTED_SMALL[(str(p), la[0])]
+            true = [vals[0], n, n, "1.0", "1", "100.0"]
+        restricted.append(_geo(p, lvl, region, la) + true)
+    _write(release / "notifications_by_area.csv", GEO + NBA_COLS, rows)
+    _write(release / "restricted" / "notifications_by_area.csv", GEO + NBA_COLS, restricted)
+    cc = []
+    for p, counts in CC.items():
+        total = sum(int(c) for c in counts if c != "c") + 7
+        cc.append(_geo(p, "National") + ["Total", "Total", "Total", str(total), "100.0"])
+        for band, c in zip(AGE, counts):
+            pct = "c" if c == "c" else f"{100 * int(c) / total:.1f}"
+            cc.append(_geo(p, "National") + ["Total", "Age band", band, c, pct])
+        cc.append(_geo(p, "National") + ["Total", "Sex", "Male", "200", f"{100 * 200 / total:.1f}"])
+    _write(release / "child_characteristics.csv",
+           GEO + ["outcome", "breakdown_topic", "breakdown", "children", "children_percent"], cc)
+    rt = [_geo(p, "National") + list(r) for p, rs in TIMELINESS.items() for r in rs]
+    _write(release / "review_timeliness.csv", GEO + ["measure", "band", "reviews", "reviews_percent"], rt)
+    ev = []
+    for p, counts in GRADES.items():
+        for g, c in zip(["Total", "Outstanding", "Good", "Adequate", "Inadequate"], counts):
+            ev.append(_geo(p, "National") + [g, c, "c" if c == "c" else f"{100 * int(c) / int(counts[0]):.1f}"])
+    _write(release / "review_evaluations.csv", GEO + ["grade", "reviews", "reviews_percent"], ev)
+    rc = [_geo(201617, "National") + r for r in (
+        ["Total", "Total", "70", "100.0"], ["Overview author", "Independent", "62", "88.6"],
+        ["Overview author", "Internal", "c", "c"], ["Overview author", "Not reported", "c", "c"])]
+    _write(release / "review_characteristics.csv", GEO + ["breakdown_topic", "breakdown", "reviews", "reviews_percent"],
+           rc)
+    _write(release / "notifications_by_area.meta.csv",
+           ["col_name", "col_type", "label", "indicator_grouping", "indicator_unit", "indicator_dp", "filter_hint",
+            "filter_grouping_column"],
+           [["incident_type", "Filter", "Incident type", "", "", "", "", ""],
+            ["children", "Indicator", "Children", "", "", "0", "", ""],
+            ["children_rate_per_10000", "Indicator", "Children per 10,000 <aged 0-17>", "", "", "1", "", ""]])
+    _write(release / "quality" / "steward_queue.csv",
+           ["feed", "record_id", "la_code", "source_file", "source_line", "column_name", "problem", "value"],
+           [["notifications", "N1", "E06000001", "notifications/a.csv", "2", "child_sex", "invalid_value", "Q"],
+            ["notifications", "N2", "<b>E0</b>", "notifications/a.csv", "3", "la_code", "unknown_reference", "x"]])
+    return release
+
+
+class Cells(HTMLParser):
+    """Collects the text of every table cell with its class, and of every table's data-tier."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells: list[tuple[str, str, str]] = []  # (tier, class, text)
+        self._tier = ""
+        self._cls = None
+        self._buf = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self._tier = a.get("data-tier", "")
+        if tag in ("td", "th"):
+            self._cls, self._buf = a.get("class", ""), []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cls is not None:
+            self.cells.append((self._tier, self._cls, "".join(self._buf).strip()))
+            self._cls = None
+
+    def handle_data(self, data):
+        if self._cls is not None:
+            self._buf.append(data)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    rel = write_release(tmp_path_factory.mktemp("rep") / "release")
+    result = build_reports(rel, png=os.path.exists(CHROMIUM))
+    return rel, result
+
+
+def test_one_page_per_period_and_plotly_beside_them(report):
+    rel, result = report
+    assert [p.name for p in result.pages] == ["national_report_2015-16.html", "national_report_2016-17.html"]
+    assert (rel / "report" / "plotly.min.js").stat().st_size > 1_000_000
+    assert (rel / "report" / "index.html").is_file()
+    page = result.pages[-1].read_text(encoding="utf-8")
+    # no network: no http(s) script/link/img sources, no CDN
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', page)
+    assert "cdn.plot.ly" not in page
+    assert '<script src="plotly.min.js"></script>' in page
+
+
+def test_published_counts_1_to_5_never_appear(report):
+    _, result = report
+    for page in result.pages:
+        parser = Cells()
+        parser.feed(page.read_text(encoding="utf-8"))
+        counts = [t for tier, cls, t in parser.cells if tier == "published" and "count" in cls.split()]
+        assert len(counts) > 20
+        for text in counts:
+            assert text in ("c", "x", "z") or not (1 <= int(text.replace(",", "")) <= 5), text
+    # The restricted small count (Hartlepool 3) is shown as c in the LA table
+    parser = Cells()
+    parser.feed(result.pages[-1].read_text(encoding="utf-8"))
+    rows = [c[2] for c in parser.cells]
+    i = rows.index("Hartlepool")
+    assert rows[i + 1: i + 4] == ["E06000001", "c", "c"]
+
+
+def test_numbers_formatted_and_suppression_shown(report):
+    _, result = report
+    page = result.pages[-1].read_text(encoding="utf-8")
+    parser = Cells()
+    parser.feed(page)
+    texts = [c[2] for c in parser.cells]
+    assert "2,460" in texts and "1,160" in texts  # thousands separators
+    assert "81.5" in texts and "3.90" in texts  # percentages to 1 dp, rates to 2 dp (their indicator_dp)
+    # Middlesbrough: 12 children at 3.3 per 10,000 -> implied population 36,364; England rate 3.9 -> expected
+    # 14.2, 95% Poisson limits about (7.3, 24.1): within. Hartlepool c: not plotted.
+    i = texts.index("Middlesbrough")
+    assert texts[i + 1: i + 4] == ["E06000002", "12", "3.30"]
+    i = texts.index("North East")
+    # North East: 45 at 8.0 -> population 56,250, expected 21.9; exact Poisson 99.8% upper limit
+    # chi2(0.999, 2 x 22.9) / 2 = about 40.6 < 45 -> above.
+    assert texts[i + 1: i + 4] == ["45", "8.00", "Above the 99.8% limit"]
+    i = texts.index("London")
+    # London: 90 at 4.6 -> population 195,652, expected 76.3; 95% limits about (60, 95): within.
+    assert texts[i + 3] == "Within the 95% limits"
+    assert "not performance measures" in page
+    # overdue reviews: 14 in 2016-17, c in 2015-16
+    i = texts.index("2016-17", texts.index("Financial year of incident"))
+    assert texts[i: i + 4] == ["2016-17", "75.0", "40.0", "14"]
+    assert texts[texts.index("2015-16", texts.index("Financial year of incident")) + 3] == "c"
+    i = texts.index("Independent")
+    assert texts[i: i + 6] == ["Independent", "62", "88.6", "Internal", "c", "c"]
+    # headline counts are marked as counts (covered by the disclosure test)
+    assert '<th scope="row" class="">Incidents notified</th><td class="num count">420</td>' in page
+
+
+def test_everything_from_files_is_escaped(report):
+    _, result = report
+    page = result.pages[-1].read_text(encoding="utf-8")
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in page
+    assert "<b>E0</b>" not in page  # steward queue value from a landing file
+    assert "Children per 10,000 &lt;aged 0-17&gt;" in page
+
+
+def test_png_export_or_message(report):
+    rel, result = report
+    if not os.path.exists(CHROMIUM):
+        assert "skipped" in result.png_message
+        pytest.skip(f"no {CHROMIUM}: PNG export skipped with message: {result.png_message}")
+    assert len(result.pngs) == 4, result.png_message
+    for p in result.pngs:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    shutil.copy(result.pngs[1], TEST_OUTPUT / "report_funnel.png")
+
+
+def test_period_labels():
+    assert period_label("200910") == "2009-10"
+    assert period_label(201617) == "2016-17"
+
+
+# ---------------------------------------------------------------- on a real build
+@pytest.fixture(scope="module")
+def real_build(tmp_path_factory):
+    """The whole asset graph (ingest -> dbt -> quality -> release -> report) on a small synthetic landing folder."""
+    from tests.helpers import build
+    from scr_warehouse.synthetic import generate
+
+    root = tmp_path_factory.mktemp("realbuild")
+    generate(root / "landing", seed=7, scale=0.01)
+    return build(root / "landing", root / "out", as_of="2018-06-30")
+
+
+@pytest.mark.slow
+def test_report_on_a_real_build(real_build):
+    rel = real_build.release
+    if not (rel / "notifications_by_area.csv").is_file():
+        pytest.skip("the release stage wrote no notifications_by_area.csv yet (release marts not built)")
+    published = real_build.release_csv("notifications_by_area")
+    periods = sorted({r["time_period"] for r in published})
+    pages = sorted((rel / "report").glob("national_report_*.html"))
+    assert [p.name for p in pages] == [f"national_report_{period_label(p)}.html" for p in periods]
+    from scr_warehouse.report.assets import check_report_pages
+
+    assert check_report_pages(rel / "report") == []
+    latest = pages[-1].read_text(encoding="utf-8")
+    nat = [r for r in published if r["geographic_level"] == "National" and r["time_period"] == periods[-1]
+           and r["incident_type"] == "Total"][0]
+    parser = Cells()
+    parser.feed(latest)
+    texts = [c[2] for c in parser.cells]
+    # The headline table shows the published national incidents for the latest year, formatted, as published.
+    i = texts.index("Incidents notified")
+    assert texts[i + 1] == (nat["incidents"] if nat["incidents"] in "cxz" else f"{int(nat['incidents']):,}")
+    # LA rows: every LA published as c stays c in the report's LA table.
+    for r in published:
+        if r["geographic_level"] == "Local authority" and r["time_period"] == periods[-1] \
+                and r["incident_type"] == "Total" and r["children"] == "c":
+            j = texts.index(r["new_la_code"])
+            assert texts[j + 1] == "c"
+    shutil.copy(pages[-1], TEST_OUTPUT / "real_build_report.html")
+
+
+def test_command_line_build_is_recorded_with_its_checks_and_ends_with_a_summary(real_build):
+    """run_build records its run in the DAGSTER_HOME instance (conftest gives each test process its own), with the
+    asset checks' results, so `make dev` shows command-line builds; tool output goes to the build log."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    from scr_warehouse.cli import build_log_path, build_summary
+
+    instance = DagsterInstance.get()
+    assert not instance.is_ephemeral
+    runs = [r for r in instance.get_runs() if r.is_success]
+    assert runs
+    checks = {r.event_log_entry.dagster_event.asset_check_evaluation_data.check_name
+              for run in runs
+              for r in instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records}
+    assert {"disclosure_audit", "published_data_screener"} <= checks
+    log = build_log_path(real_build.warehouse)
+    assert "dbt" in log.read_text(encoding="utf-8")
+    lines = build_summary({"warehouse": str(real_build.warehouse), "release": str(real_build.release),
+                           "run_id": runs[0].run_id, "instance": "persistent"}, problems_before=7)
+    text = "\n".join(lines)
+    assert re.search(r"datasets: +\d+ published", text) and "(before this build: 7)" in text
+    assert "corrections:" in text and f"log:       {log}" in text and runs[0].run_id in text
+    assert len(lines) < 25
+
+
+def test_report_asset_and_check_run_in_dagster(tmp_path):
+    """The Dagster asset writes the pages from a release folder and its check passes; a page showing a count
+    from 1 to 5 in a published table fails the check."""
+    from dagster import materialize
+
+    from scr_warehouse.report.assets import check_report_pages, report_assets, report_checks
+    from scr_warehouse.resources import WarehouseConfig
+
+    rel = write_release(tmp_path / "release")
+    res = materialize([*report_assets, *report_checks], resources={"warehouse": WarehouseConfig(
+        landing_dir=str(tmp_path / "landing"), warehouse_path=str(tmp_path / "none.duckdb"), release_dir=str(rel))})
+    assert res.success
+    checks = res.get_asset_check_evaluations()
+    assert len(checks) == 1 and checks[0].passed
+    mat = res.get_asset_materialization_events()[0].materialization
+    assert mat.metadata["pages"].value == 2
+    page = rel / "report" / "national_report_2016-17.html"
+    page.write_text(page.read_text().replace('<td class="num count">12</td>', '<td class="num count">3</td>', 1))
+    assert check_report_pages(rel / "report") == ["national_report_2016-17.html: a published count cell shows 3"]
+
+
+def test_financial_years_are_categories_not_dates():
+    """Plotly reads "2007-08" as a date (July/August 2007) unless the axis is categorical: every year must show."""
+    import pandas as pd
+
+    from dashboards.figures import deaths_injuries_by_year
+
+    years = ["200708", "200809", "200910"]
+    nba = pd.DataFrame([
+        {"time_period": y, "geographic_level": "National", "incident_type": t, "children": str(n)}
+        for i, y in enumerate(years) for t, n in (("Death", 100 + i), ("Serious injury", 90 + i))
+    ])
+    fig, (headers, rows, _) = deaths_injuries_by_year(nba, "200910")
+    assert fig.layout.xaxis.type == "category"
+    assert list(fig.data[0].x) == ["2007-08", "2008-09", "2009-10"]
+    assert [r[0] for r in rows] == ["2007-08", "2008-09", "2009-10"]
+
+
+# ---------------------------------------------------------------- charts that do not mislead
+def _nba_frame():
+    import pandas as pd
+
+    return pd.read_csv(write_release(Path(__import__("tempfile").mkdtemp()) / "r") / "notifications_by_area.csv",
+                       dtype=str, keep_default_na=False)
+
+
+def test_funnel_points_carry_names_on_the_population_axis():
+    import pandas as pd
+
+    from dashboards.figures import funnel
+
+    nba = _nba_frame()
+    cur = nba[(nba["time_period"] == "201617") & (nba["incident_type"] == "Total")]
+    regions, england = cur[cur["geographic_level"] == "Regional"], cur[cur["geographic_level"] == "National"].iloc[0]
+    pop = {("201617", "E12000001"): 560_000, ("201617", "E12000007"): 1_950_000}
+    fig, (_, rows, _) = funnel(regions, england, "t", population=pop)
+    points = [t for t in fig.data if t.name == "Area"][0]
+    assert list(points.x) == [560_000, 1_950_000]  # the population input, not count / rate
+    assert list(points.text) == ["North East", "London"] and "text" in points.mode
+    assert "population input" in fig.layout.xaxis.title.text
+    assert fig.layout.legend.x > 1  # the legend sits right of the plot, clear of the axis titles
+    fig, _ = funnel(regions, england, "t", population=None)
+    assert "implied" in fig.layout.xaxis.title.text
+    # no area has a published rate: a message, not empty axes
+    hidden = regions.assign(children="c", children_rate_per_10000="c")
+    fig, _ = funnel(hidden, england, "Regions, 2016-17", population=pop)
+    assert "Nothing to plot" in fig.layout.annotations[0].text and fig.layout.title.text == "Regions, 2016-17"
+    assert isinstance(pd, object)
+
+
+def test_tile_map_has_no_grey_scale_marks_c_and_x_and_outlines_regions():
+    from plotly.colors import get_colorscale, hex_to_rgb, unlabel_rgb
+
+    from dashboards.figures import tile_map
+    from dashboards.common import map_scale_max, region_names
+
+    nba = _nba_frame()
+    las = nba[(nba["geographic_level"] == "Local authority") & (nba["time_period"] == "201617")
+              & (nba["incident_type"] == "Total")]
+    fig, _ = tile_map(las, "t", scale_max=map_scale_max(nba), region_names=region_names(nba))
+    coloured = [t for t in fig.data if t.name == "Rate per 10,000 children"][0]
+    assert coloured.marker.cmin == 0 and coloured.marker.cmax == 3.3  # the top of every year, not this year's
+    for _, colour in get_colorscale(coloured.marker.colorscale if isinstance(coloured.marker.colorscale, str)
+                                    else "viridis"):
+        rgb = unlabel_rgb(colour) if colour.startswith("rgb") else hex_to_rgb(colour)
+        assert max(rgb) - min(rgb) > 40, colour  # no grey in the scale
+    marks = {t.name: t for t in fig.data if t.name in ("Suppressed (c)", "Not available (x)")}
+    assert list(marks["Suppressed (c)"].text) == ["Hartlepool"]  # a dotted hexagon, in its own legend entry
+    assert marks["Suppressed (c)"].marker.symbol == "hexagon-open-dot"
+    assert marks["Not available (x)"].marker.symbol == "hexagon-open" and len(marks["Not available (x)"].x) > 100
+    outline = [t for t in fig.data if t.name == "Region boundary"][0]
+    assert sum(v is None for v in outline.x) > 100  # one segment per boundary edge
+    assert {a.text for a in fig.layout.annotations} == {"North East", "London"}
+
+
+def test_timeliness_bars_run_to_100_with_suppressed_parts_drawn_and_bands_in_order():
+    import pandas as pd
+
+    from dashboards.figures import timeliness_bands
+
+    rows = [("201617", "Incident to completion", b, n, p) for b, n, p in (
+        ("6 months or less", "20", "20.0"), ("Over 6 to 12 months", "c", "c"), ("Over 12 to 18 months", "40", "40.0"),
+        ("Not completed", "c", "c"))] + [("201516", "Incident to completion", "6 months or less", "30", "30.0"),
+                                         ("201516", "Incident to completion", "Over 6 to 12 months", "70", "70.0")]
+    rt = pd.DataFrame([{"time_period": p, "geographic_level": "National", "measure": m, "band": b, "reviews": n,
+                        "reviews_percent": pc} for p, m, b, n, pc in rows])
+    fig, _ = timeliness_bands(rt, "201617")
+    assert list(fig.layout.xaxis.range) == [0, 100]
+    names = [t.name for t in fig.data]
+    # "Not completed" has no published percentage in these years: no legend entry of its own
+    assert names == ["6 months or less", "Over 6 to 12 months", "Over 12 to 18 months",
+                     "Suppressed or not available (c, x)"]
+    assert fig.layout.legend.traceorder == "normal"
+    grey = fig.data[-1]
+    assert list(grey.y) == ["2016-17"] and list(grey.x) == [40.0] and list(grey.text) == ["c"]
+
+
+def test_profile_marks_suppressed_categories_and_reviews_have_a_chart(report):
+    import pandas as pd
+
+    from dashboards.figures import profile
+
+    rel, result = report
+    cc = pd.read_csv(rel / "child_characteristics.csv", dtype=str, keep_default_na=False)
+    fig, _ = profile(cc, "201617", "Age band")
+    marks = [t for t in fig.data if t.showlegend is False]
+    assert marks and sorted(x for t in marks for x in t.x) == ["15", "16 to 17"]
+    assert all(list(t.text) == ["c"] * len(t.x) for t in marks)
+    assert fig.layout.yaxis.rangemode == "tozero"
+    page = result.pages[-1].read_text(encoding="utf-8")
+    assert 'id="fig-review-profile"' in page
+    # data problems are not children: the quality table shows them as counted, never as c
+    parser = Cells()
+    parser.feed(page)
+    texts = [c[2] for c in parser.cells]
+    i = texts.index("invalid_value")
+    assert texts[i + 1] == "1"
+
+
+def test_dataset_config_refuses_a_label_split_by_an_unquoted_comma(tmp_path):
+    from scr_warehouse.release.datasets import load_datasets
+
+    bad = tmp_path / "d.yml"
+    bad.write_text("datasets:\n  x:\n    title: X\n    filters: []\n    indicators:\n"
+                   "      - {name: r, label: Children per 10,000 children, unit: '', dp: 2, kind: rate}\n")
+    with pytest.raises(ValueError, match="unknown keys.*000 children"):
+        load_datasets(bad)
+    labels = {i["name"]: i["label"] for i in load_datasets()["notifications_by_area"].indicators}
+    assert labels["children_rate_per_10000"] == "Children per 10,000 children aged 0 to 17"
