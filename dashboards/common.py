@@ -127,11 +127,13 @@ def populations(warehouse: str | Path | None) -> dict[tuple[str, str], int]:
             con.close()
     except Exception:  # noqa: BLE001 - the population is an optional input of the charts
         return {}
+    from scr_warehouse.policy import setting
+
     out: dict[tuple[str, str], int] = {}
-    region_of = regions()
+    region_of, england = regions(), setting("country_code")
     for fy, la, pop in rows:
         out[(fy, la)] = int(pop)
-        for area in (region_of.get(la), "E92000001"):
+        for area in (region_of.get(la), england):
             if area:
                 out[(fy, area)] = out.get((fy, area), 0) + int(pop)
     return out

@@ -55,7 +55,7 @@ def landing_digest(landing: Path) -> str:
 
 def fingerprint(landing: Path, warehouse: Path, release: Path, as_of: str) -> str:
     h = hashlib.sha256()
-    for part in (landing_digest(landing), str(landing.resolve()), str(warehouse), str(release.resolve()), as_of,
+    for part in (landing_digest(landing), str(warehouse), str(release.resolve()), as_of,
                  project_fingerprint()):
         h.update(part.encode() + b"\0")
     return h.hexdigest()

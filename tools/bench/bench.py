@@ -38,8 +38,10 @@ from timed_runs import (
     _baseline_child,
     _build_child,
     _fixed_child,
+    _rebuild_child,
     _run_child,
 )
+from incremental import format_incremental, run_incremental
 
 # --------------------------------------------------------------------------------------------------------------
 # The benchmark.
@@ -100,9 +102,10 @@ def run_scale(scale: float, seed: int = DEFAULT_SEED, as_of: str = DEFAULT_AS_OF
     for _ in range(max(1, repeat)):
         runs["baseline"].append(_run_child("baseline", base_args, out / "baseline.log"))
         if build:
-            for p in (wh, Path(str(wh) + ".wal")):
+            for p in (wh, Path(str(wh) + ".wal"), Path(str(wh) + ".last-build.json")):
                 p.unlink(missing_ok=True)
             shutil.rmtree(out / "release", ignore_errors=True)
+            shutil.rmtree(Path(str(wh) + ".release-cache"), ignore_errors=True)  # a full build protects every period
             runs["build"].append(_run_child("build", build_args, out / "build.log"))
     for kind, done in runs.items():
         if not done:
@@ -217,14 +220,19 @@ def main(scales: list[float], argv_extra: dict | None = None) -> int:
         print(f"  build {r.get('build_wall', 0):.1f} s ({status}; runs {r.get('build_walls')}); "
               f"baseline {r['baseline_wall']:.1f} s (runs {r.get('baseline_walls')})"
               + (f" (FAILED: {r['baseline']['error']})" if "error" in r["baseline"] else ""), flush=True)
-    explorer = explorer_latency(root / f"run-scale{_scale_name(min(scales))}") if results else None
+    first = root / f"run-scale{_scale_name(min(scales))}"
+    incremental = None
+    if results and results[0].get("build", {}).get("success") and opts.get("incremental", True):
+        print(f"scale {min(scales):g}: incremental builds ...", flush=True)
+        incremental = run_incremental(first, Path(results[0]["landing"]), opts["as_of"])
+    explorer = explorer_latency(first) if results else None
     lines = [f"Machine: {machine_description()}", f"Run: {dt.datetime.now().isoformat(timespec='seconds')}, "
              f"seed {opts['seed']}, as-of {opts['as_of']}; each build and baseline run {opts['repeat']} times, "
              "the fastest reported (every run's time in results.json)", "", *format_results(results, fixed),
-             "", *format_explorer(explorer, min(scales))]
+             "", *format_incremental(incremental, min(scales)), "", *format_explorer(explorer, min(scales))]
     print("\n".join(lines))
-    (root / "results.json").write_text(json.dumps({"fixed": fixed, "results": results, "explorer": explorer},
-                                                  indent=1, default=str))
+    (root / "results.json").write_text(json.dumps({"fixed": fixed, "results": results, "explorer": explorer,
+                                                   "incremental": incremental}, indent=1, default=str))
     (root / "results.md").write_text("\n".join(lines) + "\n")
     ok = all(r.get("build", {}).get("success") and "error" not in r["baseline"]
              and r.get("equality") is not None and not any(r["equality"].values()) for r in results)
@@ -257,7 +265,7 @@ def format_explorer(result: dict | None, scale: float) -> list[str]:
 
 def _child_main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python tools/bench/bench.py")
-    p.add_argument("kind", choices=["build", "baseline", "fixed", "bench"])
+    p.add_argument("kind", choices=["build", "rebuild", "baseline", "fixed", "bench"])
     p.add_argument("--started", type=float, default=None)
     p.add_argument("--result")
     p.add_argument("--landing")
@@ -275,6 +283,8 @@ def _child_main(argv: list[str]) -> int:
         return main([float(s) for s in a.scales.split(",")], {"fixed": not a.no_fixed, "repeat": a.repeat})
     if a.kind == "build":
         data = _build_child(a.landing, a.warehouse, a.release, a.as_of, started)
+    elif a.kind == "rebuild":
+        data = _rebuild_child(a.landing, a.warehouse, a.release, a.as_of, started)
     elif a.kind == "baseline":
         data = _baseline_child(a.landing, a.out, a.as_of, started, a.threads)
     else:

@@ -113,6 +113,20 @@ def _build_child(landing: str, warehouse: str, release: str, as_of: str, started
     }
 
 
+def _rebuild_child(landing: str, warehouse: str, release: str, as_of: str, started: float) -> dict:
+    """Runs in a subprocess: `scr-warehouse build` exactly as a person runs it (cli.run_build: a build with nothing
+    changed does nothing), with each step's seconds and how many periods the release protected or reused."""
+    import json
+
+    from scr_warehouse.cli import run_build
+    from scr_warehouse.release.writer import AUDIT
+
+    out = run_build(landing, warehouse, release, as_of, log_level="ERROR", record=False)
+    audit = json.loads((Path(release) / AUDIT).read_text(encoding="utf-8"))
+    return {"success": True, "up_to_date": bool(out.get("up_to_date")), "steps": out.get("steps", {}),
+            "audit_seconds": audit.get("audit_seconds"), "startup_seconds": time.time() - started}
+
+
 def _baseline_child(landing: str, out_dir: str, as_of: str, started: float, threads: int | None = None) -> dict:
     """Runs in the baseline subprocess: baseline.sql in one DuckDB connection, then the five tables to CSV."""
     import duckdb

@@ -51,23 +51,16 @@ def dbt_target_path(warehouse_file: Path) -> Path:
     return warehouse_file.parent / f".{warehouse_file.name}.dbt-target"
 
 
-@dbt_assets(
-    manifest=scr_dbt_project.manifest_path,
-    project=scr_dbt_project,
-    exclude=AFTER_QUALITY,
-    dagster_dbt_translator=TRANSLATOR,
-    name="dbt_models",
-)
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseConfig):
-    yield from _stream(context, dbt, warehouse)
+def _dbt_step(name: str, **selection):
+    """One dbt run as a multi-asset: the models `selection` picks (dbt's --select / --exclude)."""
+
+    @dbt_assets(manifest=scr_dbt_project.manifest_path, project=scr_dbt_project, dagster_dbt_translator=TRANSLATOR,
+                name=name, **selection)
+    def _run(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseConfig):
+        yield from _stream(context, dbt, warehouse)
+
+    return _run
 
 
-@dbt_assets(
-    manifest=scr_dbt_project.manifest_path,
-    project=scr_dbt_project,
-    select=AFTER_QUALITY,
-    dagster_dbt_translator=TRANSLATOR,
-    name="dbt_after_quality",
-)
-def dbt_after_quality(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseConfig):
-    yield from _stream(context, dbt, warehouse)
+dbt_models = _dbt_step("dbt_models", exclude=AFTER_QUALITY)
+dbt_after_quality = _dbt_step("dbt_after_quality", select=AFTER_QUALITY)

@@ -51,12 +51,12 @@ def write_quality_files(con, quality_dir: Path) -> dict:
         counts["chase_items"] = len(chase)
         counts["chase_files"] = len(cgroups)
     for table, sub, order in (("overdue_actions", "overdue_actions", "lscb_la_code, days_overdue desc, action_id"),
-                              ("correction_audit", None, None)):
+                              ("correction_audit", None, "_source_file, _source_line, correction_id")):
         schema = "quality" if sub else "marts"
         if not con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
                            [schema, table]).fetchone()[0]:
             continue
-        cur = con.execute(f"select * from {schema}.{table}" + (f" order by {order}" if order else ""))
+        cur = con.execute(f"select * from {schema}.{table} order by {order}")
         cols = [d[0] for d in cur.description]
         rows = cur.fetchall()
         if sub:

@@ -35,11 +35,14 @@ def code_fingerprint() -> str:
 
 
 def period_key(frames: dict[str, pd.DataFrame], settings: str) -> str:
-    """The key of one period: the settings (configuration, relations, costs, threshold, code) and its rows."""
+    """The key of one period: the settings (configuration, relations, costs, threshold, code) and its rows: each
+    dataset's columns, dtypes and a 64-bit hash of every row (pandas' hash_pandas_object, vectorised: writing the
+    rows out as CSV to hash them took 5 s of a 13 s release at scale 1)."""
     h = hashlib.sha256(settings.encode())
     for name in sorted(frames):
-        h.update(b"\0" + name.encode() + b"\0")
-        h.update(frames[name].to_csv(index=False, lineterminator="\n").encode())
+        df = frames[name]
+        h.update(f"\0{name}\0{list(df.columns)}\0{[str(t) for t in df.dtypes]}\0{len(df)}\0".encode())
+        h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
     return h.hexdigest()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...policy import setting
 from ..datasets import load_datasets
 from ..relations import row_relations
 from .file import File, GEO_COLS, LEVEL_COLUMNS, NUMBER, OBSERVATIONAL, SYMBOLS, TIME_IDENTIFIERS, _lookups
@@ -91,7 +92,7 @@ def rule_geog_level_present(f: File) -> list[str]:
 
 
 def rule_geog_country_combo(f: File) -> list[str]:
-    bad = ~((f.data["country_code"] == "E92000001") & (f.data["country_name"] == "England"))
+    bad = ~((f.data["country_code"] == setting("country_code")) & (f.data["country_name"] == setting("country_name")))
     return [f"country code and name do not match the lookup, {f.lines(bad)}"] if bad.any() else []
 
 
