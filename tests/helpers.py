@@ -74,3 +74,14 @@ def build(landing: Path, out: Path, as_of: str = "2018-06-30") -> Built:
 
     wh, rel = out / "warehouse.duckdb", out / "release"
     return Built(landing, wh, rel, run_build(str(landing), str(wh), str(rel), as_of))
+
+
+def notification_row(nid: str, incident_id: str, **values) -> dict:
+    """One landing notification (contract 1.1), every column filled as an LA would; `values` override."""
+    row = {"notification_id": nid, "incident_id": incident_id, "la_code": "E06000001", "incident_date": "2012-06-01",
+           "la_aware_date": "", "notified_date": "2012-06-04", "incident_type": "death", "suicide": "N",
+           "harm_category": "neglect", "child_sex": "M", "child_age_months": "30", "child_ethnicity": "WBRI",
+           "parent_ethnicity": "", "disability": "N", "known_to_csc": "Y", "cin_status": "N", "cp_plan": "N",
+           "legal_status": "NONE"}
+    row.update(values)
+    return row

@@ -97,6 +97,12 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
         steps = step_seconds(instance, result.run_id)
+    periods = {}
+    for ev in result.get_asset_materialization_events():
+        mat = ev.event_specific_data.materialization
+        if mat.asset_key.path == ["release", "datasets"]:
+            periods = {k: mat.metadata[f"periods_{k}"].value for k in ("protected", "reused")
+                       if f"periods_{k}" in mat.metadata}
     if not result.success:
         failures = [
             f"{ev.step_key}: {ev.event_specific_data.error.message.strip().splitlines()[0] if ev.event_specific_data.error else ''}"
@@ -107,7 +113,7 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
                          + f"\n  (details: {build_log_path(wh)})")
     return {"warehouse": str(wh), "release": str(Path(release).resolve()), "run_id": result.run_id,
             "instance": "persistent" if not instance.is_ephemeral else "ephemeral",
-            "steps": steps}
+            "steps": steps, "periods": periods}
 
 
 def step_seconds(instance, run_id: str) -> dict[str, float]:
@@ -337,6 +343,9 @@ def build_summary(out: dict, problems_before: int | None) -> list[str]:
     if corrections:
         lines.append(f"{'corrections:':10s} " + ", ".join(f"{n:,} {s}" for s, n in sorted(corrections.items())))
     lines += _release_summary(release)
+    if out.get("periods"):
+        lines.append(f"{'periods:':10s} {out['periods'].get('protected', 0)} protected, "
+                     f"{out['periods'].get('reused', 0)} unchanged since the last build (their protection reused)")
     lines.append(f"{'warehouse:':10s} {out['warehouse']}")
     lines.append(f"{'release:':10s} {out['release']}")
     lines += _where_things_are(release)

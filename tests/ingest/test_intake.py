@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.helpers import TEST_OUTPUT, Landing, build
+from tests.helpers import TEST_OUTPUT, Landing, build, notification_row
 
 pytestmark = pytest.mark.slow
 
@@ -24,13 +24,7 @@ IMG = "<img src=x onerror=alert(2)>"
 
 
 def child(nid: str, **over) -> dict:
-    row = {"notification_id": nid, "incident_id": f"I-{nid}", "la_code": HART, "incident_date": "2012-06-01",
-           "la_aware_date": "", "notified_date": "2012-06-04", "incident_type": "death", "suicide": "N",
-           "harm_category": "neglect", "child_sex": "M", "child_age_months": "30", "child_ethnicity": "WBRI",
-           "parent_ethnicity": "", "disability": "N", "known_to_csc": "Y", "cin_status": "N", "cp_plan": "N",
-           "legal_status": "NONE"}
-    row.update(over)
-    return row
+    return notification_row(nid, f"I-{nid}", **{"la_code": HART, **over})
 
 
 def line(row: dict) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from scr_warehouse.policy import landing_columns
 
-from tests.helpers import Landing, build
+from tests.helpers import Landing, build, notification_row
 
 AS_OF = "2011-01-31"
 D = dt.date.fromisoformat
@@ -22,13 +22,9 @@ def cols(feed: str) -> list[str]:
 
 
 def notification(nid, incident_id, **over) -> dict:
-    row = {"notification_id": nid, "incident_id": incident_id, "la_code": "E06000001", "incident_date": "2010-05-03",
-           "la_aware_date": "", "notified_date": "2010-05-05", "incident_type": "serious_injury", "suicide": "",
-           "harm_category": "neglect", "child_sex": "U", "child_age_months": "14", "child_ethnicity": "WBRI",
-           "parent_ethnicity": "", "disability": "N", "known_to_csc": "Y", "cin_status": "N", "cp_plan": "N",
-           "legal_status": "NONE"}
-    row.update(over)
-    return row
+    values = {"incident_date": "2010-05-03", "notified_date": "2010-05-05", "incident_type": "serious_injury",
+              "suicide": "", "child_sex": "U", "child_age_months": "14", **over}
+    return notification_row(nid, incident_id, **values)
 
 
 def review(rid, incident_id, **over) -> dict:

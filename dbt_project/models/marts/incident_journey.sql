@@ -84,10 +84,12 @@ staged as (
     -- What had happened by the as-of date: a stage dated after it has not happened yet.
     select
         *,
+        -- (a review whose status is unknown, NULL after typing, is neither withdrawn nor completed: without the
+        -- coalesces below it fell through every stage to 'awaiting evaluation'; the unit test holds it)
         coalesce(notified_date <= as_of_date, false) as notified_by_as_of,
-        review_id is not null and (review_status = 'withdrawn'
+        review_id is not null and (coalesce(review_status = 'withdrawn', false)
             or (decision is not null and (decision_date is null or decision_date <= as_of_date))) as decided_by_as_of,
-        coalesce(completion_date <= as_of_date, completion_date is null and review_status = 'completed')
+        coalesce(completion_date <= as_of_date, completion_date is null and coalesce(review_status = 'completed', false))
             as completed_by_as_of
     from journey
 )

@@ -2,12 +2,11 @@
 -- the incident has several children), at National, Regional and Local authority level (the lead LSCB's LA),
 -- unsuppressed. A review is in the statistics when its incident is known with a valid date and its LSCB is an
 -- English LA valid then. Each measure has a `Total` band (the reviews it applies to); measure Total / band Total is
--- every review decision. Bands use calendar-month arithmetic (macro add_months); "in progress" is judged at
--- var('as_of'). `Completed within timescale` leaves out withdrawn reviews: they are no longer under a timescale.
-with r as (
-    select review_id, incident_financial_year as financial_year, lscb_la_code as la_code, decision, status,
-           decision_date, decision_on_time, incident_date, completion_date, completion_due_date, completed_on_time
-    from {{ ref('int_reviews') }}
+-- every review decision. Each review's bands are int_review_bands (unit-tested there).
+with banded as (
+    select review_id, incident_financial_year as financial_year, lscb_la_code as la_code, decision_band,
+           completion_band, timescale_band
+    from {{ ref('int_review_bands') }}
     where incident_known and incident_date is not null and {{ in_date_window("incident_date") }} and incident_financial_year is not null
       and lscb_la_code is not null and lscb_la_valid
 ),
@@ -31,26 +30,6 @@ categories (measure, measure_order, band, band_order) as (
            ('Completed within timescale', 3, 'In progress, within timescale', 4),
            ('Completed within timescale', 3, 'In progress, overdue', 5)
 ),
-banded as (
-    select r.*,
-           case when decision_date is null then 'Decision pending'
-                when decision_on_time then 'Yes' else 'No' end as decision_band,
-           case when decision <> 'scr' or decision is null then null
-                when completion_date is not null then
-                    case when completion_date <= {{ add_months('incident_date', 6) }} then '6 months or less'
-                         when completion_date <= {{ add_months('incident_date', 12) }} then 'Over 6 to 12 months'
-                         when completion_date <= {{ add_months('incident_date', 18) }} then 'Over 12 to 18 months'
-                         else 'Over 18 months' end
-                when status = 'completed' then 'Completed, not dated'
-                else 'Not completed' end as completion_band,
-           case when decision <> 'scr' or decision is null or status = 'withdrawn' then null
-                when completion_date is not null then case when completed_on_time then 'Yes' else 'No' end
-                when status = 'completed' then 'Completed, not dated'
-                when completion_due_date is null or {{ as_of_date() }} <= completion_due_date
-                    then 'In progress, within timescale'
-                else 'In progress, overdue' end as timescale_band
-    from r
-),
 facts as (
     select financial_year, la_code, 'Total' as measure, 'Total' as band from banded
     union all select financial_year, la_code, 'Decision within one month', 'Total' from banded
@@ -69,7 +48,7 @@ counts as (
     group by {{ geography_grouping_sets(['f.measure', 'f.band']) }}
 ),
 years as (
-    select distinct financial_year from r
+    select distinct financial_year from banded
 ),
 joined as (
     select g.*, c.measure, c.measure_order, c.band, c.band_order, coalesce(n.reviews, 0)::integer as reviews

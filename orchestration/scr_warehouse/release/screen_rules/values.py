@@ -96,26 +96,30 @@ def rule_geog_country_combo(f: File) -> list[str]:
     return [f"country code and name do not match the lookup, {f.lines(bad)}"] if bad.any() else []
 
 
+def _lookup_mismatch(f: File, key: str, levels: list[str], matches, what: str) -> list[str]:
+    """Rows at `levels` whose `key` column's lookup entry does not match the row (`matches(row frame) -> bool
+    series`); nothing when the file has no such column."""
+    d = f.data
+    if key not in d.columns:
+        return []
+    bad = d["geographic_level"].isin(levels) & ~matches(d)
+    return [f"{what} do not match the lookup, {f.lines(bad)}"] if bad.any() else []
+
+
 def rule_geog_region_combo(f: File) -> list[str]:
     regions, _ = _lookups()
-    d = f.data
-    if "region_code" not in d.columns:
-        return []
-    rows = d["geographic_level"].isin(["Regional", "Local authority"])
-    bad = rows & (d["region_code"].map(regions).fillna("\0") != d["region_name"])
-    return [f"region code and name do not match the lookup, {f.lines(bad)}"] if bad.any() else []
+    return _lookup_mismatch(f, "region_code", ["Regional", "Local authority"],
+                            lambda d: d["region_code"].map(regions).fillna("\0") == d["region_name"],
+                            "region code and name")
 
 
 def rule_geog_la_combo(f: File) -> list[str]:
     _, las = _lookups()
-    d = f.data
-    if "new_la_code" not in d.columns:
-        return []
-    rows = d["geographic_level"] == "Local authority"
-    ok = pd.Series([las.get(c) == (o, n) for c, o, n in zip(d["new_la_code"], d["old_la_code"], d["la_name"])],
-                   index=d.index)
-    bad = rows & ~ok
-    return [f"old number, new code and name do not match the lookup, {f.lines(bad)}"] if bad.any() else []
+    return _lookup_mismatch(
+        f, "new_la_code", ["Local authority"],
+        lambda d: pd.Series([las.get(c) == (o, n) for c, o, n in zip(d["new_la_code"], d["old_la_code"], d["la_name"])],
+                            index=d.index),
+        "old number, new code and name")
 
 
 def rule_geog_level_completed(f: File) -> list[str]:
