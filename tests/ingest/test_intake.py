@@ -24,7 +24,7 @@ IMG = "<img src=x onerror=alert(2)>"
 
 
 def child(nid: str, **over) -> dict:
-    return notification_row(nid, f"I-{nid}", **{"la_code": HART, **over})
+    return notification_row(nid, over.pop("incident_id", f"I-{nid}"), **{"la_code": HART, **over})
 
 
 def line(row: dict) -> str:
@@ -195,22 +195,3 @@ def test_check_command_reports_a_files_problems_and_loads_nothing(tmp_path, caps
     assert "line 2, column child_sex: invalid_value" in out and "allowed values: M, F, U" in out
     assert not any(tmp_path.glob("*.duckdb"))
 
-
-def test_a_build_with_nothing_changed_does_nothing_and_any_change_builds(tmp_path):
-    """Issue 14: the same landing files, as-of date, code and outputs: nothing runs. A new file, another as-of date
-    or a missing output: the whole build runs."""
-    landing = Landing(tmp_path / "landing")
-    landing.write_rows("notifications", "a.csv", [child("N1"), child("N2")], columns=COLUMNS)
-    first = build(landing.root, tmp_path)
-    assert not first.summary.get("up_to_date") and first.summary["steps"]
-    again = build(landing.root, tmp_path)
-    assert again.summary["up_to_date"] and again.summary["run_id"] == first.summary["run_id"]
-    assert again.summary["steps"] == {}
-    landing.write_rows("notifications", "b.csv", [child("N3")], columns=COLUMNS)
-    added = build(landing.root, tmp_path)
-    assert not added.summary.get("up_to_date") and added.summary["run_id"] != first.summary["run_id"]
-    assert added.query("select count(*) from staging.stg_notifications") == [(3,)]
-    assert not build(landing.root, tmp_path, as_of="2018-07-01").summary.get("up_to_date")
-    (tmp_path / "release" / "quality" / "steward_queue.csv").unlink()
-    rebuilt = build(landing.root, tmp_path, as_of="2018-07-01")
-    assert not rebuilt.summary.get("up_to_date") and (rebuilt.release / "quality" / "steward_queue.csv").is_file()

@@ -1,10 +1,11 @@
 """Issue 14: building a warehouse change by change gives what one build of the final landing folder gives.
 
-A small synthetic landing folder arrives in three steps (most files; then the last notifications file; then the
-stewards' corrections), built after each step into one warehouse, so later builds load only new files and reuse the
+Three years of a small synthetic landing folder arrive in three steps (all but the last notifications file; that
+file; a steward's correction to one child of the first year), built after each step into one warehouse, so later builds load only new files and reuse the
 protection of unchanged periods. Every output is then compared with a fresh build of the final folder."""
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 
@@ -33,26 +34,45 @@ def _outputs(release) -> dict[str, bytes]:
     return out
 
 
+def _correction(landing, year: str) -> None:
+    """One steward's correction of one child's sex in a notification of `year`'s first quarter file."""
+    with open(landing / "notifications" / f"{year}_q1.csv", newline="", encoding="utf-8-sig") as f:
+        row = next(r for r in csv.DictReader(f) if r["notification_id"] and r["child_sex"] in ("M", "F"))
+    (landing / "corrections" / "fix_001.csv").write_text(
+        "correction_id,feed,record_id,column_name,new_value,reason,steward,corrected_at\r\n"
+        f"T1,notifications,{row['notification_id']},child_sex,{'F' if row['child_sex'] == 'M' else 'M'},"
+        "entered wrongly,test,2017-06-01T09:00:00\r\n", encoding="utf-8")
+
+
 def test_change_by_change_equals_one_build_of_the_final_folder(tmp_path):
     from scr_warehouse.synthetic import generate
 
     full = tmp_path / "generated"
-    generate(full, seed=11, scale=0.02)
-    held = {"notifications": sorted((full / "notifications").glob("*.csv"))[-1],
-            "corrections": sorted((full / "corrections").glob("*.csv"))[-1]}
+    generate(full, seed=11, scale=0.01)
+    # three financial years keep the builds short; the population file covers them all
+    years = ("2014-15", "2015-16", "2016-17")
     landing = tmp_path / "landing"
-    shutil.copytree(full, landing)
-    for feed, f in held.items():
-        (landing / feed / f.name).unlink()
+    for p in full.rglob("*.csv"):
+        if p.parent.name in ("population",) or p.name.startswith(years):
+            (landing / p.parent.name).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(p, landing / p.parent.name / p.name)
+    (landing / "corrections").mkdir(exist_ok=True)
+    held = sorted((landing / "notifications").glob("*.csv"))[-1]
+    shutil.move(held, tmp_path / held.name)
 
     first = build(landing, tmp_path / "incremental")
     assert first.summary["periods"]["reused"] == 0
-    for feed in ("notifications", "corrections"):
-        shutil.copy2(held[feed], landing / feed / held[feed].name)
-        later = build(landing, tmp_path / "incremental")
-        assert not later.summary.get("up_to_date")
-    # the corrections touch some years only: the other years' protection was reused, not recomputed
+    shutil.move(tmp_path / held.name, held)  # the last quarter's notifications arrive
+    later = build(landing, tmp_path / "incremental")
+    assert not later.summary.get("up_to_date")
+    _correction(landing, years[0])  # a steward corrects one child of the first year
+    later = build(landing, tmp_path / "incremental")
+    assert not later.summary.get("up_to_date")
+    # the correction touches one year: the other years' protection was reused, not recomputed
     assert later.summary["periods"]["reused"] > 0 and later.summary["periods"]["protected"] > 0
+    # nothing changed since: nothing runs, and the outputs are those of the last build
+    same = build(landing, tmp_path / "incremental")
+    assert same.summary["up_to_date"] and same.summary["run_id"] == later.summary["run_id"]
 
     fresh = build(landing, tmp_path / "fresh")
     assert fresh.summary["periods"] == {"protected": later.summary["periods"]["protected"]
@@ -66,3 +86,37 @@ def test_change_by_change_equals_one_build_of_the_final_folder(tmp_path):
         for t in tables:
             q = f"select * from {schema}.{t} order by all"
             assert later.query(q) == fresh.query(q), f"{schema}.{t}"
+
+
+def test_the_fingerprint_follows_every_input_and_a_missing_output_means_build(tmp_path):
+    """build_state without a build: landing content (a file fixed in place at the same size), a new file, the
+    as-of date and the output paths change the fingerprint; a recorded build whose outputs are gone is not current."""
+    from scr_warehouse import build_state
+
+    landing = tmp_path / "landing"
+    (landing / "notifications").mkdir(parents=True)
+    f = landing / "notifications" / "a.csv"
+    f.write_text("notification_id\nN1\n")
+    wh, rel = tmp_path / "w.duckdb", tmp_path / "release"
+    base = build_state.fingerprint(landing, wh, rel, "2018-06-30")
+    assert build_state.fingerprint(landing, wh, rel, "2018-06-30") == base
+    assert build_state.fingerprint(landing, wh, rel, "2018-07-01") != base
+    assert build_state.fingerprint(landing, tmp_path / "other.duckdb", rel, "2018-06-30") != base
+    f.write_text("notification_id\nN2\n")  # the same size, fixed in place
+    fixed = build_state.fingerprint(landing, wh, rel, "2018-06-30")
+    assert fixed != base
+    (landing / "notifications" / "b.csv").write_text("notification_id\nN3\n")
+    assert build_state.fingerprint(landing, wh, rel, "2018-06-30") != fixed
+    (landing / "notes.txt").write_text("not a landing file")  # reported as not taken: part of what a build says
+    now = build_state.fingerprint(landing, wh, rel, "2018-06-30")
+    wh.write_bytes(b"")
+    for out in build_state.OUTPUTS:
+        (rel / out).parent.mkdir(parents=True, exist_ok=True)
+        (rel / out).write_text("x")
+    build_state.record_build(wh, now, {"run_id": "r1"})
+    assert build_state.last_build(wh, rel, now)["run_id"] == "r1"
+    assert build_state.last_build(wh, rel, fixed) is None
+    (rel / build_state.OUTPUTS[1]).unlink()
+    assert build_state.last_build(wh, rel, now) is None
+    build_state.forget_build(wh)
+    assert not build_state.record_path(wh).exists()
