@@ -70,7 +70,7 @@ class Built:
 
 def build(landing: Path, out: Path, as_of: str = "2018-06-30") -> Built:
     """Run `scr-warehouse build` in-process (the same code path as the command) and return where things are."""
-    from scr_warehouse.cli import run_build
+    from scr_warehouse.build import run_build
 
     wh, rel = out / "warehouse.duckdb", out / "release"
     return Built(landing, wh, rel, run_build(str(landing), str(wh), str(rel), as_of))

@@ -293,7 +293,8 @@ def test_command_line_build_is_recorded_with_its_checks_and_ends_with_a_summary(
     asset checks' results, so `make dev` shows command-line builds; tool output goes to the build log."""
     from dagster import DagsterEventType, DagsterInstance
 
-    from scr_warehouse.cli import build_log_path, build_summary
+    from scr_warehouse.build import build_log_path
+    from scr_warehouse.summary import build_summary
 
     instance = DagsterInstance.get()
     assert not instance.is_ephemeral

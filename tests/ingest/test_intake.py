@@ -169,7 +169,7 @@ def test_a_file_fixed_in_place_is_a_new_submission(tmp_path):
 
 
 def test_a_second_build_on_a_locked_warehouse_says_so_in_one_line(tmp_path):
-    from scr_warehouse.cli import BuildError, run_build
+    from scr_warehouse.build import BuildError, run_build
 
     landing = Landing(tmp_path / "landing")
     landing.write_rows("notifications", "a.csv", [child("L1")], columns=COLUMNS)

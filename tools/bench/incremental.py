@@ -1,7 +1,7 @@
 """Issue 14's scenarios on a built scale: what a steward or a new file costs on a warehouse that is already built.
 
 On a copy of the scale's built warehouse, release, release cache and landing folder (so the full build's own
-folders are left as they were), `scr-warehouse build` runs as a person runs it (cli.run_build, in its own process,
+folders are left as they were), `scr-warehouse build` runs as a person runs it (build.run_build, in its own process,
 memory sampled from outside) four times:
 
 1. settle: the copy's first build (its paths differ, so it is not "unchanged"): every landing file already loaded,

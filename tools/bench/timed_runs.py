@@ -61,7 +61,7 @@ def step_windows(entries) -> dict[str, tuple[float, float, bool]]:
 
 
 def _build_child(landing: str, warehouse: str, release: str, as_of: str, started: float) -> dict:
-    """Runs in the build subprocess: the same job and run config as cli.run_build, with each step's start and end
+    """Runs in the build subprocess: the same job and run config as build.run_build, with each step's start and end
     (the bench process samples this process tree's memory from outside and takes each stage's peak in its steps)."""
     t_import = time.time()
     from dagster import DagsterInstance
@@ -114,11 +114,11 @@ def _build_child(landing: str, warehouse: str, release: str, as_of: str, started
 
 
 def _rebuild_child(landing: str, warehouse: str, release: str, as_of: str, started: float) -> dict:
-    """Runs in a subprocess: `scr-warehouse build` exactly as a person runs it (cli.run_build: a build with nothing
+    """Runs in a subprocess: `scr-warehouse build` exactly as a person runs it (build.run_build: a build with nothing
     changed does nothing), with each step's seconds and how many periods the release protected or reused."""
     import json
 
-    from scr_warehouse.cli import run_build
+    from scr_warehouse.build import run_build
     from scr_warehouse.release.writer import AUDIT
 
     out = run_build(landing, warehouse, release, as_of, log_level="ERROR", record=False)
