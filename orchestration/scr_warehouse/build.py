@@ -15,27 +15,26 @@ class BuildError(Exception):
     """The build cannot run at all; the message says what a person can do about it."""
 
 
-
 def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_level: str = "WARNING",
               record: bool = True, force: bool = False) -> dict:
     """Run the whole asset graph in-process. Returns counts for the summary; raises BuildError if it cannot build."""
     landing_dir = Path(landing)
     if not landing_dir.is_dir():
         raise BuildError(f"landing folder not found: {landing_dir} (expected sub-folders such as notifications/)")
-    wh = Path(warehouse).resolve()
+    wh, rel = Path(warehouse).resolve(), Path(release).resolve()
     try:
         wh.parent.mkdir(parents=True, exist_ok=True)
-        Path(release).mkdir(parents=True, exist_ok=True)
+        rel.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise BuildError(f"cannot create output folder: {e}") from None
-    for folder in (wh.parent, Path(release).resolve()):
+    for folder in (wh.parent, rel):
         if not os.access(folder, os.W_OK | os.X_OK):
             raise BuildError(f"cannot write to {folder}: give this user write permission or choose another folder")
     with _build_lock(wh):
-        print_ = build_state.fingerprint(landing_dir, wh, Path(release), as_of or dt.date.today().isoformat())
-        last = None if force else build_state.last_build(wh, Path(release).resolve(), print_)
+        print_ = build_state.fingerprint(landing_dir, wh, rel, as_of or dt.date.today().isoformat())
+        last = None if force else build_state.last_build(wh, rel, print_)
         if last is not None:  # nothing a build reads has changed since the last successful one: nothing to do
-            return {"warehouse": str(wh), "release": str(Path(release).resolve()), "run_id": last.get("run_id"),
+            return {"warehouse": str(wh), "release": str(rel), "run_id": last.get("run_id"),
                     "instance": "unchanged", "steps": {}, "up_to_date": last.get("finished_at")}
         build_state.forget_build(wh)
         out = _run_locked(landing_dir, wh, release, as_of, log_level, record)

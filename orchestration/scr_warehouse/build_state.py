@@ -13,8 +13,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from .ingest.landing import landing_files, untaken_files
-from .paths import CONFIG_DIR, DASHBOARDS_DIR, DBT_PROJECT_DIR, EXPECTATIONS_DIR, FEEDS
+from .ingest.landing import landing_fingerprint
+from .paths import CONFIG_DIR, DASHBOARDS_DIR, DBT_PROJECT_DIR, EXPECTATIONS_DIR
 
 _PACKAGE = Path(__file__).resolve().parent
 # What a build reads besides the landing folder (dbt's target and logs folders are its output, not input).
@@ -37,25 +37,10 @@ def project_fingerprint() -> str:
     return h.hexdigest()
 
 
-def landing_digest(landing: Path) -> str:
-    """Every taken landing file's name and content (a file fixed in place is a new submission), and every file the
-    ingest does not take."""
-    h = hashlib.sha256()
-    for feed in FEEDS:
-        for p in landing_files(landing, feed):
-            try:
-                content = hashlib.sha256(p.read_bytes()).digest()
-            except OSError as e:  # the ingest reports it; the fingerprint only needs to differ from a readable file
-                content = f"unreadable: {e.strerror}".encode()
-            h.update(f"{feed}/{p.name}\0".encode() + content)
-    for feed, rel, why in untaken_files(landing):
-        h.update(f"untaken {rel} {why}\0".encode())
-    return h.hexdigest()
-
-
 def fingerprint(landing: Path, warehouse: Path, release: Path, as_of: str) -> str:
+    """The digest of everything a build reads and where it writes (`warehouse` and `release` resolved paths)."""
     h = hashlib.sha256()
-    for part in (landing_digest(landing), str(warehouse), str(release.resolve()), as_of,
+    for part in (landing_fingerprint(landing, content=True), str(warehouse), str(release), as_of,
                  project_fingerprint()):
         h.update(part.encode() + b"\0")
     return h.hexdigest()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import time
 from pathlib import Path
 
 from timed_runs import _run_child
@@ -82,14 +81,13 @@ def run_incremental(run_dir: Path, landing: Path, as_of: str) -> dict:
         note = change(work / "landing") if change else ""
         args = ["--landing", str(work / "landing"), "--warehouse", str(work / "warehouse.duckdb"),
                 "--release", str(work / "release"), "--as-of", as_of]
-        t = time.time()
         data, wall = _run_child("rebuild", args, work / f"rebuild-{scenario.replace(' ', '-')}.log")
         base, base_wall = _run_child("baseline", ["--landing", str(work / "landing"), "--out", str(work / "baseline"),
                                                   "--as-of", as_of], work / "baseline.log")
         out[scenario] = {"build_wall": round(wall, 2), "baseline_wall": round(base_wall, 2), "change": note,
                          "success": data.get("success", False), "error": data.get("error"),
                          "up_to_date": data.get("up_to_date"), "steps": data.get("steps", {}),
-                         "peak_mem": data.get("peak_mem"), "started": t}
+                         "periods": data.get("periods"), "peak_mem": data.get("peak_mem")}
     return out
 
 

@@ -124,7 +124,7 @@ def _rebuild_child(landing: str, warehouse: str, release: str, as_of: str, start
     out = run_build(landing, warehouse, release, as_of, log_level="ERROR", record=False)
     audit = json.loads((Path(release) / AUDIT).read_text(encoding="utf-8"))
     return {"success": True, "up_to_date": bool(out.get("up_to_date")), "steps": out.get("steps", {}),
-            "audit_seconds": audit.get("audit_seconds"), "startup_seconds": time.time() - started}
+            "periods": out.get("periods", {}), "audit_seconds": audit.get("audit_seconds")}
 
 
 def _baseline_child(landing: str, out_dir: str, as_of: str, started: float, threads: int | None = None) -> dict:

@@ -67,13 +67,26 @@ def untaken_files(landing_dir: str | Path) -> list[tuple[str, str, str]]:
     return sorted(out, key=lambda r: r[1])
 
 
-def landing_fingerprint(landing_dir: str | Path) -> str:
-    """A short digest of every landing file's name, size and modification time."""
+def landing_fingerprint(landing_dir: str | Path, content: bool = False) -> str:
+    """A digest of the landing folder: every taken file's name and either its size and modification time (cheap: the
+    sensor looks every minute) or, with `content`, its bytes (a build: a file fixed in place at the same size is a
+    change), and every file the ingest does not take, with the reason."""
     h = hashlib.sha256()
     for feed in FEEDS:
         for p in landing_files(landing_dir, feed):
-            st = p.stat()
-            h.update(f"{feed}/{p.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-    for feed, rel, _ in untaken_files(landing_dir):
-        h.update(f"untaken {rel}\n".encode())
-    return h.hexdigest()[:16]
+            h.update(f"{feed}/{p.name}:{_content_mark(p) if content else _stat_mark(p)}\n".encode())
+    for _, rel, why in untaken_files(landing_dir):
+        h.update(f"untaken {rel}: {why}\n".encode())
+    return h.hexdigest()
+
+
+def _stat_mark(p: Path) -> str:
+    st = p.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def _content_mark(p: Path) -> str:
+    try:
+        return hashlib.sha256(p.read_bytes()).hexdigest()
+    except OSError as e:  # the ingest reports it; the digest only needs to differ from a readable file's
+        return f"unreadable: {e.strerror}"

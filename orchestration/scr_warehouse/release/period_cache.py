@@ -52,7 +52,6 @@ class PeriodCache:
     def __init__(self, folder: Path | None):
         self.folder = Path(folder) if folder else None
         self.used: set[str] = set()
-        self.hits = 0
 
     def get(self, key: str):
         if self.folder is None:
@@ -63,7 +62,6 @@ class PeriodCache:
             value = json.loads(gzip.decompress(f.read_bytes()))
         except (OSError, ValueError, EOFError):
             return None
-        self.hits += 1
         return value["lines"], value["summary"]
 
     def put(self, key: str, value):

@@ -256,7 +256,7 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
         (release / f"{name}.meta.csv").write_text(_csv_text(meta, META_COLUMNS), encoding="utf-8")
     (release / GUIDANCE).write_text(data_guidance(datasets, stats, summary), encoding="utf-8")
     write_upload(release, [n for n, s in stats.items() if s["published"]])
-    return {"datasets": stats, "audit": summary, "periods": {"protected": len(todo), "reused": cache.hits}}
+    return {"datasets": stats, "audit": summary, "periods": {"protected": len(todo), "reused": len(jobs) - len(todo)}}
 
 
 def _clear_published(release: Path, datasets: dict[str, Dataset]) -> None:
