@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
@@ -20,30 +19,37 @@ def _label(html, text, for_id):
     return html.Label(text, htmlFor=for_id, className="filter-label")
 
 
-def parse_state(search: str | None, views: Views) -> dict:
-    """Filter values from a URL query (?year=201617&region=E12000001&la=...&itype=Death&topic=Sex); anything not a
-    value the release has is ignored."""
-    q = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items() if v}
-    periods = views.periods()
-    state = {"year": q.get("year") if q.get("year") in periods else (periods[-1] if periods else None),
-             "region": q.get("region") if q.get("region") in dict(views.regions()) else None,
-             "la": q.get("la") if q.get("la") in dict(views.las()) else None,
-             "itype": q.get("itype") if q.get("itype") in INCIDENT_TYPES else "Total",
-             "topic": q.get("topic") if q.get("topic") in views.topics() else (views.topics() or [None])[0]}
-    if state["la"]:
-        state["region"] = views.region_of(state["la"])
-    return state
+def default_state(views: Views) -> dict:
+    """The view an address without a query opens: the latest year, England, all incident types, the first
+    characteristic. (A query's values are read in the browser: assets/state.js.)"""
+    periods, topics = views.periods(), views.topics()
+    return {"year": periods[-1] if periods else None, "region": None, "la": None, "itype": "Total",
+            "topic": topics[0] if topics else None}
 
 
-def state_query(state: dict) -> str:
-    return "?" + urlencode({k: state[k] for k in FILTERS if state.get(k)})
+def catalogue(views: Views) -> dict:
+    """What assets/state.js needs to read and check a filter state without asking the server: every value the
+    release has, each LA's region, and the defaults."""
+    default = default_state(views)
+    return {"periods": views.periods(), "regions": [c for c, _ in views.regions()],
+            "las": [[c, n, views.region_of(c)] for c, n in views.las()],
+            "la_region": {c: views.region_of(c) for c, _ in views.las()}, "itypes": list(INCIDENT_TYPES),
+            "topics": views.topics(), "default_year": default["year"], "default_topic": default["topic"]}
+
+
+def colour_key(html, views: Views):
+    """The tile map's colour scale, drawn once in the page (the map itself has no colour bar to redraw)."""
+    key = views.colour_key()
+    return html.Div([html.Span("Children harmed per 10,000 children: ", className="key-title"),
+                     html.Span(key["low"]), html.Span(className="key-bar", style={"background": key["gradient"]}),
+                     html.Span(key["high"])], id="tilemap-key", className="map-key")
 
 
 def create_app(warehouse: str, release: str, users: dict[str, User] | None = None, secret: str | None = None,
                secure_cookie: bool = False, gate: Gate | None = None, warm: bool = True):
     import dash
     import flask
-    from dash import Input, Output, State, dash_table, dcc, html
+    from dash import ClientsideFunction, Input, Output, State, dash_table, dcc, html
 
     release_dir = Path(release)
     views = Views(release_dir, populations(warehouse))
@@ -55,7 +61,7 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
     app.server.secret_key = secret or secrets.token_hex(32)
     app.server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
                              SESSION_COOKIE_SECURE=bool(secure_cookie))
-    default = parse_state("", views)
+    default = default_state(views)
     if warm:
         import threading
 
@@ -97,7 +103,7 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
         html.P("Counts are not performance measures: they count incidents local authorities notified, and a higher "
                "number can reflect better reporting. Suppressed values are shown as c, unavailable as x, not "
                "applicable as z.", className="warning"),
-        html.Div([graph("funnel"), graph("tilemap")], className="two"),
+        html.Div([graph("funnel"), html.Div([graph("tilemap"), colour_key(html, views)])], className="two"),
         graph("trend"),
         dash_table.DataTable(id="trend-table", style_cell={"fontFamily": "Arial", "textAlign": "right"}),
         html.H2("Table"),
@@ -145,6 +151,7 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
     span = f"financial years {period_label(periods[0])} to {period_label(periods[-1])}" if periods else "no data"
     app.layout = html.Div([
         dcc.Location(id="url", refresh=False),
+        dcc.Store(id="catalogue", data=catalogue(views)),
         html.H1("Child deaths and serious injuries notified, and serious case reviews: explorer"),
         html.P(f"Published statistics for England, {span} ({mode}). Choose filters below; the address bar keeps "
                "them, so you can send a link to this view.", id="mode"),
@@ -153,29 +160,11 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
     ], className="page")
 
     # ---------------------------------------------------------------- filter state <-> URL
-    @app.callback(*(Output(f, "value") for f in FILTERS), Output("la", "options"), Output("url", "search"),
-                  Input("url", "search"), *(Input(f, "value") for f in FILTERS))
-    def _state(search, *values):
-        current = dict(zip(FILTERS, values))
-        trig = dash.ctx.triggered_id
-        if trig in (None, "url"):
-            state = parse_state(search, views)
-        else:
-            state = dict(current)
-            if trig == "region" and state["la"] and views.region_of(state["la"]) != state["region"]:
-                state["la"] = None  # an LA outside the chosen region is dropped
-            if trig == "la" and state["la"]:
-                state["region"] = views.region_of(state["la"])  # choosing an LA chooses its region
-        # the LA list changes only with the region (or on opening): leave it alone otherwise (150 options to redraw)
-        region_changed = trig in (None, "url", "region") or state["region"] != current["region"]
-        options = [{"label": n, "value": c} for c, n in views.las(state["region"])] if region_changed \
-            else dash.no_update
-        out = [state[f] if state[f] != current[f] else dash.no_update for f in FILTERS]
-        query = state_query(state)
-        # only a person's filter change writes the address (a new history entry); opening a link or going back
-        # reads it and leaves it as it is, so the back button keeps working
-        write = trig not in (None, "url") and query != (search or "")
-        return (*out, options, query if write else dash.no_update)
+    # worked out in the browser (assets/state.js), so a filter change costs one request, for its views
+    app.clientside_callback(ClientsideFunction(namespace="explorer", function_name="state"),
+                            *(Output(f, "value") for f in FILTERS), Output("la", "options"), Output("url", "search"),
+                            Input("url", "search"), *(Input(f, "value") for f in FILTERS),
+                            State("catalogue", "data"))
 
     # ---------------------------------------------------------------- published views
     @app.callback(Output("funnel", "figure"), Output("tilemap", "figure"), Output("trend", "figure"),
@@ -195,15 +184,19 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
 
     @app.callback(Output("actions", "figure"), Output("actions-table", "data"), Output("actions-table", "columns"),
                   Output("overdue-table", "data"), Output("overdue-table", "columns"),
-                  Input("year", "value"), Input("region", "value"))
-    def _actions(year, region):
+                  Input("year", "value"), Input("region", "value"), Input("tabs", "value"))
+    def _actions(year, region, tab):
+        if tab != "actions":  # drawn when its tab opens: a filter change redraws only the open tab
+            raise dash.exceptions.PreventUpdate
         v = views.actions(year, region)
         return v["fig"], v["rows"], v["cols"], v["orows"], v["ocols"]
 
     @app.callback(Output("profile", "figure"), Output("profile-table", "data"), Output("profile-table", "columns"),
                   Input("year", "value"), Input("topic", "value"), Input("itype", "value"),
-                  Input("region", "value"), Input("la", "value"))
-    def _profile(year, topic, itype, region, la):
+                  Input("region", "value"), Input("la", "value"), Input("tabs", "value"))
+    def _profile(year, topic, itype, region, la, tab):
+        if tab != "profile":
+            raise dash.exceptions.PreventUpdate
         v = views.profile(year, topic, itype, region, la)
         return v["fig"], v["rows"], v["cols"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import figures as F
-from ..common import (DATASETS, fmt_1dp, fmt_count, fmt_rate, hex_layout, map_scale_max, number, period_label,
+from ..common import (DATASETS, SEQUENTIAL, esc, fmt_1dp, fmt_count, fmt_rate, hex_layout, map_scale_max, number, period_label,
                       read_published, region_names)
 
 TABLE_COLUMNS = ["time_period", "geographic_level", "region_name", "la_name", "incident_type", "incidents",
@@ -24,6 +24,25 @@ TABLE_LABELS = {"time_period": "Financial year", "geographic_level": "Level", "r
 INCIDENT_TYPES = ("Total", "Death", "Serious injury")
 WHAT = {"Total": "Children harmed", "Death": "Children who died", "Serious injury": "Children seriously injured"}
 OUTCOME = {"Death": "Died", "Serious injury": "Seriously injured"}
+
+
+HEIGHT = 420  # every chart's height in the explorer, a "Nothing to plot" panel's too
+
+
+def _sent(fig) -> dict:
+    """A figure as the explorer sends it: a plain dict, one height (a panel that changes height moves the page
+    and makes the browser draw a chart twice), and the house template's trace defaults for the trace types the
+    figure has only (the template carries 24 types' defaults, 8.6 kB in every chart sent)."""
+    out = fig.to_plotly_json()
+    layout = dict(out["layout"])
+    template = dict(layout.get("template") or {})
+    used = {t.get("type", "scatter") for t in out["data"]}
+    if "data" in template:
+        template["data"] = {k: v for k, v in dict(template["data"]).items() if k in used}
+        layout["template"] = template
+    if layout.get("height") == F.EMPTY_HEIGHT:
+        layout["height"] = HEIGHT
+    return {**out, "layout": layout}
 
 
 def _records(table) -> tuple[list[dict], list[dict]]:
@@ -47,6 +66,7 @@ class Views:
         self._las = sorted({(r.new_la_code, r.la_name, r.region_code) for r in la_rows.itertuples()},
                            key=lambda t: t[1]) if not nba.empty else []
         self._la_name = {c: n for c, n, _ in self._las}
+        self._la_rows = {c: g for c, g in la_rows.groupby("new_la_code", sort=False)} if not nba.empty else {}
         self._la_region = {c: r for c, _, r in self._las}
         self.scale_max = map_scale_max(nba)
         self.warmed = False
@@ -124,20 +144,32 @@ class Views:
         tile, _ = F.tile_map(las, f"{WHAT.get(itype, 'Children')} per 10,000 children:\nlocal authorities of "
                              f"England, {period_label(year)}", height=560, scale_max=self.scale_max,
                              region_names=self._region_name)
-        return tile.to_plotly_json()
+        # the colour bar is drawn once, beside the map (colour_key): the scale is the same in every view, and a
+        # colour bar is a third of the time a browser takes to redraw the map
+        tile.update_traces(marker_showscale=False, selector={"name": "Rate per 10,000 children"})
+        return _sent(tile)
+
+    def colour_key(self) -> dict:
+        """The tile map's colour scale for the page: a CSS gradient of the map's colour scale from 0 to the top
+        of every year's rates, and the labels at its ends."""
+        from plotly.colors import get_colorscale
+
+        stops = ", ".join(f"{c} {p * 100:g}%" for p, c in get_colorscale(SEQUENTIAL))
+        return {"gradient": f"linear-gradient(to right, {stops})", "low": "0",
+                "high": fmt_rate(self.scale_max) if self.scale_max is not None else ""}
 
     @lru_cache(maxsize=512)
     def _trend(self, year, region, la) -> tuple[dict, list, list]:
         df = self.nba
         if la:
-            t = df[(df["geographic_level"] == "Local authority") & (df["new_la_code"] == la)]
+            t = self._la_rows.get(la, df.iloc[0:0])
         elif region:
             t = df[(df["geographic_level"] == "Regional") & (df["region_code"] == region)]
         else:
             t = df[df["geographic_level"] == "National"]
         trend, table = F.deaths_injuries_by_year(t.assign(geographic_level="National"), year,
                                                  area=self.area_name(region, la))
-        return (trend.to_plotly_json(), *_records(table))
+        return (_sent(trend), *_records(table))
 
     def _selected(self, year, itype, region, la) -> dict:
         """The orange outline over the selected LA, or over the selected region's LAs."""
@@ -153,38 +185,58 @@ class Views:
                 "marker": {"symbol": "hexagon-open", "size": 25, "line": {"width": 3, "color": "#D55E00"}},
                 "name": "Selected", "hoverinfo": "skip"}
 
-    @lru_cache(maxsize=2048)
-    def areas(self, year, region, la, itype) -> dict:
-        """Funnel plot, tile map, trend and their tables for one filter combination."""
-        if self.nba.empty or not year:
-            e = F.empty_figure("Nothing to plot: no published data in this release").to_plotly_json()
-            return {"funnel": e, "tile": e, "trend": e, "trend_rows": [], "trend_cols": [], "rows": [], "cols": []}
+    @lru_cache(maxsize=512)
+    def _funnel(self, year, region, itype) -> dict:
+        """The funnel plot of a region's LAs (or of the regions): an LA's view draws its region's, with the LA
+        marked (_with_selected), so choosing an LA does not build a figure."""
         cur = self._slice(year, itype)
         eng = cur[cur["geographic_level"] == "National"]
         eng = eng.iloc[0] if len(eng) else None
         label, what = period_label(year), WHAT.get(itype, "Children")
-        region = region or (self.region_of(la) if la else None)
         if region:
             areas = cur[(cur["geographic_level"] == "Local authority") & (cur["region_code"] == region)]
             title = f"{what} per 10,000 children:\nlocal authorities in {self.area_name(region, None)}, {label}"
-            funnel, _ = F.funnel(areas, eng, title, population=self.population, label="outside", selected=la)
+            funnel, _ = F.funnel(areas, eng, title, population=self.population, label="outside")
         else:
             areas = cur[cur["geographic_level"] == "Regional"]
             funnel, _ = F.funnel(areas, eng, f"{what} per 10,000 children:\nregions of England, {label}",
                                  population=self.population)
+        return _sent(funnel)
+
+    def _with_selected(self, funnel: dict, year, itype, la) -> dict:
+        """The funnel plot with one LA ringed and named (its name moves from the points' labels to the ring);
+        unchanged when the LA's rate is not published or its population unknown."""
+        cur = self._slice(year, itype)
+        row = cur[(cur["geographic_level"] == "Local authority") & (cur["new_la_code"] == la)]
+        pop = self.population.get((year, la))
+        rate = number(row.iloc[0]["children_rate_per_10000"]) if len(row) else None
+        if rate is None or not pop:
+            return funnel
+        name = esc(self.area_name(None, la))
+        data = [{**t, "text": ["" if cd[0] == name else tx for tx, cd in zip(t["text"], t["customdata"])]}
+                if t.get("name") == "Area" else t for t in funnel["data"]]
+        data.append({"type": "scatter", "x": [pop], "y": [rate], "mode": "markers+text", "text": [name],
+                     "textposition": "middle right", "textfont": {"size": 12}, "cliponaxis": False,
+                     "name": "Selected", "hoverinfo": "skip",
+                     "marker": {"size": 16, "symbol": "circle-open", "line": {"width": 3, "color": "#D55E00"}}})
+        return {**funnel, "data": data}
+
+    @lru_cache(maxsize=2048)
+    def areas(self, year, region, la, itype) -> dict:
+        """Funnel plot, tile map, trend and their tables for one filter combination."""
+        if self.nba.empty or not year:
+            e = _sent(F.empty_figure("Nothing to plot: no published data in this release"))
+            return {"funnel": e, "tile": e, "trend": e, "trend_rows": [], "trend_cols": [], "rows": [], "cols": []}
+        region = region or (self.region_of(la) if la else None)
+        funnel = self._funnel(year, region, itype)
         if la:
-            row = areas[areas["new_la_code"] == la]
-            pop = self.population.get((year, la))
-            if len(row) and number(row.iloc[0]["children_rate_per_10000"]) is not None and pop:
-                funnel.add_scatter(x=[pop], y=[number(row.iloc[0]["children_rate_per_10000"])], mode="markers",
-                                   name="Selected", hoverinfo="skip",
-                                   marker={"size": 16, "symbol": "circle-open", "line": {"width": 3, "color": "#D55E00"}})
+            funnel = self._with_selected(funnel, year, itype, la)
         tile = self._tile(year, itype)
         if la or region:
             tile = {**tile, "data": [*tile["data"], self._selected(year, itype, region, la)]}
         trend, trend_rows, trend_cols = self._trend(year, region if not la else None, la)
         table = self.table(year, region if not la else None, la, itype)
-        return {"funnel": funnel.to_plotly_json(), "tile": tile, "trend": trend,
+        return {"funnel": funnel, "tile": tile, "trend": trend,
                 "trend_rows": trend_rows, "trend_cols": trend_cols, "rows": table.to_dict("records"),
                 "cols": [{"name": TABLE_LABELS.get(c, c), "id": c} for c in table.columns]}
 
@@ -210,7 +262,7 @@ class Views:
         """Children by one characteristic for England or a region (published at those levels only: an LA's
         profile is its region's, and the title says so)."""
         if not topic or not year:
-            e = F.empty_figure("Nothing to plot: no published child characteristics").to_plotly_json()
+            e = _sent(F.empty_figure("Nothing to plot: no published child characteristics"))
             return {"fig": e, "rows": [], "cols": []}
         region = region or (self.region_of(la) if la else None)
         area = self.area_name(region, None)
@@ -219,15 +271,15 @@ class Views:
         fig, table = F.profile(self.data["child_characteristics"], year, topic, outcome=OUTCOME.get(itype, "Total"),
                                region=region, area=area)
         rows, cols = _records(table)
-        return {"fig": fig.to_plotly_json(), "rows": rows, "cols": cols}
+        return {"fig": _sent(fig), "rows": rows, "cols": cols}
 
     @lru_cache(maxsize=512)
     def actions(self, year, region) -> dict:
         ra = self.data.get("review_actions", pd.DataFrame())
         if ra.empty or not year or year not in set(ra["time_period"]):
-            e = F.empty_figure("Nothing to plot: no published action-plan items for this year").to_plotly_json()
+            e = _sent(F.empty_figure("Nothing to plot: no published action-plan items for this year"))
             return {"fig": e, "rows": [], "cols": [], "orows": [], "ocols": []}
         fig, table = F.actions_by_agency(ra, year, region)
         rows, cols = _records(table)
         orows, ocols = _records(F.overdue_by_region(ra, year))
-        return {"fig": fig.to_plotly_json(), "rows": rows, "cols": cols, "orows": orows, "ocols": ocols}
+        return {"fig": _sent(fig), "rows": rows, "cols": cols, "orows": orows, "ocols": ocols}

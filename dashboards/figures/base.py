@@ -14,6 +14,7 @@ from ..common import FONT, PALETTE, esc, period_label
 # (about 20 ms a figure, seconds over a report's 160 figures).
 pio.templates.default = "simple_white"
 
+EMPTY_HEIGHT = 260  # a "Nothing to plot" panel
 Table = tuple[list[str], list[list[str]], list[str]]  # headers, rows, per-column kind ("count", "num", "text")
 
 
@@ -60,7 +61,7 @@ def empty_figure(message: str, title_html: str | None = None) -> go.Figure:
                        font={"size": 16})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    _layout(fig, message, height=260)
+    _layout(fig, message, height=EMPTY_HEIGHT)
     if title_html:
         fig.update_layout(title={"text": title_html})
     return fig

@@ -375,6 +375,9 @@ def test_funnel_points_carry_names_on_the_population_axis():
     assert list(points.text) == ["North East", "London"] and "text" in points.mode
     assert "population input" in fig.layout.xaxis.title.text
     assert fig.layout.legend.x > 1  # the legend sits right of the plot, clear of the axis titles
+    # the population axis has its ticks given (1, 2, 5 x 10^n across the points' range), written with commas
+    assert list(fig.layout.xaxis.tickvals) == [500_000, 1_000_000, 2_000_000]
+    assert list(fig.layout.xaxis.ticktext) == ["500,000", "1,000,000", "2,000,000"]
     fig, _ = funnel(regions, england, "t", population=None)
     assert "implied" in fig.layout.xaxis.title.text
     # no area has a published rate: a message, not empty axes
@@ -404,8 +407,8 @@ def test_tile_map_has_no_grey_scale_marks_c_and_x_and_outlines_regions():
     assert list(marks["Suppressed (c)"].text) == ["Hartlepool"]  # a dotted hexagon, in its own legend entry
     assert marks["Suppressed (c)"].marker.symbol == "hexagon-open-dot"
     assert marks["Not available (x)"].marker.symbol == "hexagon-open" and len(marks["Not available (x)"].x) > 100
-    outline = [t for t in fig.data if t.name == "Region boundary"][0]
-    assert sum(v is None for v in outline.x) > 100  # one segment per boundary edge
+    outline = [s for s in fig.layout.shapes if s.name == "Region boundary"][0]
+    assert outline.showlegend and outline.path.count("M") > 100  # one segment per boundary edge
     assert {a.text for a in fig.layout.annotations} == {"North East", "London"}
 
 

@@ -260,7 +260,9 @@ def format_explorer(result: dict | None, scale: float) -> list[str]:
         return [f"Explorer (scale {scale:g}): not measured ({result['error']})"]
     return [f"Explorer (scale {scale:g}, headless Chromium, {result['changes']} scripted filter changes): first load "
             f"{result['first_load_s']:.1f} s; filter change to redrawn charts p50 {result['p50_ms']:.0f} ms, "
-            f"p95 {result['p95_ms']:.0f} ms, max {result['max_ms']:.0f} ms (target p95 under 300 ms)"]
+            f"p95 {result['p95_ms']:.0f} ms, max {result['max_ms']:.0f} ms from the click (target p95 under 300 ms); "
+            f"from the automation's command, with its own checks: p50 {result['command_p50_ms']:.0f} ms, "
+            f"p95 {result['command_p95_ms']:.0f} ms"]
 
 
 def _child_main(argv: list[str]) -> int:

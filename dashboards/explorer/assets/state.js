@@ -1,0 +1,60 @@
+/* The explorer's filter state, held in the address bar, worked out in the browser (a Dash clientside callback):
+   a filter change goes straight to the one request for its views instead of first asking the server what the
+   filters now are. `cat` is the catalogue app.py puts in the page (periods, regions, LAs with their region,
+   incident types, topics, and the default year and topic): values not in it are ignored, as a typed or stale
+   link may hold anything. Served by Dash from the assets folder (no network). */
+(function () {
+  const FILTERS = ["year", "region", "la", "itype", "topic"];
+  const nil = v => (v === undefined || v === "" ? null : v);
+
+  function parse(search, cat) {
+    const q = new URLSearchParams((search || "").replace(/^\?/, ""));
+    const pick = (k, allowed, dflt) => (allowed.includes(q.get(k)) ? q.get(k) : dflt);
+    const state = {
+      year: pick("year", cat.periods, cat.default_year),
+      region: pick("region", cat.regions, null),
+      la: pick("la", Object.keys(cat.la_region), null),
+      itype: pick("itype", cat.itypes, "Total"),
+      topic: pick("topic", cat.topics, cat.default_topic),
+    };
+    if (state.la) state.region = cat.la_region[state.la];
+    return state;
+  }
+
+  function query(state) {
+    const q = new URLSearchParams();
+    FILTERS.forEach(f => { if (state[f]) q.append(f, state[f]); });
+    return "?" + q.toString();
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    explorer: {
+      state: function (search, year, region, la, itype, topic, cat) {
+        const noUpdate = window.dash_clientside.no_update;
+        const trig = window.dash_clientside.callback_context.triggered_id;
+        const current = {year: nil(year), region: nil(region), la: nil(la), itype: nil(itype), topic: nil(topic)};
+        let state;
+        if (!trig || trig === "url") {
+          state = parse(search, cat);
+        } else {
+          state = Object.assign({}, current);
+          if (trig === "region" && state.la && cat.la_region[state.la] !== state.region) {
+            state.la = null;  // an LA outside the chosen region is dropped
+          }
+          if (trig === "la" && state.la) state.region = cat.la_region[state.la];  // an LA chooses its region
+        }
+        // the LA list changes only with the region (or on opening): 150 options are not redrawn otherwise
+        const regionChanged = !trig || trig === "url" || trig === "region" || state.region !== current.region;
+        const options = regionChanged
+          ? cat.las.filter(l => !state.region || l[2] === state.region).map(l => ({label: l[1], value: l[0]}))
+          : noUpdate;
+        const out = FILTERS.map(f => (state[f] !== current[f] ? state[f] : noUpdate));
+        const q = query(state);
+        // only a person's filter change writes the address (a new history entry); opening a link or going back
+        // reads it and leaves it as it is, so the back button keeps working
+        const write = trig && trig !== "url" && q !== (search || "");
+        return [...out, options, write ? q : noUpdate];
+      },
+    },
+  });
+})();
