@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -37,12 +38,28 @@ def catalogue(views: Views) -> dict:
             "topics": views.topics(), "default_year": default["year"], "default_topic": default["topic"]}
 
 
+def _icon(shape: str) -> str:
+    """A legend mark of the tile map as an inline SVG image (no network): a pointy-top hexagon outlined (x), with a
+    dot (c), ringed in orange (selected), or a boundary line."""
+    hexagon = "M10 1 L18 5.5 L18 14.5 L10 19 L2 14.5 L2 5.5 Z"
+    body = {"c": f'<path d="{hexagon}" fill="none" stroke="#505a5f" stroke-width="1.5"/>'
+                 '<circle cx="10" cy="10" r="1.8" fill="#505a5f"/>',
+            "x": f'<path d="{hexagon}" fill="none" stroke="#b1b4b6" stroke-width="1.5"/>',
+            "selected": f'<path d="{hexagon}" fill="none" stroke="#D55E00" stroke-width="3"/>',
+            "boundary": '<path d="M1 10 L19 10" stroke="#0b0c0c" stroke-width="2.5"/>'}[shape]
+    return "data:image/svg+xml;utf8," + quote(f'<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20">{body}</svg>')
+
+
 def colour_key(html, views: Views):
-    """The tile map's colour scale, drawn once in the page (the map itself has no colour bar to redraw)."""
+    """The tile map's legend and colour scale, drawn once in the page (the map itself has neither to redraw)."""
     key = views.colour_key()
-    return html.Div([html.Span("Children harmed per 10,000 children: ", className="key-title"),
-                     html.Span(key["low"]), html.Span(className="key-bar", style={"background": key["gradient"]}),
-                     html.Span(key["high"])], id="tilemap-key", className="map-key")
+    marks = [html.Span([html.Img(src=_icon(shape), alt="", width=20, height=20), text], className="key-mark")
+             for shape, text in (("c", "Suppressed (c)"), ("x", "Not available (x)"), ("selected", "Selected"),
+                                 ("boundary", "Region boundary"))]
+    scale = html.Span([html.Span("Children harmed per 10,000 children: ", className="key-title"),
+                       html.Span(key["low"]), html.Span(className="key-bar", style={"background": key["gradient"]}),
+                       html.Span(key["high"])], className="key-scale")
+    return html.Div([*marks, scale], id="tilemap-key", className="map-key")
 
 
 def create_app(warehouse: str, release: str, users: dict[str, User] | None = None, secret: str | None = None,
@@ -99,7 +116,7 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
     def graph(id_):
         return dcc.Graph(id=id_, config={"displaylogo": False}, figure=blank)
 
-    published_tab = dcc.Tab(label="Areas and years", value="published", children=[
+    published_tab = ("published", "Areas and years", [
         html.P("Counts are not performance measures: they count incidents local authorities notified, and a higher "
                "number can reflect better reporting. Suppressed values are shown as c, unavailable as x, not "
                "applicable as z.", className="warning"),
@@ -116,12 +133,12 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
                              style_header={"fontWeight": "bold"}, style_table={"overflowX": "auto"}),
     ])
     # Each topic on its own tab: the browser draws only the open tab's charts when a filter changes
-    profile_tab = dcc.Tab(label="Profile of the children", value="profile", children=[
+    profile_tab = ("profile", "Profile of the children", [
         html.H2("Profile of the children"),
         graph("profile"),
         dash_table.DataTable(id="profile-table", page_size=20, style_cell={"fontFamily": "Arial"}),
     ])
-    actions_tab = dcc.Tab(label="Action plans", value="actions", children=[
+    actions_tab = ("actions", "Action plans", [
         html.H2("Were the lessons acted on? Action plans"),
         graph("actions"),
         dash_table.DataTable(id="actions-table", page_size=12, style_cell={"fontFamily": "Arial"},
@@ -130,7 +147,7 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
     ])
     tabs = [published_tab, profile_tab, actions_tab]
     if restricted:
-        tabs.append(dcc.Tab(label="Restricted (sign in)", value="restricted", children=[
+        tabs.append(("restricted", "Restricted (sign in)", [
             html.P("Management information: not for publication. Sign in with your explorer account.",
                    className="warning"),
             html.Div(id="whoami"),
@@ -152,12 +169,21 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
     app.layout = html.Div([
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="catalogue", data=catalogue(views)),
+        dcc.Store(id="profile-filters"), dcc.Store(id="actions-filters"),
         html.H1("Child deaths and serious injuries notified, and serious case reviews: explorer"),
         html.P(f"Published statistics for England, {span} ({mode}). Choose filters below; the address bar keeps "
                "them, so you can send a link to this view.", id="mode"),
         filters,
-        dcc.Tabs(id="tabs", value="published", children=tabs),
+        # The tabs are headings only: every tab's content stays in the page and a closed tab's is hidden
+        # (assets/state.js), so opening a tab shows charts already drawn instead of drawing them all again
+        dcc.Tabs(id="tabs", value="published",
+                 children=[dcc.Tab(label=label, value=value) for value, label, _ in tabs]),
+        html.Div([html.Div(children, id=f"section-{value}", role="tabpanel", **{"aria-label": label},
+                           className="section" if value == "published" else "section closed")
+                  for value, label, children in tabs], className="sections"),
     ], className="page")
+    app.clientside_callback(ClientsideFunction(namespace="explorer", function_name="sections"),
+                            *(Output(f"section-{value}", "className") for value, _, _ in tabs), Input("tabs", "value"))
 
     # ---------------------------------------------------------------- filter state <-> URL
     # worked out in the browser (assets/state.js), so a filter change costs one request, for its views
@@ -182,22 +208,24 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
         t = views.download_table(year, region, la, itype)
         return dcc.send_data_frame(t.to_csv, views.download_name(year, region, la, itype), index=False)
 
+    # The profile and action plans are drawn only while their tab is open: the browser passes the filters on to
+    # a tab's store (assets/state.js) only then, so a filter change on another tab sends no request for them.
+    for tab_value, store in (("profile", "profile-filters"), ("actions", "actions-filters")):
+        app.clientside_callback(ClientsideFunction(namespace="explorer", function_name=f"{tab_value}_filters"),
+                                Output(store, "data"), Input("tabs", "value"),
+                                *(Input(f, "value") for f in FILTERS))
+
     @app.callback(Output("actions", "figure"), Output("actions-table", "data"), Output("actions-table", "columns"),
                   Output("overdue-table", "data"), Output("overdue-table", "columns"),
-                  Input("year", "value"), Input("region", "value"), Input("tabs", "value"))
-    def _actions(year, region, tab):
-        if tab != "actions":  # drawn when its tab opens: a filter change redraws only the open tab
-            raise dash.exceptions.PreventUpdate
-        v = views.actions(year, region)
+                  Input("actions-filters", "data"), prevent_initial_call=True)
+    def _actions(f):
+        v = views.actions(f["year"], f["region"])
         return v["fig"], v["rows"], v["cols"], v["orows"], v["ocols"]
 
     @app.callback(Output("profile", "figure"), Output("profile-table", "data"), Output("profile-table", "columns"),
-                  Input("year", "value"), Input("topic", "value"), Input("itype", "value"),
-                  Input("region", "value"), Input("la", "value"), Input("tabs", "value"))
-    def _profile(year, topic, itype, region, la, tab):
-        if tab != "profile":
-            raise dash.exceptions.PreventUpdate
-        v = views.profile(year, topic, itype, region, la)
+                  Input("profile-filters", "data"), prevent_initial_call=True)
+    def _profile(f):
+        v = views.profile(f["year"], f["topic"], f["itype"], f["region"], f["la"])
         return v["fig"], v["rows"], v["cols"]
 
     if restricted:

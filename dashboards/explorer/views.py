@@ -26,6 +26,7 @@ WHAT = {"Total": "Children harmed", "Death": "Children who died", "Serious injur
 OUTCOME = {"Death": "Died", "Serious injury": "Seriously injured"}
 
 
+SELECTED = "#D55E00"  # the ring round a selected area (vermilion, of the Okabe-Ito palette)
 HEIGHT = 420  # every chart's height in the explorer, a "Nothing to plot" panel's too
 
 
@@ -144,9 +145,10 @@ class Views:
         tile, _ = F.tile_map(las, f"{WHAT.get(itype, 'Children')} per 10,000 children:\nlocal authorities of "
                              f"England, {period_label(year)}", height=560, scale_max=self.scale_max,
                              region_names=self._region_name)
-        # the colour bar is drawn once, beside the map (colour_key): the scale is the same in every view, and a
-        # colour bar is a third of the time a browser takes to redraw the map
+        # the colour bar and legend are drawn once, beside the map (colour_key): they are the same in every view,
+        # and they are half the time a browser takes to redraw the map
         tile.update_traces(marker_showscale=False, selector={"name": "Rate per 10,000 children"})
+        tile.update_layout(showlegend=False)  # and so is its legend, which never changes
         return _sent(tile)
 
     def colour_key(self) -> dict:
@@ -182,7 +184,8 @@ class Views:
         layout = hex_layout()
         pts = [layout[c] for c in sorted(codes) if c in layout]
         return {"type": "scatter", "x": [p[1] for p in pts], "y": [p[2] for p in pts], "mode": "markers",
-                "marker": {"symbol": "hexagon-open", "size": 25, "line": {"width": 3, "color": "#D55E00"}},
+                # an open symbol is drawn in the marker's colour (its line colour is not used)
+                "marker": {"symbol": "hexagon-open", "size": 25, "color": SELECTED, "line": {"width": 3}},
                 "name": "Selected", "hoverinfo": "skip"}
 
     @lru_cache(maxsize=512)
@@ -218,7 +221,7 @@ class Views:
         data.append({"type": "scatter", "x": [pop], "y": [rate], "mode": "markers+text", "text": [name],
                      "textposition": "middle right", "textfont": {"size": 12}, "cliponaxis": False,
                      "name": "Selected", "hoverinfo": "skip",
-                     "marker": {"size": 16, "symbol": "circle-open", "line": {"width": 3, "color": "#D55E00"}}})
+                     "marker": {"size": 16, "symbol": "circle-open", "color": SELECTED, "line": {"width": 3}}})
         return {**funnel, "data": data}
 
     @lru_cache(maxsize=2048)

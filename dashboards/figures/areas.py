@@ -74,7 +74,7 @@ def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
     if eng_rate and plotted:
         pmax = max(p[3] for p in plotted) * 1.15
         pmin = max(min(p[3] for p in plotted) * 0.5, 1.0)
-        grid = np.geomspace(pmin, pmax, 60)
+        grid = np.geomspace(pmin, pmax, 30)  # smooth on a log axis; each point is drawing time
         expected = grid * eng_rate / 10000
         for cov, dash, colour in [(0.95, "dash", PALETTE[0]), (0.998, "dot", PALETTE[5])]:
             lo, hi = poisson_limits_array(expected, cov)

@@ -237,10 +237,19 @@ def test_explorer_published_filters_update_chart_and_table(release, browser, tmp
         cells_before = page.locator("#table td").all_inner_texts()
         assert "North East" in " ".join(cells_before)
 
+        sent: list[str] = []
+        page.on("request", lambda r: sent.append((r.post_data_json or {}).get("output", ""))
+                if "_dash-update-component" in r.url else None)
         _choose(page, "region", "North East")
         page.wait_for_function("document.querySelector('#funnel .gtitle').textContent.includes('North East')")
         page.wait_for_function(
             "document.querySelector('#table').innerText.includes('Middlesbrough')")
+        # one request for the open tab's views: the filter state is worked out in the browser, and the closed
+        # tabs' views are not asked for
+        assert len(sent) == 1 and "funnel.figure" in sent[0], sent
+        # the map's legend and colour scale, drawn once beside it
+        key = page.locator("#tilemap-key").inner_text()
+        assert all(k in key for k in ("Suppressed (c)", "Not available (x)", "Region boundary", "per 10,000")), key
         cells_after = page.locator("#table td").all_inner_texts()
         assert cells_after != cells_before
         # North East LAs: Hartlepool is suppressed (c), Middlesbrough 12 at 3.3 per 10,000
@@ -248,7 +257,7 @@ def test_explorer_published_filters_update_chart_and_table(release, browser, tmp
         assert "Hartlepool" in text and "Camden" not in text
         assert re.search(r"\bc\b", text)
         # the tile map marks the selected region's LAs
-        page.wait_for_function("document.querySelector('#tilemap').innerText.includes('Selected')")
+        page.wait_for_function("document.querySelectorAll('#tilemap path.point[style*=\"rgb(213, 94, 0)\"]').length > 0")
         page.screenshot(path=str(OUT / "explorer_region.png"), full_page=True)
 
         with page.expect_download() as dl:

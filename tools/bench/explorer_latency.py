@@ -28,7 +28,7 @@ from pathlib import Path
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 # Counts the Dash callback requests in flight, when the last one started and ended, and when a chart last finished
-# drawing (plotly_afterplot on any graph).
+# drawing (plotly_afterplot on any graph, or a Plotly.react / newPlot call resolving).
 TRACK = """
 window.__pending = 0; window.__lastStart = 0; window.__lastEnd = 0; window.__lastPlot = 0; window.__down = 0;
 document.addEventListener('pointerdown', e => { if (e.isTrusted) window.__down = e.timeStamp; }, true);
@@ -44,10 +44,22 @@ window.fetch = function (...a) {
 setInterval(() => document.querySelectorAll('.js-plotly-plot').forEach(el => {
   if (!el.__timed && el.on) { el.__timed = true; el.on('plotly_afterplot', () => window.__lastPlot = performance.now()); }
 }), 50);
+// a chart mounted by a change (a tab opened) draws before a listener can be attached: time Plotly's own calls too
+const __wrap = setInterval(() => {
+  if (!window.Plotly || !window.Plotly.react || window.Plotly.__timed) return;
+  clearInterval(__wrap);
+  window.Plotly.__timed = true;
+  for (const name of ['react', 'newPlot']) {
+    const f = window.Plotly[name];
+    window.Plotly[name] = function (...a) {
+      return Promise.resolve(f.apply(this, a)).then(r => { window.__lastPlot = performance.now(); return r; });
+    };
+  }
+}, 5);
 """
 QUIET_MS = 400  # a change is over when no callback has been in flight for this long (callbacks chain)
-SETTLED = """t0 => window.__lastStart > t0 && window.__pending === 0 && performance.now() - window.__lastEnd > """ + \
-    str(QUIET_MS)
+# (a change that needs no request, such as a characteristic while its tab is closed, is over after the quiet time)
+SETTLED = """t0 => window.__pending === 0 && performance.now() - Math.max(window.__lastEnd, t0) > """ + str(QUIET_MS)
 DONE_AT = """() => Math.max(window.__lastEnd, window.__lastPlot)"""
 FRAMES = """() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"""
 
@@ -59,7 +71,8 @@ def _free_port() -> int:
 
 
 def script(release: Path) -> list[tuple[str, str]]:
-    """(filter id, option label) changes an analyst might make: years, regions, LAs, incident types, topics."""
+    """(filter id, option label) changes an analyst might make: years, regions, LAs, incident types, and topics on
+    the profile's tab (("tab", label) opens a tab)."""
     with open(release / "notifications_by_area.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     years = sorted({r["time_period"] for r in rows})
@@ -81,7 +94,7 @@ def script(release: Path) -> list[tuple[str, str]]:
         for la in sorted(las_by_region.get(reg, []))[:2]:
             steps.append(("la", la))
     steps += [("itype", "Death"), ("itype", "Serious injury"), ("itype", "Total"), ("year", label[years[-1]])]
-    steps += [("topic", t) for t in topics[1:3]]
+    steps += [("tab", "Profile of the children"), *(("topic", t) for t in topics[1:3]), ("tab", "Areas and years")]
     steps += [("region", regions[-1]), ("year", label[years[-3]])]
     return steps
 
@@ -121,19 +134,24 @@ def measure(warehouse: Path, release: Path) -> dict:
             started = time.perf_counter()
             page.goto(url)
             page.wait_for_selector("#funnel .main-svg")
+            page.wait_for_function("window.__lastStart > 0")
             page.wait_for_function(SETTLED, arg=0)
             page.evaluate(FRAMES)
             first_load = time.perf_counter() - started
             for fid, option in script(release):
-                page.click(f"#{fid}")
-                opt = page.get_by_role("option", name=option, exact=True).first
+                if fid == "tab":
+                    opt = page.locator(".tab", has_text=option).first
+                else:
+                    page.click(f"#{fid}")
+                    opt = page.get_by_role("option", name=option, exact=True).first
                 opt.wait_for()
                 t_cmd = page.evaluate("performance.now()")
                 opt.click()
                 page.wait_for_function(SETTLED, arg=t_cmd, timeout=60_000)
                 page.evaluate(FRAMES)
-                t1 = page.evaluate(DONE_AT)  # the last answer's arrival or the last chart's drawing, if later
                 t0 = page.evaluate("window.__down")
+                # the last answer's arrival or the last chart's drawing, if later
+                t1 = max(page.evaluate(DONE_AT), t0)
                 if t0 < t_cmd:
                     raise RuntimeError(f"no click seen in the page for {fid} = {option}")
                 times.append((fid, option, round(t1 - t0, 1), round(t1 - t_cmd, 1)))

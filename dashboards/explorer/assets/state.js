@@ -27,6 +27,11 @@
     return "?" + q.toString();
   }
 
+  function tabFilters(which, tab, year, region, la, itype, topic) {
+    if (tab !== which) return window.dash_clientside.no_update;
+    return {year: nil(year), region: nil(region), la: nil(la), itype: nil(itype), topic: nil(topic)};
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     explorer: {
       state: function (search, year, region, la, itype, topic, cat) {
@@ -55,6 +60,12 @@
         const write = trig && trig !== "url" && q !== (search || "");
         return [...out, options, write ? q : noUpdate];
       },
+      // the open tab's content is shown, the others' hidden (each output is a section-<tab> element's class)
+      sections: tab => window.dash_clientside.callback_context.outputs_list.map(
+        o => (o.id === "section-" + tab ? "section" : "section closed")),
+      // the filters a tab's views are drawn for, passed on only while that tab is open
+      profile_filters: (tab, year, region, la, itype, topic) => tabFilters("profile", tab, year, region, la, itype, topic),
+      actions_filters: (tab, year, region, la, itype, topic) => tabFilters("actions", tab, year, region, la, itype, topic),
     },
   });
 })();
