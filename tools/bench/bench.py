@@ -262,7 +262,8 @@ def format_explorer(result: dict | None, scale: float) -> list[str]:
             f"{result['first_load_s']:.1f} s; filter change to redrawn charts p50 {result['p50_ms']:.0f} ms, "
             f"p95 {result['p95_ms']:.0f} ms, max {result['max_ms']:.0f} ms from the click (target p95 under 300 ms); "
             f"from the automation's command, with its own checks: p50 {result['command_p50_ms']:.0f} ms, "
-            f"p95 {result['command_p95_ms']:.0f} ms"]
+            f"p95 {result['command_p95_ms']:.0f} ms; opening a tab: "
+            + ", ".join(f"{label} {t:.0f} ms" for label, t in result.get("tabs_ms", []))]
 
 
 def _child_main(argv: list[str]) -> int:

@@ -162,9 +162,10 @@ class _Suppressor:
         return added
 
 
-def protect(p: Period, threshold: int, width: int, max_rounds: int = 200) -> tuple[np.ndarray, Audit]:
+def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, threads: int = 1
+            ) -> tuple[np.ndarray, Audit]:
     """The units to suppress, and the audit of the result (its `failing` is empty unless no more cells could be
-    suppressed)."""
+    suppressed). `threads`: blocks audited at once (the result does not depend on it)."""
     s = _Suppressor(p, threshold, width)
     primary = s.rules.primary
     for u, vs in enumerate(p.unit_vars):
@@ -172,7 +173,7 @@ def protect(p: Period, threshold: int, width: int, max_rounds: int = 200) -> tup
             s.hide(u)
     s.propagate(set(range(len(p.eqs))), set(range(len(p.les))))
     cache: dict = {}
-    result = audit(p, s.hidden, threshold, width, cache)
+    result = audit(p, s.hidden, threshold, width, cache, threads=threads)
     lps, seconds = result.lps, result.seconds
     before = None
     for _ in range(max_rounds):
@@ -181,7 +182,7 @@ def protect(p: Period, threshold: int, width: int, max_rounds: int = 200) -> tup
         before = len(result.failing)
         if not result.failing or not s.fix(result.failing, result.binding, spare):
             break
-        result = audit(p, s.hidden, threshold, width, cache)
+        result = audit(p, s.hidden, threshold, width, cache, threads=threads)
         lps += result.lps
         seconds += result.seconds
     result.lps, result.seconds = lps, seconds

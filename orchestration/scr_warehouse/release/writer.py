@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import policy
-from ..parallel import fork_map
+from ..parallel import fork_map, worker_count
 from .datasets import (GEOGRAPHY, META_COLUMNS, Dataset, linked_relations, load_datasets, meta_rows, sort_rows,
                        suppression_cost)
 from .disclosure import Audit, audit, hidden_vars, protect
@@ -104,10 +104,10 @@ def format_cells(d: pd.DataFrame, ds: Dataset, hidden: dict[str, np.ndarray],
 
 
 def _period_masks(p: Period, frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], threshold: int,
-                  width: int, den: dict[tuple[str, str], np.ndarray]
+                  width: int, den: dict[tuple[str, str], np.ndarray], threads: int = 1
                   ) -> tuple[dict[str, dict[str, np.ndarray]], np.ndarray, Audit]:
     """Which published cells of one period are `c`, for every dataset together, the hidden units and their audit."""
-    units, result = protect(p, threshold, width)
+    units, result = protect(p, threshold, width, threads=threads)
     masks = {name: {i["name"]: np.zeros(len(d), dtype=bool) for i in datasets[name].indicators}
              for name, d in frames.items()}
     for u in np.flatnonzero(units):  # counts and the percentages that show hidden counts
@@ -156,15 +156,15 @@ def published_knowledge(p: Period, frames: dict[str, pd.DataFrame], text: dict[s
 
 def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
     """Restricted and published CSV lines of one period for every dataset, and the audit of what is published."""
-    frames, datasets, threshold, width = job
+    frames, datasets, threshold, width, threads = job
     published = {name: published_rows(d, datasets[name]) for name, d in frames.items()}
     p = build_period(published, datasets, linked_relations(), suppression_cost())
     den = denominators(published, datasets)  # once: the masks, the files and reading them back use them
-    masks, units, result = _period_masks(p, published, datasets, threshold, width, den)
+    masks, units, result = _period_masks(p, published, datasets, threshold, width, den, threads)
     text = {name: format_cells(published[name], datasets[name], masks[name], den) for name in frames}
     shown_units, pins = published_knowledge(p, published, text, datasets, den)
     if pins or not np.array_equal(shown_units, units):  # the files show something else: audit what they show
-        result = audit(p, shown_units, threshold, width, pins=pins)
+        result = audit(p, shown_units, threshold, width, pins=pins, threads=threads)
     lines = {}
     for name, d in frames.items():
         ds = datasets[name]
@@ -220,14 +220,17 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
         frames[name] = sort_rows(df[ds.columns + ds.hidden_counts], ds)
         stats[name] = {"rows": len(df), "suppressed_cells": 0, "published": len(df) > 0}
     periods = sorted({tp for d in frames.values() for tp in d["time_period"].unique()})
-    jobs = [({n: d[d["time_period"] == tp].reset_index(drop=True) for n, d in frames.items()}, datasets, threshold,
-             width) for tp in periods]
+    parts = [{n: d[d["time_period"] == tp].reset_index(drop=True) for n, d in frames.items()} for tp in periods]
     cache = PeriodCache(cache_dir)
     settings = repr((code_fingerprint(), sorted(datasets.items()), linked_relations(), suppression_cost(), threshold,
                      width))
-    keys = [period_key(job[0], settings) for job in jobs]
+    keys = [period_key(part, settings) for part in parts]
     results = [cache.get(k) for k in keys]
     todo = [i for i, r in enumerate(results) if r is None]
+    # the cores go to periods first; a core no period needs audits blocks of one beside it (a correction re-protects
+    # one period: both cores work on it)
+    threads = max(1, worker_count() // max(1, len(todo)))
+    jobs = [(part, datasets, threshold, width, threads) for part in parts]
     for i, r in zip(todo, fork_map(_period_job, [jobs[i] for i in todo],
                                    cost=lambda job: sum(len(d) for d in job[0].values()))):
         results[i] = cache.put(keys[i], r)
