@@ -330,6 +330,21 @@ def test_explorer_url_holds_the_view_and_titles_name_area_and_year(release, brow
         page.go_back()
         page.wait_for_function("document.querySelector('#funnel .gtitle') && document.querySelector('#funnel .gtitle')"
                                ".textContent.includes('Middlesbrough') || location.search.includes('la=E06000002')")
+        # a link naming an LA opens its region; choosing another region drops the LA, from the address too, and
+        # the LA list becomes that region's (all worked out in the browser: assets/state.js)
+        page.goto(ex.url + "?la=E06000002")
+        page.wait_for_function("document.querySelector('#funnel .gtitle') && document.querySelector('#funnel .gtitle')"
+                               ".textContent.includes('North East')")
+        _choose(page, "region", "London")
+        page.wait_for_function("location.search.includes('region=E12000007') && !location.search.includes('la=')")
+        page.click("#la")
+        listed = page.get_by_role("option").all_inner_texts()
+        assert "Camden" in listed and "Middlesbrough" not in listed, listed
+        page.keyboard.press("Escape")
+        # a stale or typed link: values the release does not have are ignored, the defaults shown
+        page.goto(ex.url + "?year=199900&region=NOPE&la=E99999999&itype=Bad&topic=Nope")
+        page.wait_for_function("document.querySelector('#funnel .gtitle') && document.querySelector('#funnel .gtitle')"
+                               ".textContent.includes('regions of England, 2016-17')")
         assert not errors, errors
         page.close()
     finally:

@@ -340,10 +340,13 @@ def hidden_vars(p: Period, hidden_units: np.ndarray) -> np.ndarray:
 
 
 def audit(p: Period, hidden_units: np.ndarray, threshold: int, width: int, cache: dict | None = None,
-          pins: set[int] | None = None, threads: int = 1) -> Audit:
+          pins: set[int] | None = None, threads: int = 1, void: set[int] | None = None) -> Audit:
     """Check every suppressed count of the period against everything published (see the module docstring).
     `pins`: hidden variables something else published gives away (a percentage beside a hidden count): they count
-    as published. A small count that is published (or pinned) fails at once. `threads`: blocks audited at once
+    as published. A small count that is published (or pinned) fails at once. `cache` holds the cells earlier audits
+    of the period certified (hiding more only widens a range); they are not checked again, except in a block one
+    of whose relations holds a pinned count or a count in `void` (hidden when they were certified, published now:
+    their witnesses may have moved it). `threads`: blocks audited at once
     (HiGHS lets go of the interpreter while it solves; each block has its own LPs, its own seeded order and its own
     cells in `cache`, so the result is the same whatever the number)."""
     start = time.perf_counter()
@@ -359,10 +362,17 @@ def audit(p: Period, hidden_units: np.ndarray, threshold: int, width: int, cache
     cache = {} if cache is None else cache
     known_ok = cache.setdefault("certified", set())
     comps = _components(p, hv)
+    revealed = np.zeros(len(p.values), dtype=bool)
+    revealed[list((pins or set()) | (void or set()))] = True
+
+    def touched(eqs: list[int], les: list[int]) -> bool:
+        return any(revealed[p.eqs[r][0]] or revealed[p.eqs[r][1]].any() for r in eqs) or \
+            any(revealed[list(p.les[r])].any() for r in les)
 
     def one(comp):
         cells, eqs, les = comp
-        return _audit_component(p, rules, hv, sorted(cells), eqs, les, known_ok)
+        return _audit_component(p, rules, hv, sorted(cells), eqs, les,
+                                set() if revealed.any() and touched(eqs, les) else known_ok)
 
     if threads > 1 and len(comps) > 1:
         from concurrent.futures import ThreadPoolExecutor

@@ -162,17 +162,18 @@ class _Suppressor:
         return added
 
 
-def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, threads: int = 1
-            ) -> tuple[np.ndarray, Audit]:
+def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, threads: int = 1,
+            cache: dict | None = None) -> tuple[np.ndarray, Audit]:
     """The units to suppress, and the audit of the result (its `failing` is empty unless no more cells could be
-    suppressed). `threads`: blocks audited at once (the result does not depend on it)."""
+    suppressed). `threads`: blocks audited at once (the result does not depend on it). `cache` (given, it is
+    filled) keeps the cells the audits certified, for a later audit of the same cells or more hidden."""
     s = _Suppressor(p, threshold, width)
     primary = s.rules.primary
     for u, vs in enumerate(p.unit_vars):
         if any(primary[c] for c in vs):
             s.hide(u)
     s.propagate(set(range(len(p.eqs))), set(range(len(p.les))))
-    cache: dict = {}
+    cache = {} if cache is None else cache
     result = audit(p, s.hidden, threshold, width, cache, threads=threads)
     lps, seconds = result.lps, result.seconds
     before = None
