@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..common import period_label, populations
 from .auth import LA_CODE, Gate, User
-from .views import INCIDENT_TYPES, Views
+from .views import INCIDENT_TYPES, SELECTED, Views
 
 FILTERS = ("year", "region", "la", "itype", "topic")
 
@@ -40,14 +40,15 @@ def catalogue(views: Views) -> dict:
 
 def _icon(shape: str) -> str:
     """A legend mark of the tile map as an inline SVG image (no network): a pointy-top hexagon outlined (x), with a
-    dot (c), ringed in orange (selected), or a boundary line."""
+    dot (c), ringed in vermilion (selected), or a boundary line."""
     hexagon = "M10 1 L18 5.5 L18 14.5 L10 19 L2 14.5 L2 5.5 Z"
     body = {"c": f'<path d="{hexagon}" fill="none" stroke="#505a5f" stroke-width="1.5"/>'
                  '<circle cx="10" cy="10" r="1.8" fill="#505a5f"/>',
             "x": f'<path d="{hexagon}" fill="none" stroke="#b1b4b6" stroke-width="1.5"/>',
-            "selected": f'<path d="{hexagon}" fill="none" stroke="#D55E00" stroke-width="3"/>',
+            "selected": f'<path d="{hexagon}" fill="none" stroke="{SELECTED}" stroke-width="3"/>',
             "boundary": '<path d="M1 10 L19 10" stroke="#0b0c0c" stroke-width="2.5"/>'}[shape]
-    return "data:image/svg+xml;utf8," + quote(f'<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20">{body}</svg>')
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20">{body}</svg>'
+    return "data:image/svg+xml;utf8," + quote(svg)
 
 
 def colour_key(html, views: Views):
@@ -56,7 +57,7 @@ def colour_key(html, views: Views):
     marks = [html.Span([html.Img(src=_icon(shape), alt="", width=20, height=20), text], className="key-mark")
              for shape, text in (("c", "Suppressed (c)"), ("x", "Not available (x)"), ("selected", "Selected"),
                                  ("boundary", "Region boundary"))]
-    scale = html.Span([html.Span("Children harmed per 10,000 children: ", className="key-title"),
+    scale = html.Span([html.Span("Rate per 10,000 children: ", className="key-title"),
                        html.Span(key["low"]), html.Span(className="key-bar", style={"background": key["gradient"]}),
                        html.Span(key["high"])], className="key-scale")
     return html.Div([*marks, scale], id="tilemap-key", className="map-key")

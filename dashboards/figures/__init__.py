@@ -9,5 +9,5 @@ from .reviews import (ACTION_STATUSES, actions_by_agency, decisions_on_time, gra
                       timeliness_bands)
 
 __all__ = ["ACTION_STATUSES", "EMPTY_HEIGHT", "Table", "actions_by_agency", "deaths_injuries_by_year",
-           "decisions_on_time", "empty_figure", "funnel", "grades", "isfinite", "level", "or_nothing", "overdue_by_region", "profile",
-           "tile_map", "timeliness_bands"]
+           "decisions_on_time", "empty_figure", "funnel", "grades", "isfinite", "level", "or_nothing",
+           "overdue_by_region", "profile", "tile_map", "timeliness_bands"]

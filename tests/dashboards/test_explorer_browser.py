@@ -257,7 +257,8 @@ def test_explorer_published_filters_update_chart_and_table(release, browser, tmp
         assert "Hartlepool" in text and "Camden" not in text
         assert re.search(r"\bc\b", text)
         # the tile map marks the selected region's LAs
-        page.wait_for_function("document.querySelectorAll('#tilemap path.point[style*=\"rgb(213, 94, 0)\"]').length > 0")
+        page.wait_for_function(  # the ring is vermilion, #D55E00
+            "document.querySelectorAll('#tilemap path.point[style*=\"rgb(213, 94, 0)\"]').length > 0")
         page.screenshot(path=str(OUT / "explorer_region.png"), full_page=True)
 
         with page.expect_download() as dl:

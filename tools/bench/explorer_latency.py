@@ -2,9 +2,9 @@
 Chromium (playwright) through scripted filter changes, and time each from the click on a filter value to the
 moment the last callback it set off has answered and every chart has been drawn. The click's time is the browser's
 own (the `pointerdown` event's timestamp), not the moment the automation was asked to click: playwright first
-checks the option is visible and still for two frames, 35 to 50 ms that no person waits for. Both are reported. The explorer builds its common
-views on a thread when it starts; the changes are timed once /_views says that is done (as for a server that has
-been up a while), and how long it took is reported.
+checks the option is visible and still for two frames, 35 to 50 ms that no person waits for. Both are reported.
+The explorer builds its common views on a thread when it starts; the changes are timed once /_views says that is
+done (as for a server that has been up a while), and how long it took is reported.
 
     .venv/bin/python tools/bench/explorer_latency.py --warehouse W --release R [--json out.json]
 
