@@ -9,6 +9,7 @@ warehouse connection) or `<release>/quality/steward_queue.csv` (counted by probl
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from scr_warehouse.parallel import fork_map
 from ..common import DATASETS, disclosure_threshold, esc, period_label, populations, read_published
 
 from .page import CHROMIUM, CSS, render_page
+
+
+PNG_EXPORT_SECONDS = 180  # four charts take 4 to 10 s; kaleido's own limit is 90 s a chart
 
 
 @dataclass
@@ -112,10 +116,25 @@ def export_pngs(figs: dict[str, go.Figure], out_dir: Path) -> tuple[list[Path], 
     out_dir.mkdir(parents=True, exist_ok=True)
     names = list(figs)
     paths = [out_dir / f"{n}.png" for n in names]
-    try:
-        pio.write_images([figs[n] for n in names], paths, width=1000, height=600, scale=1)
-    except Exception as e:  # noqa: BLE001 - charts are in the HTML anyway; PNGs are a convenience
-        return [], f"PNG export failed ({type(e).__name__}: {str(e).splitlines()[0][:200]})"
+    outcome: dict[str, BaseException | bool] = {}
+
+    def export() -> None:
+        try:
+            pio.write_images([figs[n] for n in names], paths, width=1000, height=600, scale=1)
+            outcome["done"] = True
+        except Exception as e:  # noqa: BLE001 - charts are in the HTML anyway; PNGs are a convenience
+            outcome["error"] = e
+
+    # kaleido times out a chart, but not a Chromium that never starts (seen once in a test run: 13 minutes): the
+    # export runs on a thread the report waits for a limited time
+    worker = threading.Thread(target=export, name="png-export", daemon=True)
+    worker.start()
+    worker.join(PNG_EXPORT_SECONDS)
+    if worker.is_alive():
+        return [], f"PNG export timed out after {PNG_EXPORT_SECONDS} s (the charts are in the HTML pages)"
+    if "error" in outcome:
+        e = outcome["error"]
+        return [], f"PNG export failed ({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''})"
     return paths, f"{len(paths)} PNG charts written to {out_dir}"
 
 

@@ -241,6 +241,20 @@ def test_png_export_or_message(report):
     shutil.copy(result.pngs[1], TEST_OUTPUT / "report_funnel.png")
 
 
+def test_png_export_that_does_not_finish_in_time_is_given_up_with_a_message(tmp_path, monkeypatch):
+    """A Chromium that never starts must not hold the build: past the time allowed, the report goes on without
+    PNGs and says why (here the time allowed is none at all)."""
+    import plotly.graph_objects as go
+
+    from dashboards.report import build
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no {CHROMIUM}")
+    monkeypatch.setattr(build, "PNG_EXPORT_SECONDS", 0)
+    paths, message = build.export_pngs({"bars": go.Figure(go.Bar(y=[1, 2]))}, tmp_path)
+    assert paths == [] and "timed out after 0 s" in message
+
+
 def test_period_labels():
     assert period_label("200910") == "2009-10"
     assert period_label(201617) == "2016-17"
