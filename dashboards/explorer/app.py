@@ -211,8 +211,8 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
 
     # The profile and action plans are drawn only while their tab is open: the browser passes the filters on to
     # a tab's store (assets/state.js) only then, so a filter change on another tab sends no request for them.
-    for tab_value, store in (("profile", "profile-filters"), ("actions", "actions-filters")):
-        app.clientside_callback(ClientsideFunction(namespace="explorer", function_name=f"{tab_value}_filters"),
+    for store in ("profile-filters", "actions-filters"):
+        app.clientside_callback(ClientsideFunction(namespace="explorer", function_name="tab_filters"),
                                 Output(store, "data"), Input("tabs", "value"),
                                 *(Input(f, "value") for f in FILTERS))
 

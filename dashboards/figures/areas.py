@@ -71,9 +71,10 @@ def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
         pts.append((name, obs, rate, pop, r.get("children"), r.get("children_rate_per_10000"), code))
     fig = go.Figure()
     plotted = [p for p in pts if p[3] is not None]
+    # the population axis runs from half the smallest area to a little past the largest (limits and ticks alike)
+    pmin, pmax = (max(min(p[3] for p in plotted) * 0.5, 1.0), max(p[3] for p in plotted) * 1.15) if plotted \
+        else (None, None)
     if eng_rate and plotted:
-        pmax = max(p[3] for p in plotted) * 1.15
-        pmin = max(min(p[3] for p in plotted) * 0.5, 1.0)
         grid = np.geomspace(pmin, pmax, 30)  # smooth on a log axis; each point is drawing time
         expected = grid * eng_rate / 10000
         for cov, dash, colour in [(0.95, "dash", PALETTE[0]), (0.998, "dot", PALETTE[5])]:
@@ -105,7 +106,7 @@ def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
     fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left", "yanchor": "top"},
                       margin={"r": 170})
     if plotted:
-        ticks = log_ticks(min(p[3] for p in plotted) * 0.5, max(p[3] for p in plotted) * 1.15)
+        ticks = log_ticks(pmin, pmax)
         fig.update_xaxes(type="log", tickmode="array", tickvals=ticks, ticktext=[f"{t:,.0f}" for t in ticks])
     else:
         fig.update_xaxes(type="log", tickformat=",.0f")

@@ -27,7 +27,9 @@
     return "?" + q.toString();
   }
 
-  function tabFilters(which, tab, year, region, la, itype, topic) {
+  // the tab a store serves is in its id: profile-filters, actions-filters
+  function tabFilters(tab, year, region, la, itype, topic) {
+    const which = window.dash_clientside.callback_context.outputs_list.id.replace(/-filters$/, "");
     if (tab !== which) return window.dash_clientside.no_update;
     return {year: nil(year), region: nil(region), la: nil(la), itype: nil(itype), topic: nil(topic)};
   }
@@ -64,8 +66,7 @@
       sections: tab => window.dash_clientside.callback_context.outputs_list.map(
         o => (o.id === "section-" + tab ? "section" : "section closed")),
       // the filters a tab's views are drawn for, passed on only while that tab is open
-      profile_filters: (tab, year, region, la, itype, topic) => tabFilters("profile", tab, year, region, la, itype, topic),
-      actions_filters: (tab, year, region, la, itype, topic) => tabFilters("actions", tab, year, region, la, itype, topic),
+      tab_filters: tabFilters,
     },
   });
 })();
