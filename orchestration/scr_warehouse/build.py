@@ -94,7 +94,7 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
     for ev in result.get_asset_materialization_events():
         mat = ev.event_specific_data.materialization
         if mat.asset_key.path == ["release", "datasets"]:
-            periods = {k: mat.metadata[f"periods_{k}"].value for k in ("protected", "reused")
+            periods = {k: mat.metadata[f"periods_{k}"].value for k in ("protected", "reused", "blocks_audited", "blocks_reused")
                        if f"periods_{k}" in mat.metadata}
     if not result.success:
         failures = [

@@ -58,6 +58,9 @@ def build_summary(out: dict, problems_before: int | None) -> list[str]:
     if out.get("periods"):
         lines.append(f"{'periods:':10s} {out['periods'].get('protected', 0)} protected, "
                      f"{out['periods'].get('reused', 0)} unchanged since the last build (their protection reused)")
+        if out["periods"].get("protected"):
+            lines.append(f"{'':10s} {out['periods'].get('blocks_audited', 0)} blocks of hidden cells audited, "
+                         f"{out['periods'].get('blocks_reused', 0)} kept from the last build")
     lines.append(f"{'warehouse:':10s} {out['warehouse']}")
     lines.append(f"{'release:':10s} {out['release']}")
     lines += _where_things_are(release)

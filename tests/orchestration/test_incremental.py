@@ -70,13 +70,16 @@ def test_change_by_change_equals_one_build_of_the_final_folder(tmp_path):
     assert not later.summary.get("up_to_date")
     # the correction touches one year: the other years' protection was reused, not recomputed
     assert later.summary["periods"]["reused"] > 0 and later.summary["periods"]["protected"] > 0
+    # and within the year it touches, the blocks of hidden cells it left alone keep their audits
+    assert later.summary["periods"]["blocks_reused"] > 0
     # nothing changed since: nothing runs, and the outputs are those of the last build
     same = build(landing, tmp_path / "incremental")
     assert same.summary["up_to_date"] and same.summary["run_id"] == later.summary["run_id"]
 
     fresh = build(landing, tmp_path / "fresh")
-    assert fresh.summary["periods"] == {"protected": later.summary["periods"]["protected"]
-                                        + later.summary["periods"]["reused"], "reused": 0}
+    assert (fresh.summary["periods"]["protected"], fresh.summary["periods"]["reused"]) == \
+        (later.summary["periods"]["protected"] + later.summary["periods"]["reused"], 0)
+    assert fresh.summary["periods"]["blocks_reused"] == 0
     got, want = _outputs(later.release), _outputs(fresh.release)
     assert sorted(got) == sorted(want)
     assert [f for f in want if got[f] != want[f]] == []

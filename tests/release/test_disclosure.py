@@ -196,3 +196,60 @@ def test_an_audit_that_reuses_what_protection_certified_still_catches_a_pinned_c
         assert fresh.failing == reused.failing
         saved += fresh.lps - reused.lps
     assert saved > 0
+
+
+def _tables(seeds, bump=None) -> Period:
+    """Unlinked two-by-three tables, one per seed (a block or more each); `bump`: the seed whose table gets one
+    more in its first cell (and its totals), as a correction does."""
+    values, eqs = [], []
+    for seed in seeds:
+        rng = random.Random(seed)
+        a = [[rng.choice([0, 1, 2, 3, 4, 6, 9]) for _ in range(3)] for _ in range(2)]
+        a[0][0] += seed == bump
+        o = len(values)
+        values += [sum(map(sum, a))] + [a[0][j] + a[1][j] for j in range(3)] + [sum(a[0]), sum(a[1])] + a[0] + a[1]
+        eqs += [(o, [o + 1, o + 2, o + 3]), (o, [o + 4, o + 5]), (o + 4, [o + 6, o + 7, o + 8]),
+                (o + 5, [o + 9, o + 10, o + 11])] + [(o + 1 + j, [o + 6 + j, o + 9 + j]) for j in range(3)]
+    return period(values, eqs)
+
+
+def test_a_correction_reuses_the_audits_of_the_blocks_it_leaves_alone_and_protects_as_a_fresh_build(tmp_path):
+    """The writer keeps a period's block audits between builds (period_cache.BlockMemo). After a correction to one
+    of twelve tables, protection with the kept audits hides the same cells, with the same audit (failing cells,
+    narrowest span, LPs, the relations behind each failing cell), as protection from nothing, and audits again
+    only the blocks the correction changed."""
+    from scr_warehouse.release.period_cache import BlockMemo
+
+    memo = BlockMemo(tmp_path / "blocks" / "201617.json.gz", "settings")
+    first: dict = {"blocks": memo.load()}
+    protect(_tables(range(12)), T, W, cache=first)
+    memo.save(first["blocks"], first["blocks_used"])
+    corrected = _tables(range(12), bump=3)
+    again: dict = {"blocks": memo.load()}
+    kept = set(again["blocks"])
+    assert kept and kept == first["blocks_used"]
+    units, result = protect(corrected, T, W, cache=again)
+    fresh_units, fresh = protect(corrected, T, W)
+    assert np.array_equal(units, fresh_units)
+    assert (result.failing, result.narrowest, result.lps) == (fresh.failing, fresh.narrowest, fresh.lps)
+    reused = again["blocks_used"] & kept
+    assert len(reused) >= 11 and len(set(again["blocks"]) - kept) >= 1  # the other tables' blocks reused
+    # a leaking pattern: the same failing cells and the relations that prove them
+    small = [v for v in range(len(corrected.values)) if 1 <= corrected.values[v] <= T]
+    leaky, leaky_fresh = audit(corrected, hide(corrected, small), T, W, cache={"blocks": memo.load()}), \
+        audit(corrected, hide(corrected, small), T, W)
+    assert leaky.failing and leaky.failing == leaky_fresh.failing and leaky.binding == leaky_fresh.binding
+    # settings changed (another threshold, another release method): nothing is reused
+    assert BlockMemo(memo.path, "other settings").load() == {}
+
+
+def test_a_kept_block_audit_is_not_reused_when_a_published_value_of_its_relations_changed():
+    """Hidden counts of 3 and 8 with a published total of 11: the 3 is at most a published 20 (it spans 1..10), or
+    at most a published 3 (1..3: too narrow, and never past the threshold). The hidden values and the relations are
+    the same; only a published value moved, and the audit kept from the first must not pass the second."""
+    blocks: dict = {}
+    wide = period([11, 3, 8, 20], [(0, [1, 2])], les=[(1, 3)])
+    assert audit(wide, hide(wide, [1, 2]), T, W, cache={"blocks": blocks}).failing == []
+    narrow = period([11, 3, 8, 3], [(0, [1, 2])], les=[(1, 3)])
+    assert {c for c, _, _ in audit(narrow, hide(narrow, [1, 2]), T, W, cache={"blocks": blocks}).failing} >= {1}
+    assert len(blocks) == 2

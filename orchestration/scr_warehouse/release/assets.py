@@ -56,7 +56,9 @@ def release_datasets(context: AssetExecutionContext, warehouse: WarehouseConfig)
             context.log.warning(f"{name}: no records, so no published file (the data guidance says so)")
         else:
             context.log.info(f"{name}: {s['rows']} rows, {s['suppressed_cells']} cells suppressed")
-    context.log.info(f"periods protected: {out['periods']['protected']}, reused unchanged: {out['periods']['reused']}")
+    context.log.info(f"periods protected: {out['periods']['protected']}, reused unchanged: {out['periods']['reused']}; "
+                     f"blocks of hidden cells audited: {out['periods']['blocks_audited']}, kept from the last build: "
+                     f"{out['periods']['blocks_reused']}")
     for line in audit_lines(out["audit"]):
         context.log.info(line)
     meta = {f"{name}_rows": s["rows"] for name, s in out["datasets"].items()}
@@ -64,7 +66,7 @@ def release_datasets(context: AssetExecutionContext, warehouse: WarehouseConfig)
     meta.update({"suppressed": out["audit"]["suppressed"], "primary": out["audit"]["primary"],
                  "narrowest_whole_numbers": out["audit"]["narrowest_whole_numbers"] or 0,
                  "audit_seconds": out["audit"]["audit_seconds"],
-                 "periods_protected": out["periods"]["protected"], "periods_reused": out["periods"]["reused"]})
+                 **{f"periods_{k}": v for k, v in out["periods"].items()}})
     return MaterializeResult(metadata=meta)
 
 

@@ -12,6 +12,7 @@ block, exactly.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -332,6 +333,27 @@ def _audit_component(p: Period, rules: Rules, hidden_var: np.ndarray, cells: lis
     return failing, narrowest, lps + (block.lps if block else 0), {c: binding.get(c, []) for c, _, _ in failing}
 
 
+def block_key(p: Period, rules: Rules, cells: list[int], eqs: list[int], les: list[int], known: set[int]) -> str:
+    """What the audit of one block depends on, hashed: its hidden cells (their variables, values and kinds), its
+    relations (each one's variables and their values, in order), the threshold and width, and which of its cells an
+    earlier audit certified. Two blocks with the same key have the same audit, whatever else the period holds."""
+    members: list[int] = []
+    for r in eqs:
+        t, parts = p.eqs[r]
+        members += [-1, t, *parts]
+    for r in les:
+        members += [-2, *p.les[r]]
+    m = np.array(members, dtype=np.int64)
+    c = np.array(cells, dtype=np.int64)
+    h = hashlib.sha256(f"{rules.t}/{rules.width}/{len(cells)}/{len(eqs)}/{len(les)}".encode())
+    for part in (c, p.values[c].astype(np.float64), p.is_count[c].astype(np.int8), m,
+                 np.where(m >= 0, p.values[np.maximum(m, 0)], 0).astype(np.float64),
+                 np.array([x for x in cells if x in known], dtype=np.int64)):
+        h.update(part.tobytes())
+        h.update(b"|")
+    return h.hexdigest()
+
+
 def hidden_vars(p: Period, hidden_units: np.ndarray) -> np.ndarray:
     mask = np.zeros(len(p.values), dtype=bool)
     for u in np.flatnonzero(hidden_units):
@@ -369,10 +391,27 @@ def audit(p: Period, hidden_units: np.ndarray, threshold: int, width: int, cache
         return any(revealed[p.eqs[r][0]] or revealed[p.eqs[r][1]].any() for r in eqs) or \
             any(revealed[list(p.les[r])].any() for r in les)
 
+    blocks = cache.get("blocks")  # results of blocks audited before (this build or earlier ones), by block_key
+
     def one(comp):
         cells, eqs, les = comp
-        return _audit_component(p, rules, hv, sorted(cells), eqs, les,
-                                set() if revealed.any() and touched(eqs, les) else known_ok)
+        cells = sorted(cells)
+        known = set() if revealed.any() and touched(eqs, les) else known_ok
+        if blocks is None:
+            return _audit_component(p, rules, hv, cells, eqs, les, known)
+        key = block_key(p, rules, cells, eqs, les, known)
+        hit = blocks.get(key)
+        if hit is None:
+            failing, narrowest, lps, binding = _audit_component(p, rules, hv, cells, eqs, les, known)
+            where = {("eq", r): j for j, r in enumerate(eqs)} | {("le", r): len(eqs) + j for j, r in enumerate(les)}
+            hit = blocks[key] = {"failing": [list(f) for f in failing], "narrowest": narrowest, "lps": lps,
+                                 "binding": [[c, [where[tuple(b)] for b in bs]] for c, bs in binding.items()]}
+        cache.setdefault("blocks_used", set()).add(key)
+        rels = [("eq", r) for r in eqs] + [("le", r) for r in les]
+        failing = [(int(c), float(lo), float(hi)) for c, lo, hi in hit["failing"]]
+        bad = {c for c, _, _ in failing}
+        known.update(c for c in cells if rules.required[c] and c not in bad)
+        return failing, hit["narrowest"], hit["lps"], {int(c): [rels[j] for j in js] for c, js in hit["binding"]}
 
     if threads > 1 and len(comps) > 1:
         from concurrent.futures import ThreadPoolExecutor

@@ -78,10 +78,45 @@ class PeriodCache:
         value = json.loads(text)
         return value["lines"], value["summary"]
 
-    def prune(self) -> None:
-        """Remove the entries this build did not use."""
+    def blocks(self, period, settings: str) -> "BlockMemo | None":
+        """The audits of the blocks of hidden cells of one period, kept from its last protection."""
+        return None if self.folder is None else BlockMemo(self.folder / "blocks" / f"{period}.json.gz", settings)
+
+    def prune(self, periods=()) -> None:
+        """Remove the entries this build did not use, and the block audits of periods no longer released."""
         if self.folder is None or not self.folder.is_dir():
             return
         for f in self.folder.iterdir():
-            if f.name.lstrip(".").split(".")[0] not in self.used:
+            if f.is_file() and f.name.lstrip(".").split(".")[0] not in self.used:
                 f.unlink(missing_ok=True)
+        keep = {f"{tp}.json.gz" for tp in periods}
+        if (self.folder / "blocks").is_dir():
+            for f in (self.folder / "blocks").iterdir():
+                if f.name not in keep:
+                    f.unlink(missing_ok=True)
+
+
+class BlockMemo:
+    """One period's audits of blocks of hidden cells (audit.block_key -> result), from the last time the period was
+    protected. A block's audit depends only on its key (its cells, relations and values, and what was certified
+    before), so a correction re-solves only the blocks it changes, and gets what a build from nothing gets. The
+    file holds the settings it was made under (configuration, relations, costs, threshold, code): other settings,
+    nothing is reused. Only the blocks the latest protection used are kept."""
+
+    def __init__(self, path: Path, settings: str):
+        self.path = path
+        self.settings = hashlib.sha256(settings.encode()).hexdigest()
+
+    def load(self) -> dict:
+        try:
+            value = json.loads(gzip.decompress(self.path.read_bytes()))
+        except (OSError, ValueError, EOFError):
+            return {}
+        return value["blocks"] if value.get("settings") == self.settings else {}
+
+    def save(self, blocks: dict, used: set[str]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({"settings": self.settings, "blocks": {k: blocks[k] for k in sorted(used)}})
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0))
+        tmp.replace(self.path)

@@ -157,11 +157,14 @@ def published_knowledge(p: Period, frames: dict[str, pd.DataFrame], text: dict[s
 
 def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
     """Restricted and published CSV lines of one period for every dataset, and the audit of what is published."""
-    frames, datasets, threshold, width, threads = job
+    frames, datasets, threshold, width, threads, memo = job
     published = {name: published_rows(d, datasets[name]) for name, d in frames.items()}
     p = build_period(published, datasets, linked_relations(), suppression_cost())
     den = denominators(published, datasets)  # once: the masks, the files and reading them back use them
-    certified: dict = {}
+    # the audits of blocks this period's last protection did, reused where a block is the same (a correction
+    # changes a few blocks of a period, not all of them)
+    certified: dict = {"blocks": memo.load() if memo else {}}
+    kept = set(certified["blocks"])
     masks, units, result = _period_masks(p, published, datasets, threshold, width, den, threads, certified)
     text = {name: format_cells(published[name], datasets[name], masks[name], den) for name in frames}
     shown_units, pins = published_knowledge(p, published, text, datasets, den)
@@ -175,6 +178,8 @@ def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
         result.lps += protected.lps
         result.seconds += protected.seconds
         result.narrowest = min(result.narrowest, protected.narrowest)  # spans only protect's audits checked count
+    if memo:
+        memo.save(certified["blocks"], certified.get("blocks_used", set()))
     lines = {}
     for name, d in frames.items():
         ds = datasets[name]
@@ -191,6 +196,8 @@ def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
         "failing": [list(map(str, p_)) for p_ in result.failing[:20]],
         "failing_count": len(result.failing),
         "narrowest": result.narrowest, "lps": result.lps, "seconds": result.seconds,
+        "blocks": {"audited": len(set(certified["blocks"]) - kept),
+                   "reused": len(certified.get("blocks_used", set()) & kept)},
     }
     return lines, summary
 
@@ -208,7 +215,8 @@ def _csv_text(rows: pd.DataFrame | None, columns: list[str] | None) -> str:
 def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None, cache_dir: Path | None = None) -> dict:
     """Read every marts.release_<dataset>, protect every period of the release together and write the files.
     Returns {"datasets": {name: {rows, suppressed_cells, published}}, "audit": {...}, "periods": {protected,
-    reused}}. With `cache_dir` (beside the warehouse: it holds unsuppressed counts), a period whose inputs are
+    reused, blocks_audited, blocks_reused}} (blocks: of the periods protected, the blocks of hidden cells audited
+    and those whose audit was kept from the last build). With `cache_dir` (beside the warehouse: it holds unsuppressed counts), a period whose inputs are
     unchanged since the last build reuses that build's result (period_cache). Raises DisclosureError (after writing
     the restricted tier and the audit, but no published file and no upload.zip) when the audit fails."""
     datasets = datasets or load_datasets()
@@ -240,11 +248,11 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
     # the cores go to periods first; a core no period needs audits blocks of one beside it (a correction re-protects
     # one period: both cores work on it)
     threads = max(1, worker_count() // max(1, len(todo)))
-    jobs = [(part, datasets, threshold, width, threads) for part in parts]
+    jobs = [(part, datasets, threshold, width, threads, cache.blocks(tp, settings)) for tp, part in zip(periods, parts)]
     for i, r in zip(todo, fork_map(_period_job, [jobs[i] for i in todo],
                                    cost=lambda job: sum(len(d) for d in job[0].values()))):
         results[i] = cache.put(keys[i], r)
-    cache.prune()
+    cache.prune(periods)
     summary = _audit_summary(results, periods, threshold, width)
     for name, s in stats.items():
         s["suppressed_cells"] = summary["suppressed_by_dataset"].get(name, 0)
@@ -269,7 +277,10 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
         (release / f"{name}.meta.csv").write_text(_csv_text(meta, META_COLUMNS), encoding="utf-8")
     (release / GUIDANCE).write_text(data_guidance(datasets, stats, summary), encoding="utf-8")
     write_upload(release, [n for n, s in stats.items() if s["published"]])
-    return {"datasets": stats, "audit": summary, "periods": {"protected": len(todo), "reused": len(jobs) - len(todo)}}
+    blocks = {k: sum(results[i][1].get("blocks", {}).get(k, 0) for i in todo) for k in ("audited", "reused")}
+    return {"datasets": stats, "audit": summary,
+            "periods": {"protected": len(todo), "reused": len(jobs) - len(todo),
+                        "blocks_audited": blocks["audited"], "blocks_reused": blocks["reused"]}}
 
 
 def _clear_published(release: Path, datasets: dict[str, Dataset]) -> None:
