@@ -8,6 +8,8 @@ warehouse connection) or `<release>/quality/steward_queue.csv` (counted by probl
 `source` labels (to say where the population is illustrative). Everything from a file is HTML-escaped."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import threading
 from dataclasses import dataclass, field
@@ -106,8 +108,23 @@ def _population_sources(warehouse: str | None) -> list[str]:
         return []
 
 
+PNG_SIZE = {"width": 1000, "height": 600, "scale": 1}
+PNG_STAMPS = ".png_stamps.json"  # beside the PNGs: what each was drawn from
+
+
+def png_stamp(fig: go.Figure) -> str:
+    """What a PNG is drawn from: the figure's JSON, the size, and the plotly and kaleido versions."""
+    import importlib.metadata
+
+    versions = [importlib.metadata.version(p) for p in ("plotly", "kaleido")]
+    text = json.dumps([fig.to_plotly_json(), PNG_SIZE, versions], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def export_pngs(figs: dict[str, go.Figure], out_dir: Path) -> tuple[list[Path], str]:
-    """PNG copies of the main charts via kaleido and the system Chromium; skipped with a message without it."""
+    """PNG copies of the main charts via kaleido and the system Chromium; skipped with a message without it. A PNG
+    whose figure is the same as when it was drawn (png_stamp, kept in PNG_STAMPS) is kept: a steward's correction
+    that changes no chart starts no Chromium (6 to 7 s of a report)."""
     if not os.path.exists(CHROMIUM):
         return [], f"PNG export skipped: no system Chromium at {CHROMIUM} (kaleido needs one)"
     os.environ.setdefault("BROWSER_PATH", CHROMIUM)
@@ -116,11 +133,23 @@ def export_pngs(figs: dict[str, go.Figure], out_dir: Path) -> tuple[list[Path], 
     out_dir.mkdir(parents=True, exist_ok=True)
     names = list(figs)
     paths = [out_dir / f"{n}.png" for n in names]
+    stamps = {n: png_stamp(figs[n]) for n in names}
+    try:
+        drawn = json.loads((out_dir / PNG_STAMPS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        drawn = {}
+    (out_dir / PNG_STAMPS).unlink(missing_ok=True)  # written again only once every PNG matches its figure
+    todo = [n for n, p in zip(names, paths) if drawn.get(n) != stamps[n] or not p.is_file()]
+    for n in todo:
+        (out_dir / f"{n}.png").unlink(missing_ok=True)  # never a PNG of an earlier figure beside this report
+    if not todo:
+        (out_dir / PNG_STAMPS).write_text(json.dumps(stamps, sort_keys=True), encoding="utf-8")
+        return paths, f"{len(paths)} PNG charts unchanged since they were drawn, kept in {out_dir}"
     outcome: dict[str, BaseException | bool] = {}
 
     def export() -> None:
         try:
-            pio.write_images([figs[n] for n in names], paths, width=1000, height=600, scale=1)
+            pio.write_images([figs[n] for n in todo], [out_dir / f"{n}.png" for n in todo], **PNG_SIZE)
             outcome["done"] = True
         except Exception as e:  # noqa: BLE001 - charts are in the HTML anyway; PNGs are a convenience
             outcome["error"] = e
@@ -135,7 +164,9 @@ def export_pngs(figs: dict[str, go.Figure], out_dir: Path) -> tuple[list[Path], 
     if "error" in outcome:
         e = outcome["error"]
         return [], f"PNG export failed ({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''})"
-    return paths, f"{len(paths)} PNG charts written to {out_dir}"
+    (out_dir / PNG_STAMPS).write_text(json.dumps(stamps, sort_keys=True), encoding="utf-8")
+    kept = f", {len(names) - len(todo)} unchanged kept" if len(todo) < len(names) else ""
+    return paths, f"{len(todo)} PNG charts written to {out_dir}{kept}"
 
 
 def build_reports(release: Path | str, out_dir: Path | str | None = None, warehouse: str | None = None,

@@ -255,6 +255,33 @@ def test_png_export_that_does_not_finish_in_time_is_given_up_with_a_message(tmp_
     assert paths == [] and "timed out after 0 s" in message
 
 
+def test_png_of_an_unchanged_chart_is_kept_and_a_changed_one_drawn_again(tmp_path):
+    """A rebuild whose charts did not change starts no Chromium: each PNG is kept while its figure (data, layout,
+    size, versions) is the one it was drawn from; a changed figure is drawn again, and a stamp file that does not
+    match (or a PNG that is gone) never passes an old picture off as the new chart."""
+    import plotly.graph_objects as go
+
+    from dashboards.report import build
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no {CHROMIUM}")
+    figs = {"a": go.Figure(go.Bar(y=[1, 2])), "b": go.Figure(go.Bar(y=[3, 4]))}
+    paths, message = build.export_pngs(figs, tmp_path)
+    assert message.startswith("2 PNG charts written") and all(p.read_bytes()[:4] == b"\x89PNG" for p in paths)
+    drawn = {p.name: p.stat().st_mtime_ns for p in paths}
+    again, message = build.export_pngs({"a": go.Figure(go.Bar(y=[1, 2])), "b": go.Figure(go.Bar(y=[3, 4]))}, tmp_path)
+    assert again == paths and "unchanged" in message
+    assert {p.name: p.stat().st_mtime_ns for p in again} == drawn
+    # one chart's data changed: that PNG alone is drawn again
+    paths, message = build.export_pngs({"a": go.Figure(go.Bar(y=[1, 2])), "b": go.Figure(go.Bar(y=[3, 5]))}, tmp_path)
+    assert message.startswith("1 PNG charts written") and "1 unchanged kept" in message
+    assert paths[0].stat().st_mtime_ns == drawn["a.png"] and paths[1].stat().st_mtime_ns != drawn["b.png"]
+    # a PNG that is gone is drawn again, whatever the stamps say
+    paths[0].unlink()
+    paths, message = build.export_pngs({"a": go.Figure(go.Bar(y=[1, 2])), "b": go.Figure(go.Bar(y=[3, 5]))}, tmp_path)
+    assert message.startswith("1 PNG charts written") and paths[0].is_file()
+
+
 def test_period_labels():
     assert period_label("200910") == "2009-10"
     assert period_label(201617) == "2016-17"
