@@ -30,6 +30,9 @@ def fork_map(fn: Callable, items: Sequence, workers: int | None = None, cost: Ca
     """[fn(item) for item in items], on up to `workers` forked processes (default: the cores); `cost(item)` orders
     the work largest first so the last task to start is a small one. `beside()` runs in this process once the
     workers are started (forks happen here, before it, never from another thread)."""
+    from . import preload
+
+    preload.wait()  # never fork while another thread holds an import lock
     workers = worker_count(workers)
     if workers <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         if beside is not None:

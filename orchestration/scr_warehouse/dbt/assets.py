@@ -8,6 +8,7 @@ from typing import Any, Mapping
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from .. import preload
 from ..resources import WarehouseConfig
 from .project import scr_dbt_project
 from .resource import warehouse_env
@@ -37,6 +38,7 @@ def dbt_build_args(as_of: str) -> list[str]:
 
 
 def _stream(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseConfig):
+    preload.start()  # GX imports here while dbt works in its own process
     wh = Path(warehouse.warehouse_path).resolve()
     with warehouse_env(wh):
         invocation = dbt.cli(dbt_build_args(warehouse.as_of_date.isoformat()), context=context, raise_on_error=True,
