@@ -161,25 +161,28 @@ def _validate_group(job: tuple) -> tuple[list[FeedResult], list[tuple[tuple, str
     """On a forked worker: read some feeds' frames (from the warehouse file, read-only, unless given), validate
     them in a GX context of its own; the results and GX's stored results."""
     feeds, specs, source = job
-    read: dict[str, float] = {}
+    v = Validator(None)
+    results = []
     if isinstance(source, dict):
-        frames = source
+        results = [v.validate(feed, specs[feed], source[feed]) for feed in feeds]
     else:
         import duckdb
 
-        frames = {}
-        con = duckdb.connect(str(source), read_only=True)
-        try:
-            for feed in feeds:
-                t = time.perf_counter()
-                frames.update(read_frames(con, [feed]))
-                read[feed] = time.perf_counter() - t
-        finally:
-            con.close()
-    v = Validator(None)
-    results = [v.validate(feed, specs[feed], frames[feed]) for feed in feeds]
-    for r in results:
-        r.read_seconds = read.get(r.feed, 0.0)
+        # One feed at a time: read, validate, let go. The connection is closed as soon as the frame is read (DuckDB
+        # keeps its buffers while it is open) and has one thread (the workers already fill the cores; each DuckDB
+        # thread's buffers add to the peak). Reading every feed of the group first, on one open connection, made
+        # the build's peak at scale 100: 2.5-2.7 GB for this step alone, now about 1.96 GB (three runs each).
+        for feed in feeds:
+            t = time.perf_counter()
+            con = duckdb.connect(str(source), read_only=True, config={"threads": 1})
+            try:
+                frame = read_frames(con, [feed])[feed]
+            finally:
+                con.close()
+            read = time.perf_counter() - t
+            results.append(v.validate(feed, specs[feed], frame))
+            results[-1].read_seconds = read
+            del frame
     return results, v.stored_results()
 
 
