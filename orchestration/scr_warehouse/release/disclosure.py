@@ -166,7 +166,9 @@ def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, thread
             cache: dict | None = None) -> tuple[np.ndarray, Audit]:
     """The units to suppress, and the audit of the result (its `failing` is empty unless no more cells could be
     suppressed). `threads`: blocks audited at once (the result does not depend on it). `cache` (given, it is
-    filled) keeps the cells the audits certified, for a later audit of the same cells or more hidden."""
+    filled) keeps the cells the audits certified, for a later audit of the same cells or more hidden, and the
+    audits of blocks by audit.block_key (a block a round of suppression left alone is not solved again; the writer
+    seeds them from the period's last build)."""
     s = _Suppressor(p, threshold, width)
     primary = s.rules.primary
     for u, vs in enumerate(p.unit_vars):
@@ -174,6 +176,7 @@ def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, thread
             s.hide(u)
     s.propagate(set(range(len(p.eqs))), set(range(len(p.les))))
     cache = {} if cache is None else cache
+    cache.setdefault("blocks", {})
     result = audit(p, s.hidden, threshold, width, cache, threads=threads)
     lps, seconds = result.lps, result.seconds
     before = None
