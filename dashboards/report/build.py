@@ -139,34 +139,34 @@ def export_pngs(figs: dict[str, go.Figure], out_dir: Path) -> tuple[list[Path], 
     except (OSError, ValueError):
         drawn = {}
     (out_dir / PNG_STAMPS).unlink(missing_ok=True)  # written again only once every PNG matches its figure
-    todo = [n for n, p in zip(names, paths) if drawn.get(n) != stamps[n] or not p.is_file()]
-    for n in todo:
-        (out_dir / f"{n}.png").unlink(missing_ok=True)  # never a PNG of an earlier figure beside this report
-    if not todo:
-        (out_dir / PNG_STAMPS).write_text(json.dumps(stamps, sort_keys=True), encoding="utf-8")
-        return paths, f"{len(paths)} PNG charts unchanged since they were drawn, kept in {out_dir}"
-    outcome: dict[str, BaseException | bool] = {}
+    todo = [(n, p) for n, p in zip(names, paths) if drawn.get(n) != stamps[n] or not p.is_file()]
+    for _, p in todo:
+        p.unlink(missing_ok=True)  # never a PNG of an earlier figure beside this report
+    message = f"{len(paths)} PNG charts unchanged since they were drawn, kept in {out_dir}"
+    if todo:
+        outcome: dict[str, BaseException | bool] = {}
 
-    def export() -> None:
-        try:
-            pio.write_images([figs[n] for n in todo], [out_dir / f"{n}.png" for n in todo], **PNG_SIZE)
-            outcome["done"] = True
-        except Exception as e:  # noqa: BLE001 - charts are in the HTML anyway; PNGs are a convenience
-            outcome["error"] = e
+        def export() -> None:
+            try:
+                pio.write_images([figs[n] for n, _ in todo], [p for _, p in todo], **PNG_SIZE)
+                outcome["done"] = True
+            except Exception as e:  # noqa: BLE001 - charts are in the HTML anyway; PNGs are a convenience
+                outcome["error"] = e
 
-    # kaleido times out a chart, but not a Chromium that never starts (seen once in a test run: 13 minutes): the
-    # export runs on a thread the report waits for a limited time
-    worker = threading.Thread(target=export, name="png-export", daemon=True)
-    worker.start()
-    worker.join(PNG_EXPORT_SECONDS)
-    if worker.is_alive():
-        return [], f"PNG export timed out after {PNG_EXPORT_SECONDS} s (the charts are in the HTML pages)"
-    if "error" in outcome:
-        e = outcome["error"]
-        return [], f"PNG export failed ({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''})"
+        # kaleido times out a chart, but not a Chromium that never starts (seen once in a test run: 13 minutes):
+        # the export runs on a thread the report waits for a limited time
+        worker = threading.Thread(target=export, name="png-export", daemon=True)
+        worker.start()
+        worker.join(PNG_EXPORT_SECONDS)
+        if worker.is_alive():
+            return [], f"PNG export timed out after {PNG_EXPORT_SECONDS} s (the charts are in the HTML pages)"
+        if "error" in outcome:
+            e = outcome["error"]
+            return [], f"PNG export failed ({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''})"
+        kept = f", {len(names) - len(todo)} unchanged kept" if len(todo) < len(names) else ""
+        message = f"{len(todo)} PNG charts written to {out_dir}{kept}"
     (out_dir / PNG_STAMPS).write_text(json.dumps(stamps, sort_keys=True), encoding="utf-8")
-    kept = f", {len(names) - len(todo)} unchanged kept" if len(todo) < len(names) else ""
-    return paths, f"{len(todo)} PNG charts written to {out_dir}{kept}"
+    return paths, message
 
 
 def build_reports(release: Path | str, out_dir: Path | str | None = None, warehouse: str | None = None,

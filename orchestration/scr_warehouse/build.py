@@ -94,8 +94,8 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
     for ev in result.get_asset_materialization_events():
         mat = ev.event_specific_data.materialization
         if mat.asset_key.path == ["release", "datasets"]:
-            periods = {k: mat.metadata[f"periods_{k}"].value for k in ("protected", "reused", "blocks_audited", "blocks_reused")
-                       if f"periods_{k}" in mat.metadata}
+            periods = {k.removeprefix("periods_"): v.value for k, v in mat.metadata.items()
+                       if k.startswith("periods_")}  # release/assets.py: periods and blocks protected and reused
     if not result.success:
         failures = [
             f"{ev.step_key}: {ev.event_specific_data.error.message.strip().splitlines()[0] if ev.event_specific_data.error else ''}"

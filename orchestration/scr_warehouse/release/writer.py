@@ -216,8 +216,9 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
     """Read every marts.release_<dataset>, protect every period of the release together and write the files.
     Returns {"datasets": {name: {rows, suppressed_cells, published}}, "audit": {...}, "periods": {protected,
     reused, blocks_audited, blocks_reused}} (blocks: of the periods protected, the blocks of hidden cells audited
-    and those whose audit was kept from the last build). With `cache_dir` (beside the warehouse: it holds unsuppressed counts), a period whose inputs are
-    unchanged since the last build reuses that build's result (period_cache). Raises DisclosureError (after writing
+    and those whose audit was kept from the last build). With `cache_dir` (beside the warehouse: it holds
+    unsuppressed counts), a period whose inputs are unchanged since the last build reuses that build's result
+    (period_cache). Raises DisclosureError (after writing
     the restricted tier and the audit, but no published file and no upload.zip) when the audit fails."""
     datasets = datasets or load_datasets()
     release = Path(release)
