@@ -11,6 +11,12 @@ from pathlib import Path
 from . import build_state
 
 
+# What started the run, as the Dagster UI shows it beside the sensor's and schedules' runs; a command-line build
+# reports its own failure to the person who typed it, so the daemon never retries it (it could not: it has no
+# code location to run it from).
+CLI_RUN_TAGS = {"scr/trigger": "scr-warehouse build (command line)", "dagster/max_retries": "0"}
+
+
 class BuildError(Exception):
     """The build cannot run at all; the message says what a person can do about it."""
 
@@ -86,6 +92,7 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
+            tags=CLI_RUN_TAGS,
             # Step-level debug chatter off; warnings and failures go to the build log.
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
