@@ -109,6 +109,11 @@ def age_bands(band_set: str) -> dict[str, tuple[int, int] | None]:
     return {r["band"]: (int(r["min_months"]), int(r["max_months"])) if r["min_months"] else None for r in rows}
 
 
+def max_landing_file_bytes() -> int:
+    """A landing file larger than this is rejected whole (read only to hash it): setting max_landing_file_mib."""
+    return int(setting("max_landing_file_mib")) * (1 << 20)
+
+
 @lru_cache(maxsize=None)
 def bank_holidays() -> tuple[str, ...]:
     """England and Wales bank holidays, YYYY-MM-DD (seeds/policy/bank_holidays.csv)."""

@@ -369,18 +369,21 @@ def test_duckdb_python_and_careful_parsers_agree_on_rows_and_rejections(tmp_path
         cols = [c.column_name for c in landing_columns()["population"]]
         rows = [{"la_code": "E0900000" + str(i % 4) if i % 11 else "", "year": str(2010 + i % 5) if i % 13 else " ",
                  "population_0_17": str(1000 + i), "source": "test"} for i in range(60)]
-    path = tmp_path / "a.csv"
-    path.write_text(",".join(cols) + "\n" + "".join(",".join(r[c] for c in cols) + "\n" for r in rows),
-                    encoding="utf-8")
-    text = path.read_text(encoding="utf-8")
+    lines = [",".join(r[c] for c in cols) + "\n" for r in rows]
+    for at in (5, 17, 40):  # a spreadsheet's empty formatted rows, one with spaces: not records
+        lines.insert(at, "," * (len(cols) - 1) + ("\n" if at != 17 else " \n"))
+    data = (",".join(cols) + "\n" + "".join(lines)).encode("utf-8")
+    text = data.decode("utf-8")
     reader = duckdb.connect()
-    fast = ingest._parse_clean_duckdb(text, feed, path, reader)
+    fast = ingest._parse_clean_duckdb(text, feed, data, reader)
     careful = ingest._parse_careful(text, feed)
     assert fast is not None and fast.rejected and fast.rows_loaded > 0
     assert ingest._parse_clean(text, feed) is None  # Python's clean path leaves rejections to the careful one
     assert fast.rejected == careful.rejected
     assert (fast.rows_read, fast.rows_loaded) == (careful.rows_read, careful.rows_loaded) == (
         60, 60 - len(careful.rejected))
+    assert fast.empty_rows == careful.empty_rows == 3
+    assert 1 + fast.rows_read + fast.empty_rows == text.count("\n")  # every physical line accounted for
     for name, arr in careful.columns.items():
         assert fast.columns[name].to_pylist() == arr.to_pylist(), name
     assert {r[3].split(":")[0].split(" (")[0] for r in careful.rejected} >= {"identifier repeated within the file"}

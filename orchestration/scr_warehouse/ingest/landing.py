@@ -10,6 +10,8 @@ from pathlib import Path
 
 from ..paths import FEEDS
 
+CHUNK = 1 << 20  # files are hashed 1 MiB at a time
+
 LANDING = "landing"  # the `feed` of a file outside every feed folder
 
 
@@ -86,7 +88,12 @@ def _stat_mark(p: Path) -> str:
 
 
 def _content_mark(p: Path) -> str:
+    """sha256 of the file's bytes, read 1 MiB at a time (the file is only hashed here, never held whole)."""
+    h = hashlib.sha256()
     try:
-        return hashlib.sha256(p.read_bytes()).hexdigest()
+        with open(p, "rb", buffering=0) as f:
+            while chunk := f.read(CHUNK):
+                h.update(chunk)
     except OSError as e:  # the ingest reports it; the digest only needs to differ from a readable file's
         return f"unreadable: {e.strerror}"
+    return h.hexdigest()

@@ -1,14 +1,18 @@
 """Landing files -> raw layer (docs/architecture.md "Raw layer"; data contract section 1, general rules).
 
 One call of `load_feed` loads every file of one feed's landing folder into `raw.<feed>`:
-- each file is read whole, hashed (sha256 of its bytes) and skipped if that content was already loaded or
-  rejected for the feed (so loading the same folder twice changes nothing);
+- each file is read once (parse.read_landing_file), hashed (sha256 of the bytes read) and skipped if that content
+  was already loaded or rejected for the feed (so loading the same folder twice changes nothing); the bytes hashed
+  are the bytes parsed (no reader is ever given the landing path); a file over the size limit (policy setting
+  max_landing_file_mib) is only hashed, in chunks, and rejected whole;
 - a file that cannot be read as a UTF-8 CSV with the feed's required columns is rejected whole
   (`raw.rejected_files`), without stopping the other files;
 - every other record becomes one row of `raw.<feed>` (every contract column as trimmed text, empty -> NULL,
   extra columns as JSON in `_extra`, lineage `_source_file`, `_source_line`, `_file_hash`, `_load_id`,
   `_loaded_at`), or one row of `raw.rejected_rows` when it cannot be a row at all (no identifier, identifier
   repeated within the file, wrong number of fields). Values are NOT validated here (dbt and GX do that).
+- rows whose every cell is empty (a spreadsheet's formatted rows, blank lines) are not records: they are counted in
+  `raw.load_log.empty_rows`, never queued;
 - each file is logged in `raw.load_log`, where rows_read = rows_loaded + rows_rejected; a feed's files are written
   in one transaction (all or none), files are parsed one ahead of the writer on a helper thread.
 
@@ -17,7 +21,6 @@ Messages name the file (relative to the landing folder), the line and the column
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +28,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ..policy import landing_columns
+from ..policy import landing_columns, max_landing_file_bytes
 from .landing import landing_files, untaken_files
-from .parse import FileRejected, _decode, _parse, _Parsed
+from .parse import FileRejected, _Parsed, parse_bytes, read_landing_file
 
 LINEAGE_COLUMNS = (
     ("_extra", "VARCHAR"),
@@ -52,7 +55,7 @@ LOAD_LOG_COLUMNS = (
     ("load_id", "VARCHAR"), ("feed", "VARCHAR"), ("source_file", "VARCHAR"), ("file_hash", "VARCHAR"),
     ("status", "VARCHAR"), ("rows_read", "INTEGER"), ("rows_loaded", "INTEGER"), ("rows_rejected", "INTEGER"),
     ("extra_columns", "VARCHAR"), ("reason", "VARCHAR"), ("loaded_at", "TIMESTAMP"),
-    ("empty_rows", "INTEGER"),  # spreadsheet rows with every cell empty (,,,,): not records, not queued one by one
+    ("empty_rows", "INTEGER"),  # rows with every cell empty (,,,, or a blank line): not records, never queued
 )
 # At most this many file-level messages are repeated in the summary (all are in raw.load_log).
 SUMMARY_MESSAGES = 10
@@ -68,6 +71,7 @@ class FeedStats:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    empty_rows: int = 0  # rows with every cell empty: not records, not problems
     extra_columns: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)  # file-level: "<feed>/<file>: <reason>", never values
 
@@ -75,6 +79,8 @@ class FeedStats:
         text = (f"{self.files_loaded} files loaded, {self.files_skipped} already loaded, "
                 f"{self.files_rejected} rejected; rows read {self.rows_read} = loaded {self.rows_loaded} "
                 f"+ rejected {self.rows_rejected}")
+        if self.empty_rows:
+            text += f"; {self.empty_rows} empty row(s) skipped"
         if self.extra_columns:
             text += f"; extra columns kept in _extra: {', '.join(self.extra_columns)}"
         if self.messages:
@@ -181,10 +187,10 @@ class _Preparer:
 
     LOOKAHEAD = 2
 
-    def __init__(self, feed: str, landing_dir: Path, paths: list[Path], known: set[str]):
+    def __init__(self, feed: str, landing_dir: Path, paths: list[Path], known: set[str], max_bytes: int):
         from concurrent.futures import ThreadPoolExecutor
 
-        self.feed, self.landing_dir, self.known = feed, landing_dir, set(known)
+        self.feed, self.landing_dir, self.known, self.max_bytes = feed, landing_dir, set(known), max_bytes
         self._paths = iter(paths)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ingest-{feed}")
         self._pending: list = []
@@ -200,20 +206,22 @@ class _Preparer:
     def _prepare(self, path: Path) -> _Prepared:
         out = _Prepared(path.relative_to(self.landing_dir).as_posix())
         try:
-            data = path.read_bytes()
+            read = read_landing_file(path, self.max_bytes)  # read once: these bytes are hashed and parsed
         except OSError as e:
             out.unreadable = f"cannot read the file ({e.strerror})"
             return out
-        out.file_hash = hashlib.sha256(data).hexdigest()
+        out.file_hash = read.sha256
         if out.file_hash in self.known:
             return out
         self.known.add(out.file_hash)  # a later copy of this content is only logged
         try:
+            if read.too_large is not None:
+                raise FileRejected(read.too_large)
             if path.suffix.lower() != ".csv":
                 raise FileRejected(f"not CSV: the file name does not end in .csv ({path.suffix or 'no extension'})")
             if self._reader is None:
                 self._reader = duckdb.connect()
-            out.parsed = _parse(_decode(data), self.feed, path, self._reader)
+            out.parsed = parse_bytes(read.data, self.feed, self._reader)
         except FileRejected as e:
             out.rejected = str(e)
         return out
@@ -251,10 +259,11 @@ def record_untaken(con, landing_dir) -> list[tuple[str, str, str]]:
     return rows
 
 
-def load_feed(con, landing_dir, feed) -> FeedStats:
+def load_feed(con, landing_dir, feed, max_file_bytes: int | None = None) -> FeedStats:
     """Load every file of <landing_dir>/<feed>/ not loaded before into raw.<feed>; return counts. The feed is written
     in one transaction (all its new files or none; a failed load leaves nothing to clean up and the next build loads
-    the files again); files are read and parsed one ahead of the writer (_Preparer)."""
+    the files again); files are read and parsed one ahead of the writer (_Preparer). A file over `max_file_bytes`
+    (default: the policy setting max_landing_file_mib) is rejected whole."""
     if feed not in landing_columns():
         raise ValueError(f"unknown feed {feed!r}: not in seeds/policy/landing_columns.csv")
     ensure_raw_tables(con, feed)
@@ -264,7 +273,8 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
     # microseconds: a file sent again under its name in the next build must sort after the version it replaces
     at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     extra_seen: dict[str, None] = {}
-    preparer = _Preparer(feed, landing_dir, list(landing_files(landing_dir, feed)), _known_hashes(con, feed))
+    limit = max_landing_file_bytes() if max_file_bytes is None else max_file_bytes
+    preparer = _Preparer(feed, landing_dir, list(landing_files(landing_dir, feed)), _known_hashes(con, feed), limit)
     con.begin()
     try:
         for f in preparer:
@@ -300,6 +310,7 @@ def load_feed(con, landing_dir, feed) -> FeedStats:
             stats.rows_read += parsed.rows_read
             stats.rows_loaded += loaded
             stats.rows_rejected += len(parsed.rejected)
+            stats.empty_rows += parsed.empty_rows
             for name in parsed.extra_columns:
                 extra_seen.setdefault(name, None)
             if parsed.rejected:

@@ -1,13 +1,22 @@
 """Reading one landing file (contract section 1, general rules): decoding, the header, and the rows as raw text
 columns with their physical line numbers; rows that cannot be records are rejected with a reason naming the line
 and column, never a value. Three readers, fastest first: DuckDB's CSV reader for clean files, a vectorised
-Python reader, and a careful line-by-line one that accounts for every physical line of a damaged file."""
+Python reader, and a careful line-by-line one that accounts for every physical line of a damaged file.
+
+Every reader parses the bytes it is given (the bytes that were hashed), never a path: DuckDB reads a private copy
+under a name this module makes (`_private_copy`), so a landing file named `q[12].csv` is never read as a pattern, and
+a file changed after it was hashed is never read again. `read_landing_file` reads a file once, in chunks, with a
+size limit: the one way a landing file's bytes are taken."""
 from __future__ import annotations
 
 import csv
 import gc
+import hashlib
 import io
 import json
+import os
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +39,52 @@ RECORD_ID_SEPARATOR = "|"
 
 class FileRejected(Exception):
     """The whole file cannot be loaded; the message is the reason (no values)."""
+
+
+CHUNK = 1 << 20  # files are read and hashed 1 MiB at a time
+
+
+@dataclass
+class LandingBytes:
+    """One landing file as read once: its sha256 (of every byte read) and size, and its bytes, or None when it is
+    over the size limit (then it was only hashed, in chunks, and `too_large` says why it is rejected)."""
+    data: bytes | None
+    sha256: str
+    size: int
+    too_large: str | None = None
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):,.1f} MB"
+
+
+def read_landing_file(path: str | Path, max_bytes: int) -> LandingBytes:
+    """Read a landing file once and hash what was read. A file over `max_bytes` is hashed in 1 MiB chunks and not
+    kept (its bytes are never parsed); its hash lets a later build see it was already rejected. Links are not
+    followed (O_NOFOLLOW: a file swapped for a link after the folder was listed is an OSError). The size is judged on
+    the bytes read, not on a size taken before reading, so a file growing meanwhile cannot pass the limit."""
+    h = hashlib.sha256()
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        data = None
+        size = 0
+        if os.fstat(fd).st_size <= max_bytes:
+            chunks = []
+            while size <= max_bytes and (chunk := f.read(min(CHUNK, max_bytes + 1 - size))):
+                h.update(chunk)
+                chunks.append(chunk)
+                size += len(chunk)
+            if size <= max_bytes:
+                data = b"".join(chunks)
+            del chunks
+        while chunk := f.read(CHUNK):  # over the limit: only hashed, chunk by chunk
+            h.update(chunk)
+            size += len(chunk)
+    if data is None:
+        return LandingBytes(None, h.hexdigest(), size, (
+            f"too large: {_mib(size)}, over the limit of {_mib(max_bytes)} for one landing file; "
+            "split it into smaller files named so they sort in the order they were made, and send them again"))
+    return LandingBytes(data, h.hexdigest(), size)
 
 
 @dataclass
@@ -112,11 +167,17 @@ def _text_array(values) -> pa.Array:
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
 
-def _parse(text: str, feed: str, path: Path | None = None, reader=None) -> _Parsed:
+def parse_bytes(data: bytes, feed: str, reader=None) -> _Parsed:
+    """Parse a landing file's bytes (as read_landing_file returned them): FileRejected when it cannot be read."""
+    return _parse(_decode(data), feed, data, reader)
+
+
+def _parse(text: str, feed: str, data: bytes | None = None, reader=None) -> _Parsed:
     """Parse one file's text into raw rows and rejected rows. Physical line numbers: header = line 1.
-    With the file's path and a DuckDB connection (`reader`), the usual clean file is read by DuckDB's CSV reader."""
-    if path is not None and reader is not None:
-        parsed = _parse_clean_duckdb(text, feed, path, reader)
+    With the file's bytes (`data`, of which `text` is the decoding) and a DuckDB connection (`reader`), the usual
+    clean file is read by DuckDB's CSV reader from a private copy of those bytes."""
+    if data is not None and reader is not None:
+        parsed = _parse_clean_duckdb(text, feed, data, reader)
         if parsed is not None:
             return parsed
     gc_was_enabled = gc.isenabled()
@@ -146,9 +207,11 @@ def _parse_careful(text: str, feed: str) -> _Parsed:
         for fields in reader:
             line, start = start, reader.line_num + 1
             if not fields or all(not f.strip() for f in fields):
-                if header is not None and fields and len(fields) > 1:
-                    empty_rows += 1  # a spreadsheet's empty formatted row (,,,,): counted, not a record
-                continue  # a blank line is not a record
+                # A spreadsheet's empty formatted row (,,,,) or a blank line: not a record, not a problem; counted
+                # so every physical line is accounted for (header + records + empty rows, plus the continuation
+                # lines of values that span lines).
+                empty_rows += 1
+                continue
             if header is None:
                 header = fields
                 positions, extras = _header(fields, feed)
@@ -241,11 +304,24 @@ def _physical_lines(text: str) -> int:
     return text.count("\n") + text.count("\r") - text.count("\r\n") + (0 if text.endswith(("\n", "\r")) else 1)
 
 
-def _parse_clean_duckdb(text: str, feed: str, path: Path, reader) -> _Parsed | None:
+@contextmanager
+def _private_copy(data: bytes):
+    """A private file (0600, in a 0700 folder, deleted after) holding `data`, under a name made here: DuckDB's reader
+    expands patterns (`*`, `?`, `[...]`) in the path it is given, so it never gets a landing file's own path."""
+    with tempfile.TemporaryDirectory(prefix="scr-ingest-") as folder:
+        path = os.path.join(folder, "landing.csv")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        yield path
+
+
+def _parse_clean_duckdb(text: str, feed: str, data: bytes, reader) -> _Parsed | None:
     """The fast path with DuckDB's CSV reader in place of Python's, for a file whose every record is one physical
     line of the header's width (strict mode fails otherwise; blank lines and multi-line records show as fewer records
-    than lines). Rows with no identifier or a repeated one are rejected as _parse_careful rejects them. None when
-    the file needs the careful path."""
+    than lines). DuckDB reads a private copy of `data` (the bytes hashed; `text` is their decoding). Rows with every
+    cell empty are counted and left out, rows with no identifier or a repeated one are rejected, as _parse_careful
+    does. None when the file needs the careful path."""
     first = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(first)
@@ -256,16 +332,34 @@ def _parse_clean_duckdb(text: str, feed: str, path: Path, reader) -> _Parsed | N
     width = len(header)
     names = {f"c{i}": "VARCHAR" for i in range(width)}
     try:
-        table = reader.sql(
-            "select * from read_csv(?, header = false, all_varchar = true, delim = ',', quote = '\"', "
-            "escape = '\"', strict_mode = true, null_padding = false, auto_detect = false, columns = ?, "
-            "parallel = true)", params=[str(path), names]).to_arrow_table()
+        with _private_copy(data) as path:
+            table = reader.sql(
+                "select * from read_csv(?, header = false, all_varchar = true, delim = ',', quote = '\"', "
+                "escape = '\"', strict_mode = true, null_padding = false, auto_detect = false, columns = ?, "
+                "parallel = true)", params=[path, names]).to_arrow_table()
     except duckdb.Error:
         return None
     if table.num_rows != _physical_lines(text) or table.num_rows < 1:
         return None
     positions, extras = _header(header, feed)
     body = table.slice(1)
+    # Physical line of each body row (header = line 1); rows whose every cell is empty (,,,,) are not records. Only
+    # rows with no identifier can be such rows, so only they are looked at whole.
+    candidates = np.ones(body.num_rows, dtype=bool)
+    for c in identifier_columns(feed):
+        candidates &= _text_array(body.column(positions[c])).is_null().to_numpy(zero_copy_only=False)
+    empty = np.zeros(body.num_rows, dtype=bool)
+    if candidates.any():
+        at = np.flatnonzero(candidates)
+        some = body.take(pa.array(at))
+        blank = np.ones(len(at), dtype=bool)
+        for i in range(width):
+            blank &= _text_array(some.column(i)).is_null().to_numpy(zero_copy_only=False)
+        empty[at[blank]] = True
+    empty_rows = int(empty.sum())
+    line_of = np.flatnonzero(~empty) + 2
+    if empty_rows:
+        body = body.take(pa.array(np.flatnonzero(~empty)))
     n = body.num_rows
     id_names = identifier_columns(feed)
     ids = [_text_array(body.column(positions[c])).combine_chunks() for c in id_names]
@@ -281,25 +375,27 @@ def _parse_clean_duckdb(text: str, feed: str, path: Path, reader) -> _Parsed | N
         has_id = pd.isna(missing_col)
         key_s = pd.Series(keys.to_numpy(zero_copy_only=False), dtype=object)
         first = key_s[has_id].drop_duplicates(keep="first")
-        first_line = pd.Series(first.index.to_numpy() + 2, index=first.to_numpy())
+        first_line = pd.Series(line_of[first.index.to_numpy()], index=first.to_numpy())
         repeated = np.zeros(n, dtype=bool)
         repeated[np.flatnonzero(has_id)[key_s[has_id].duplicated(keep="first").to_numpy()]] = True
         id_label = RECORD_ID_SEPARATOR.join(id_names)
         for i in np.flatnonzero(~has_id | repeated):
             if not has_id[i]:
-                rejected.append((int(i) + 2, None, missing_col[i], f"no identifier: {missing_col[i]} is empty"))
+                rejected.append((int(line_of[i]), None, missing_col[i], f"no identifier: {missing_col[i]} is empty"))
             else:
-                rejected.append((int(i) + 2, key_s.iat[i], id_label, f"identifier repeated within the file (first "
-                                 f"at line {first_line[key_s.iat[i]]}); later row rejected"))
+                rejected.append((int(line_of[i]), key_s.iat[i], id_label, f"identifier repeated within the file "
+                                 f"(first at line {first_line[key_s.iat[i]]}); later row rejected"))
         good = has_id & ~repeated
         body = body.filter(pa.array(good))
-        lines = pa.array(np.flatnonzero(good) + 2, type=pa.int32())
+        lines = pa.array(line_of[good], type=pa.int32())
     else:
-        lines = pa.array(range(2, n + 2), type=pa.int32())
+        lines = pa.array(line_of, type=pa.int32())
     by_position = [body.column(i).combine_chunks() for i in range(width)]
     if extras:
         by_position = [a.to_pylist() for a in by_position]
-    return _build_columns(feed, positions, extras, by_position, body.num_rows, lines, rejected, n)
+    parsed = _build_columns(feed, positions, extras, by_position, body.num_rows, lines, rejected, n)
+    parsed.empty_rows = empty_rows
+    return parsed
 
 
 def _parse_clean(text: str, feed: str) -> _Parsed | None:
