@@ -3,6 +3,7 @@ the callbacks. Published views come from views.Views (published files only); res
 users are configured, and every restricted callback asks the Gate (auth.py) who is signed in."""
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import quote
@@ -10,10 +11,44 @@ from urllib.parse import quote
 import pandas as pd
 
 from ..common import period_label, populations
-from .auth import LA_CODE, Gate, User
+from .auth import LA_CODE, Gate, User, client_address
 from .views import INCIDENT_TYPES, SELECTED, Views
 
 FILTERS = ("year", "region", "la", "itype", "topic")
+
+# Dash's page with the language of its content named (WCAG 3.1.1) and no script of its own beyond Dash's
+INDEX = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+def queue_files(release_dir: Path) -> dict[str, Path]:
+    """LA code -> its stewards' queue file, from a listing of <release>/quality/by_la (a file is named by its LA
+    code, optionally followed by `_` or `-` and the LA's name). A callback looks the chosen LA up here: no path is
+    ever built from what a person sent."""
+    folder = release_dir / "quality" / "by_la"
+    if not folder.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        m = re.match(r"^(E\d{8})(?:[_-][^/\\]*)?\.csv$", path.name)
+        if m and path.is_file() and not path.is_symlink():
+            found.setdefault(m.group(1), path)
+    return found
 
 
 def _label(html, text, for_id):
@@ -64,18 +99,25 @@ def colour_key(html, views: Views):
 
 
 def create_app(warehouse: str, release: str, users: dict[str, User] | None = None, secret: str | None = None,
-               secure_cookie: bool = False, gate: Gate | None = None, warm: bool = True):
+               secure_cookie: bool = False, gate: Gate | None = None, warm: bool = True,
+               settings: dict[str, int] | None = None):
+    """The explorer's Dash app, hardened (server.harden: CSRF checks, security headers, request limits).
+    `settings` are config/explorer_security.yml's (with SCR_EXPLORER_TRUSTED_PROXIES) unless given."""
     import dash
     import flask
     from dash import ClientsideFunction, Input, Output, State, dash_table, dcc, html
 
+    from .server import harden, settings_from_env
+
+    settings = settings_from_env(settings)
     release_dir = Path(release)
     views = Views(release_dir, populations(warehouse))
     periods = views.periods()
     restricted = bool(users)
-    gate = gate or (Gate(users) if restricted else None)
+    gate = gate or (Gate(users, settings) if restricted else None)
     app = dash.Dash(__name__, title="Child safeguarding incidents explorer",
-                    assets_folder=str(Path(__file__).parent / "assets"), serve_locally=True, update_title=None)
+                    assets_folder=str(Path(__file__).parent / "assets"), serve_locally=True, update_title=None,
+                    index_string=INDEX)
     app.server.secret_key = secret or secrets.token_hex(32)
     app.server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
                              SESSION_COOKIE_SECURE=bool(secure_cookie))
@@ -230,11 +272,12 @@ def create_app(warehouse: str, release: str, users: dict[str, User] | None = Non
         return v["fig"], v["rows"], v["cols"]
 
     if restricted:
-        _restricted_callbacks(app, gate, warehouse, release_dir)
+        _restricted_callbacks(app, gate, warehouse, release_dir, settings)
+    harden(app, settings, secure_cookie=bool(secure_cookie))
     return app
 
 
-def _restricted_callbacks(app, gate: Gate, warehouse: str, release_dir: Path) -> None:
+def _restricted_callbacks(app, gate: Gate, warehouse: str, release_dir: Path, settings: dict[str, int]) -> None:
     import dash
     import flask
     from dash import Input, Output, State, dash_table, html
@@ -254,7 +297,9 @@ def _restricted_callbacks(app, gate: Gate, warehouse: str, release_dir: Path) ->
         if trig == "login-btn":
             gate.sign_out(flask.session.get("token"))
             flask.session.clear()
-            token, message = gate.sign_in(username or "", password or "", flask.request.remote_addr or "")
+            client = client_address(flask.request.remote_addr, flask.request.headers.get("X-Forwarded-For"),
+                                    int(settings["trusted_proxies"]))
+            token, message = gate.sign_in(str(username or ""), str(password or ""), client)
             if token:
                 flask.session["token"] = token
             return message, ""
@@ -294,8 +339,8 @@ def _restricted_callbacks(app, gate: Gate, warehouse: str, release_dir: Path) ->
             return "Choose a local authority."
         if not LA_CODE.match(str(la)) or not u.may_see_queue(la):
             return "Your account may not see this local authority's queue."
-        path = release_dir / "quality" / "by_la" / f"{la}.csv"
-        if not path.is_file():
+        path = queue_files(release_dir).get(str(la))
+        if path is None:
             return "No open problems for this local authority (no queue file)."
         q = pd.read_csv(path, dtype=str, keep_default_na=False)
         return [html.P(f"{len(q):,} open problems."),

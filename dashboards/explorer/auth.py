@@ -93,59 +93,125 @@ def security_settings() -> dict[str, int]:
     return policy.explorer_security()
 
 
+def client_address(remote_addr: str | None, forwarded_for: str | None, trusted_proxies: int) -> str:
+    """The address a request came from, read through `trusted_proxies` reverse proxies.
+
+    With no trusted proxy it is the connection's address (X-Forwarded-For is ignored: anyone can send it). With N
+    trusted proxies, each appends the address it was reached from to X-Forwarded-For, so the client is the Nth
+    address from the right; anything left of it was written by the client and is not believed. A header with
+    fewer addresses than that, or a value that is not an IP address, gives the connection's address."""
+    import ipaddress
+
+    remote = remote_addr or ""
+    if trusted_proxies <= 0 or not forwarded_for:
+        return remote
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    if len(hops) < trusted_proxies:
+        return remote
+    candidate = hops[-trusted_proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
 class Gate:
     """Sign-in and sessions for one explorer process.
 
     - `sign_in` verifies a password against a real user's hash or, for an unknown name, against a decoy hash with
       the same scheme and the most iterations of any configured user, so both cost the same.
-    - Failed sign-ins are counted per user name and per client address within a window; past the limit, sign-in is
-      refused for the lockout time without checking the password (for known and unknown names alike).
+    - Sign-in attempts are counted per user name (from every address: `failed_signins_per_user_allowed`) and per
+      user name and client address together (`failed_signins_allowed`), within a window. An attempt is counted
+      under the lock BEFORE its password is checked, so requests sent at once cannot all reach the check: past
+      either limit, sign-in is refused for the lockout time without checking the password (for known and unknown
+      names alike). A successful sign-in takes back its own attempt and clears that name and address's count.
+      One person at one address locks only their (name, address) pair; locking a name for everyone takes more
+      attempts, from several addresses. Records older than the window, and ended locks and sessions, are pruned.
     - A session is a random token held on the server; the browser's signed cookie carries only the token. Sign-out
       deletes it, so a copy of the cookie stops working; it also ends after the idle and absolute lifetimes."""
 
     def __init__(self, users: dict[str, User], settings: dict[str, int] | None = None, clock=time.monotonic):
         self.users = users
-        self.settings = settings or security_settings()
+        self.settings = {**security_settings(), **settings} if settings is not None else security_settings()
         self.clock = clock
         iterations = max(int(u.password_hash.split("$")[1]) for u in users.values())
         self._decoy = hash_password(secrets.token_hex(16), iterations=iterations)
         self._lock = threading.Lock()
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._attempts: dict[str, deque[float]] = defaultdict(deque)
         self._locked_until: dict[str, float] = {}
         self._sessions: dict[str, tuple[str, float, float]] = {}  # token -> (user, started, last seen)
+        self._last_prune = clock()
+        self.password_checks = 0  # how many sign-ins reached the password check (for tests and monitoring)
 
-    # ------------------------------------------------------------ failed sign-ins
-    def _is_locked(self, key: str, now: float) -> bool:
-        return self._locked_until.get(key, 0.0) > now
+    # ------------------------------------------------------------ sign-in attempts
+    def _limits(self, username: str, client: str) -> list[tuple[str, int]]:
+        s = self.settings
+        return [(f"user:{username}", s.get("failed_signins_per_user_allowed", s["failed_signins_allowed"])),
+                (f"user+addr:{username}\x00{client}", s["failed_signins_allowed"])]
 
-    def _record_failure(self, keys: list[str], now: float) -> None:
-        window, allowed = self.settings["failed_signin_window_seconds"], self.settings["failed_signins_allowed"]
-        for key in keys:
-            q = self._failures[key]
-            q.append(now)
+    def _prune(self, now: float, force: bool = False) -> None:
+        """Drop attempts older than the window, ended locks and expired sessions (at most once a minute, or when
+        the registers grow past 10,000 keys), so the registers do not grow without end. Call under the lock."""
+        if not force and now - self._last_prune < 60 and len(self._attempts) + len(self._locked_until) < 10_000:
+            return
+        self._last_prune = now
+        window = self.settings["failed_signin_window_seconds"]
+        for key in list(self._attempts):
+            q = self._attempts[key]
             while q and q[0] <= now - window:
                 q.popleft()
-            if len(q) >= allowed:
-                self._locked_until[key] = now + self.settings["lockout_seconds"]
-                q.clear()
+            if not q:
+                del self._attempts[key]
+        for key in [k for k, until in self._locked_until.items() if until <= now]:
+            del self._locked_until[key]
+        idle, absolute = self.settings["session_idle_seconds"], self.settings["session_absolute_seconds"]
+        for token in [t for t, (_, started, seen) in self._sessions.items()
+                      if now - seen > idle or now - started > absolute]:
+            del self._sessions[token]
+
+    def records(self) -> int:
+        """How many attempt, lock and session records are held (pruning keeps this bounded)."""
+        with self._lock:
+            return len(self._attempts) + len(self._locked_until) + len(self._sessions)
+
+    def prune(self) -> None:
+        with self._lock:
+            self._prune(self.clock(), force=True)
 
     def sign_in(self, username: str, password: str, client: str) -> tuple[str | None, str]:
-        """(session token or None, message for the person)."""
-        keys = [f"user:{username}", f"addr:{client}"]
+        """(session token or None, message for the person). `client` is the address from client_address."""
+        limits = self._limits(username, client)
+        window = self.settings["failed_signin_window_seconds"]
         now = self.clock()
         with self._lock:
-            if any(self._is_locked(k, now) for k in keys):
+            self._prune(now)
+            for key, allowed in limits:
+                q = self._attempts.get(key)
+                while q and q[0] <= now - window:
+                    q.popleft()
+            if any(self._locked_until.get(key, 0.0) > now or len(self._attempts.get(key, ())) >= allowed
+                   for key, allowed in limits):
                 return None, "Too many failed sign-ins: try again later."
+            for key, _ in limits:  # the attempt counts now, before its password is checked
+                self._attempts[key].append(now)
+            self.password_checks += 1
         user = self.users.get(username)
         ok = verify_password(password, user.password_hash if user else self._decoy)
         with self._lock:
-            if not (user and ok):
-                self._record_failure(keys, self.clock())
-                return None, "Sign-in failed: user name or password not recognised."
-            for k in keys:
-                self._failures.pop(k, None)
-            token = secrets.token_urlsafe(32)
             now = self.clock()
+            if not (user and ok):
+                for key, allowed in limits:
+                    if len(self._attempts.get(key, ())) >= allowed:
+                        self._locked_until[key] = now + self.settings["lockout_seconds"]
+                return None, "Sign-in failed: user name or password not recognised."
+            # the right password: this attempt is taken back and this name and address start again
+            self._attempts.pop(limits[1][0], None)
+            q = self._attempts.get(limits[0][0])
+            if q:
+                q.pop()
+            if not q:
+                self._attempts.pop(limits[0][0], None)
+            token = secrets.token_urlsafe(32)
             self._sessions[token] = (user.username, now, now)
         return token, f"Signed in as {user.username} ({', '.join(sorted(user.roles))})."
 
