@@ -29,6 +29,12 @@ SYMBOLS = {
 # Okabe-Ito palette: distinguishable with the common forms of colour-blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 SUPPRESSED_COLOUR = "#BFBFBF"
+# Every chart marks a suppressed value the same way: a hatched grey mark labelled c, with this legend entry.
+SUPPRESSED_NAME = "c: suppressed"
+SUPPRESSED_PATTERN = {"shape": "/", "fgcolor": "#505a5f", "bgcolor": SUPPRESSED_COLOUR, "solidity": 0.35}
+# What a chart says instead of a picture when most of its values are suppressed.
+MOSTLY_SUPPRESSED = ("Most of these figures are suppressed (c) to protect children's identities: "
+                     "see the table for what is published")
 # Sequential colour scale for maps: viridis is perceptually uniform, reads for the common colour-blindnesses and
 # has no grey in it (cividis's middle is grey, which looked like a suppressed area).
 SEQUENTIAL = "viridis"
@@ -57,6 +63,17 @@ def read_meta(release: Path | str, dataset: str) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame()
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def is_c(value) -> bool:
+    """A published cell that is suppressed (`c`)."""
+    return str(value).strip() == "c"
+
+
+def mostly_suppressed(values) -> bool:
+    """More than half of a chart's published cells are `c` (the chart then says so in words instead)."""
+    values = [str(v).strip() for v in values]
+    return bool(values) and sum(v == "c" for v in values) * 2 > len(values)
 
 
 def is_symbol(value) -> bool:

@@ -9,43 +9,59 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..common import (
+    MOSTLY_SUPPRESSED,
     PALETTE,
+    SUPPRESSED_NAME,
     SEQUENTIAL,
     classify,
     esc,
     fmt_count,
     fmt_rate,
     hex_layout,
+    is_c,
+    mostly_suppressed,
     number,
     period_label,
     poisson_limits_array,
     regions,
 )
-from .base import Table, _layout, _span, level, or_nothing
+from .base import (Table, _layout, _span, add_suppressed, legend_only_drawn, level, mostly_suppressed_figure,
+                   or_nothing, stub_size)
 
 
 def deaths_injuries_by_year(nba: pd.DataFrame, upto: str, area: str = "England") -> tuple[go.Figure, Table]:
+    """Grouped bars of children who died and were seriously injured by year. A suppressed year is a hatched bar
+    labelled c (never a gap, which reads as none); when most values are suppressed the chart says so in words."""
     nat = level(nba, "National")
     nat = nat[nat["time_period"] <= upto]
     years = sorted(nat["time_period"].unique())
     fig = go.Figure()
     rows = {y: [period_label(y)] for y in years}
+    cells, hidden = [], []
     for i, (itype, label) in enumerate([("Death", "Deaths"), ("Serious injury", "Serious injuries")]):
         sub = nat[nat["incident_type"] == itype].set_index("time_period")
         vals = [sub["children"].get(y, "x") for y in years]
+        cells += vals
         fig.add_bar(
-            x=[period_label(y) for y in years], y=[number(v) for v in vals], name=label,
+            x=[period_label(y) for y in years], y=[number(v) for v in vals], name=label, offsetgroup=str(i),
             marker_color=PALETTE[i], text=[fmt_count(v) if number(v) is not None else None for v in vals],
             textposition="outside", customdata=[fmt_count(v) for v in vals],
             hovertemplate="%{x}: %{customdata} children<extra>" + label + "</extra>",
         )
+        hidden.append((str(i), label, [period_label(y) for y, v in zip(years, vals) if is_c(v)]))
         for y, v in zip(years, vals):
             rows[y].append(fmt_count(v))
+    stub = stub_size([number(v) for v in cells])
+    for group, label, at in hidden:
+        add_suppressed(fig, at, stub, offsetgroup=group, what=label)
     fig.update_layout(barmode="group")
     fig.update_xaxes(type="category")  # "2007-08" is a financial year, not a date
     _layout(fig, f"Children who died or were seriously injured, {area}, {_span(years)}", "Financial year", "Children")
-    fig = or_nothing(fig, f"every count for {area} is suppressed or not available")
-    return fig, (["Financial year", "Died", "Seriously injured"], list(rows.values()), ["text", "count", "count"])
+    table = (["Financial year", "Died", "Seriously injured"], list(rows.values()), ["text", "count", "count"])
+    if mostly_suppressed(cells):
+        return mostly_suppressed_figure(fig.layout.title.text), table
+    fig = or_nothing(legend_only_drawn(fig), f"every count for {area} is suppressed or not available")
+    return fig, table
 
 
 def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
@@ -53,37 +69,48 @@ def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
     """Funnel plot of rates per 10,000 children against each area's child population (the population input of
     the rates, `population[(time_period, area code)]`), with Poisson 95% and 99.8% limits around the England rate.
     Without a population input the x axis falls back to the population implied by the published count and rate,
-    and its title says so. Areas whose count or rate is suppressed or not available are listed in the table, not
-    plotted and not estimated. Points carry their area's name (`label="all"`), or only those outside the 95%
-    limits (`label="outside"`, for the many LAs of a region)."""
+    and its title says so. Areas whose count or rate is suppressed are never estimated: with a population input
+    each is marked (a ringed c) at its population in a strip under the plot, with a legend entry "c: suppressed";
+    without one they are named in words. Areas not available (x) are in the table only. When most areas are
+    suppressed the chart says so in words above the plot. Points carry their area's name (`label="all"`), or only
+    those outside the 95% limits (`label="outside"`, for the many LAs of a region)."""
+    from plotly.subplots import make_subplots
+
     eng_rate = number(england.get("children_rate_per_10000")) if england is not None else None
-    pts = []
+    pts, hidden = [], []
     for _, r in areas.iterrows():
         obs, rate = number(r.get("children")), number(r.get("children_rate_per_10000"))
         code = r.get("new_la_code") or r.get("region_code") or ""
+        known = population.get((str(r.get("time_period")), code)) if population else None
         if population:
-            pop = population.get((str(r.get("time_period")), code))
+            pop = known
         else:
             pop = obs * 10000 / rate if obs is not None and rate not in (None, 0.0) else None
         if obs is None or rate is None:
             pop = None
         name = r.get("la_name") or r.get("region_name")
         pts.append((name, obs, rate, pop, r.get("children"), r.get("children_rate_per_10000"), code))
-    fig = go.Figure()
+        if is_c(r.get("children")) or is_c(r.get("children_rate_per_10000")):
+            hidden.append((name, known))
     plotted = [p for p in pts if p[3] is not None]
+    strip = [(n, p) for n, p in hidden if p]
+    if strip:  # the suppressed areas' strip under the plot, on the same population axis
+        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.86, 0.14], vertical_spacing=0.04)
+    else:
+        fig = go.Figure()
+    spread = [p[3] for p in plotted] + [p for _, p in strip]
     # the population axis runs from half the smallest area to a little past the largest (limits and ticks alike)
-    pmin, pmax = (max(min(p[3] for p in plotted) * 0.5, 1.0), max(p[3] for p in plotted) * 1.15) if plotted \
-        else (None, None)
-    if eng_rate and plotted:
+    pmin, pmax = (max(min(spread) * 0.5, 1.0), max(spread) * 1.15) if spread else (None, None)
+    if eng_rate and spread:
         grid = np.geomspace(pmin, pmax, 30)  # smooth on a log axis; each point is drawing time
         expected = grid * eng_rate / 10000
         for cov, dash, colour in [(0.95, "dash", PALETTE[0]), (0.998, "dot", PALETTE[5])]:
             lo, hi = poisson_limits_array(expected, cov)
             name = f"{cov * 100:g}% limits"
             fig.add_scatter(x=grid, y=hi / grid * 10000, mode="lines", line={"dash": dash, "color": colour},
-                            name=name, hoverinfo="skip")
+                            name=name, legendgroup=name, hoverinfo="skip")
             fig.add_scatter(x=grid, y=lo / grid * 10000, mode="lines", line={"dash": dash, "color": colour},
-                            name=name, showlegend=False, hoverinfo="skip")
+                            name=name, legendgroup=name, showlegend=False, hoverinfo="skip")
         fig.add_scatter(x=[grid[0], grid[-1]], y=[eng_rate, eng_rate], mode="lines",
                         line={"color": "#505a5f"}, name=f"England rate ({fmt_rate(eng_rate)})", hoverinfo="skip")
     verdicts = {p[0]: classify(p[1], p[3], eng_rate) for p in pts}
@@ -100,17 +127,44 @@ def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
             hovertemplate="%{customdata[0]}<br>%{customdata[1]} children<br>%{customdata[2]} per 10,000"
                           "<br>population %{customdata[3]}<extra></extra>",
         )
+    if strip:
+        fig.add_scatter(x=[p for _, p in strip], y=[0] * len(strip), mode="markers+text", name=SUPPRESSED_NAME,
+                        marker={"symbol": "circle", "size": 18, "color": "#ffffff",
+                                "line": {"width": 1.5, "color": "#505a5f"}},
+                        text=["c"] * len(strip), textposition="middle center", textfont={"size": 11},
+                        cliponaxis=False, customdata=[[esc(n), f"{p:,.0f}"] for n, p in strip],
+                        hovertemplate="%{customdata[0]}: suppressed (c)<br>population %{customdata[1]}"
+                                      "<extra></extra>", row=2, col=1)
     x_title = ("Children aged 0 to 17 in the area (population input of the rates)" if population else
                "Children aged 0 to 17 in the area (implied by the published count and rate: no population input)")
     _layout(fig, title, x_title, "Children harmed per 10,000 children")
     fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left", "yanchor": "top"},
                       margin={"r": 170})
-    if plotted:
+    if spread:
         ticks = log_ticks(pmin, pmax)
         fig.update_xaxes(type="log", tickmode="array", tickvals=ticks, ticktext=[f"{t:,.0f}" for t in ticks])
     else:
         fig.update_xaxes(type="log", tickformat=",.0f")
-    fig = or_nothing(fig, "every area's count or rate is suppressed or not available") if not plotted else fig
+    if strip:
+        fig.update_xaxes(title_text="", row=1, col=1)
+        fig.update_yaxes(title_text="", range=[-1, 1], rangemode="normal", showticklabels=False, ticks="",
+                         showline=False, fixedrange=True, row=2, col=1)
+        fig.add_annotation(text="c", xref="paper", yref="y2", x=0, y=0, xanchor="right", xshift=-8,
+                           showarrow=False, font={"size": 13, "color": "#505a5f"})
+        fig.update_layout(height=460)
+    notes = []
+    if hidden:  # the suppressed areas named in words too (on paper and in a PNG the strip's rings are unnamed)
+        names = [esc(n) for n, _ in hidden]
+        listed = ", ".join(names) if len(names) <= 6 else f"{len(names)} areas (see the table)"
+        notes.append(f"c: suppressed{', marked under the axis' if strip else ', not plotted'}: {listed}")
+    if mostly_suppressed([p[4] for p in pts]):
+        notes.insert(0, esc(MOSTLY_SUPPRESSED))
+    for i, note in enumerate(notes):
+        fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=1, yshift=-20 * i, xanchor="left",
+                           yanchor="top", showarrow=False, align="left", bgcolor="rgba(255,255,255,0.85)",
+                           font={"size": 12})
+    if not (plotted or strip or (eng_rate and spread)):
+        fig = or_nothing(fig, "every area's count or rate is suppressed or not available")
     rows = []
     if england is not None:
         rows.append(["England", fmt_count(england.get("children")), fmt_rate(england.get("children_rate_per_10000")),

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from ..common import FONT, PALETTE, esc, period_label
+from ..common import FONT, MOSTLY_SUPPRESSED, PALETTE, SUPPRESSED_NAME, SUPPRESSED_PATTERN, esc, period_label
 
 # The house style's base template, set once as the default: naming a template on every figure re-validates it
 # (about 20 ms a figure, seconds over a report's 160 figures).
@@ -37,10 +37,68 @@ def or_nothing(fig: go.Figure, message: str) -> go.Figure:
     value suppressed or not available), instead of empty axes."""
     for trace in fig.data:
         values = trace.x if getattr(trace, "orientation", None) == "h" else trace.y
-        if trace.type in ("bar", "scatter") and trace.name and values is not None \
+        if trace.type in ("bar", "scatter") and trace.name and trace.name != SUPPRESSED_NAME and values is not None \
                 and any(v is not None and not (isinstance(v, float) and math.isnan(v)) for v in values):
             return fig
     return empty_figure(f"Nothing to plot: {message}", title_html=fig.layout.title.text)
+
+
+def mostly_suppressed_figure(title_html: str | None) -> go.Figure:
+    """The panel a chart becomes when most of its values are `c`: words, under the chart's own title, instead of a
+    picture of the few published values that would read as the whole (the table keeps every value)."""
+    return empty_figure(MOSTLY_SUPPRESSED, title_html=title_html)
+
+
+def stub_size(values) -> float:
+    """The size of the hatched mark drawn for a `c` in a chart of counts: a small fixed share of the largest
+    published value (the mark says "a value is here, suppressed", not how big it is; its hover says so)."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    return max(finite) * 0.04 if finite and max(finite) > 0 else 1.0
+
+
+def add_suppressed(fig: go.Figure, positions: list, size: float | list[float], *, horizontal: bool = False,
+                   offsetgroup: str | None = None, what: str = "", to_scale: bool = False,
+                   hover_sizes: list[str] | None = None) -> None:
+    """Hatched grey bars labelled c at `positions` (categories), one legend entry "c: suppressed" per figure.
+    `to_scale`: the bars' sizes are what the published figures leave for the suppressed parts (a total less its
+    published parts, which anyone can work out from the file); otherwise the size is a stub, not drawn to scale."""
+    if not positions:
+        return
+    sizes = list(size) if isinstance(size, list) else [size] * len(positions)
+    shown = not any(t.name == SUPPRESSED_NAME and t.showlegend is not False for t in fig.data)
+    if to_scale:
+        hover = "%{" + ("y" if horizontal else "x") + "}: %{customdata} in suppressed parts (c)"
+        custom = hover_sizes or [f"{v:,.1f}" for v in sizes]
+    else:
+        hover = "%{" + ("y" if horizontal else "x") + "}: suppressed (c), size not shown"
+        custom = ["c"] * len(positions)
+    axes = {"y": positions, "x": sizes, "orientation": "h"} if horizontal else {"x": positions, "y": sizes}
+    fig.add_bar(**axes, name=SUPPRESSED_NAME, legendgroup="suppressed", showlegend=shown,
+                offsetgroup=offsetgroup, marker={"color": "#ffffff", "pattern": SUPPRESSED_PATTERN,
+                                                 "line": {"color": "#505a5f", "width": 1}},
+                text=["c"] * len(positions), textposition="inside" if to_scale else "outside",
+                insidetextanchor="middle", textfont={"color": "#0b0c0c"}, cliponaxis=False, customdata=custom,
+                hovertemplate=hover + "<extra>" + esc(what) + "</extra>")
+
+
+def drawn(trace) -> bool:
+    """Whether a bar or scatter trace draws anything: a finite value (a bar's also non-zero)."""
+    horizontal = getattr(trace, "orientation", None) == "h"
+    values = trace.x if horizontal else trace.y
+    if values is None:
+        return trace.type not in ("bar", "scatter")
+    nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
+    return bool(nums) and (trace.type != "bar" or any(v != 0 for v in nums))
+
+
+def legend_only_drawn(fig: go.Figure) -> go.Figure:
+    """Drop traces that draw nothing (a band of 0% in every year, a grade never given): a legend lists what is
+    drawn, never a colour the chart does not show. The table keeps their published values."""
+    fig.data = [t for t in fig.data if t.showlegend is False and t.name != SUPPRESSED_NAME or drawn(t)]
+    marks = [t for t in fig.data if t.name == SUPPRESSED_NAME]
+    if marks and not any(t.showlegend is not False for t in marks):
+        marks[0].showlegend = True
+    return fig
 
 
 def _span(years: list[str]) -> str:

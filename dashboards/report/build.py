@@ -4,7 +4,8 @@ they are, never recomputed). plotly.js is shipped once beside the pages (`report
 installed plotly package), so the pages need no network and no CDN.
 
 Extra, non-statistical inputs, read when present: the stewards' scoreboard `quality.la_scoreboard` (read-only
-warehouse connection) or `<release>/quality/steward_queue.csv` (counted by problem type only), and the population
+warehouse connection; shares and data-problem counts only, never a count of children) or
+`<release>/quality/steward_queue.csv` (counted by problem type only), and the population
 `source` labels (to say where the population is illustrative). Everything from a file is HTML-escaped."""
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import plotly.graph_objects as go
 
 from scr_warehouse.parallel import fork_map
 
-from ..common import DATASETS, disclosure_threshold, esc, period_label, populations, read_published
+from ..common import DATASETS, esc, period_label, populations, read_published
 
 from .page import CHROMIUM, CSS, render_page
 
@@ -46,16 +47,12 @@ class ReportResult:
 
 
 # ---------------------------------------------------------------- inputs beyond the published files
-def _small(n) -> str:
-    """A count from the quality outputs, with the publication threshold applied (these are not published files,
-    but the report is public: a count from 1 to the threshold is shown as c)."""
-    v = int(n)
-    return "c" if 1 <= v <= int(disclosure_threshold()) else f"{v:,}"
-
-
 def _scoreboard(warehouse: str | None, release: Path) -> tuple[str, list[str], list[list[str]], list[str]]:
-    """(source, headers, rows, kinds) for the data-quality section. Only national totals by financial year: the
-    scoreboard's LA-by-quarter counts are small numbers of children and stay with the stewards (explorer)."""
+    """(source, headers, rows, kinds) for the data-quality section: completeness as shares and counts of data
+    problems, by financial year, for England. Never a count of children (notifications): the stewards' counts are
+    of records as they stand in the warehouse, not the published figures, and a report that printed them would
+    print what disclosure control hides; the children counted are in the published files. The scoreboard's
+    LA-by-quarter figures stay with the stewards (explorer)."""
     if warehouse and Path(warehouse).is_file():
         try:
             import duckdb
@@ -63,21 +60,21 @@ def _scoreboard(warehouse: str | None, release: Path) -> tuple[str, list[str], l
             con = duckdb.connect(str(warehouse), read_only=True)
             try:
                 rows = con.execute("""
-                    select financial_year, sum(notifications), sum(required_present), sum(required_values),
-                           sum(problems_open), count(distinct la_code) filter (where problems_open > 0)
+                    select financial_year, sum(required_present), sum(required_values), sum(problems_open),
+                           count(distinct la_code) filter (where problems_open > 0)
                     from quality.la_scoreboard where financial_year is not null
                     group by financial_year order by financial_year""").fetchall()
             finally:
                 con.close()
             out = []
-            for fy, n, present, values, problems, las in rows:
+            for fy, present, values, problems, las in rows:
                 pct = f"{100 * present / values:,.1f}" if values else "x"
-                # notifications are children (threshold applies); open problems are data problems, not children
-                out.append([period_label(fy), _small(n or 0), pct, f"{problems or 0:,}", f"{las or 0:,}"])
+                # a share of values and counts of data problems only: a problem is a value to check, not a child
+                # (no share of notifications either: beside a count of problems it would narrow the children down)
+                out.append([period_label(fy), pct, f"{problems or 0:,}", f"{las or 0:,}"])
             return ("the stewards' scoreboard (quality.la_scoreboard), totals for England", [
-                "Financial year of incident", "Notifications (children)", "Required values filled in (%)",
-                "Open data problems", "Local authorities with open problems"], out,
-                ["text", "count", "num", "num", "num"])
+                "Financial year of incident", "Required values filled in (%)", "Open data problems",
+                "Local authorities with open problems"], out, ["text", "num", "num", "num"])
         except Exception as e:  # noqa: BLE001 - the scoreboard is optional; the report still publishes
             return f"the stewards' scoreboard could not be read ({type(e).__name__})", [], [], []
     queue = release / "quality" / "steward_queue.csv"

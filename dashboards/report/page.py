@@ -216,8 +216,9 @@ def render_page(release: Path, period: str, data: dict, quality, pop_sources: li
                          + table_html(F.overdue_by_region(ra, period), "Action-plan items overdue, by region")))
 
     q_source, q_headers, q_rows, q_kinds = quality
-    q_html = f"<p>Source: {esc(q_source)}. These are counts of data problems waiting for a data steward, " \
-             "not counts of children.</p>"
+    q_html = f"<p>Source: {esc(q_source)}. These are the share of required values filled in and counts of data problems waiting " \
+             "for a data steward, not counts of children: the children notified are counted in the published " \
+             "figures above.</p>"
     if q_headers:
         q_html += table_html((q_headers, q_rows, q_kinds), "Data quality",
                              tier="published").replace("<details ", "<details open ")

@@ -421,9 +421,19 @@ def test_funnel_points_carry_names_on_the_population_axis():
     assert list(fig.layout.xaxis.ticktext) == ["500,000", "1,000,000", "2,000,000"]
     fig, _ = funnel(regions, england, "t", population=None)
     assert "implied" in fig.layout.xaxis.title.text
-    # no area has a published rate: a message, not empty axes
+    # no area has a published rate: England's rate and limits are still drawn over the areas' populations,
+    # each suppressed area is a ringed c at its population under the axis, and the chart says so in words
     hidden = regions.assign(children="c", children_rate_per_10000="c")
     fig, _ = funnel(hidden, england, "Regions, 2016-17", population=pop)
+    marks = [t for t in fig.data if t.name == "c: suppressed"]
+    assert len(marks) == 1 and list(marks[0].x) == [560_000, 1_950_000] and list(marks[0].text) == ["c", "c"]
+    assert marks[0].yaxis == "y2" and not [t for t in fig.data if t.name == "Area"]
+    assert any(t.name == "England rate (3.90)" for t in fig.data)
+    notes = " ".join(a.text for a in fig.layout.annotations)
+    assert "Most of these figures are suppressed" in notes and "North East, London" in notes
+    assert fig.layout.title.text == "Regions, 2016-17"
+    # and without a population input there is nowhere to put them: a message, not empty axes
+    fig, _ = funnel(hidden, england, "Regions, 2016-17", population=None)
     assert "Nothing to plot" in fig.layout.annotations[0].text and fig.layout.title.text == "Regions, 2016-17"
     assert isinstance(pd, object)
 
@@ -468,11 +478,19 @@ def test_timeliness_bars_run_to_100_with_suppressed_parts_drawn_and_bands_in_ord
     assert list(fig.layout.xaxis.range) == [0, 100]
     names = [t.name for t in fig.data]
     # "Not completed" has no published percentage in these years: no legend entry of its own
-    assert names == ["6 months or less", "Over 6 to 12 months", "Over 12 to 18 months",
-                     "Suppressed or not available (c, x)"]
+    assert names == ["6 months or less", "Over 6 to 12 months", "Over 12 to 18 months", "c: suppressed"]
     assert fig.layout.legend.traceorder == "normal"
-    grey = fig.data[-1]
-    assert list(grey.y) == ["2016-17"] and list(grey.x) == [40.0] and list(grey.text) == ["c"]
+    hatched = fig.data[-1]  # the share the published percentages leave, in 2016-17 only (2015-16 has no c)
+    assert list(hatched.y) == ["2016-17"] and list(hatched.x) == [40.0] and list(hatched.text) == ["c"]
+    assert hatched.marker.pattern.shape == "/"
+    # a band published as 0% in every year draws nothing: no legend entry (its zeros stay in the table)
+    zero = rt.assign(reviews_percent=lambda d: d["reviews_percent"].where(d["band"] != "6 months or less", "0.0"))
+    fig, (_, rows, _) = timeliness_bands(zero, "201617")
+    assert "6 months or less" not in [t.name for t in fig.data]
+    assert ["2016-17", "6 months or less", "20", "0.0"] in rows
+    # mostly suppressed: words instead of bars
+    fig, _ = timeliness_bands(rt.assign(reviews_percent="c"), "201617")
+    assert "Most of these figures are suppressed" in fig.layout.annotations[0].text and not fig.data
 
 
 def test_profile_marks_suppressed_categories_and_reviews_have_a_chart(report):
@@ -483,9 +501,10 @@ def test_profile_marks_suppressed_categories_and_reviews_have_a_chart(report):
     rel, result = report
     cc = pd.read_csv(rel / "child_characteristics.csv", dtype=str, keep_default_na=False)
     fig, _ = profile(cc, "201617", "Age band")
-    marks = [t for t in fig.data if t.showlegend is False]
+    marks = [t for t in fig.data if t.name == "c: suppressed"]
     assert marks and sorted(x for t in marks for x in t.x) == ["15", "16 to 17"]
     assert all(list(t.text) == ["c"] * len(t.x) for t in marks)
+    assert [t.showlegend for t in marks] == [True]  # one legend entry
     assert fig.layout.yaxis.rangemode == "tozero"
     page = result.pages[-1].read_text(encoding="utf-8")
     assert 'id="fig-review-profile"' in page
