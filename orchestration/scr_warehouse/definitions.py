@@ -49,11 +49,16 @@ AS_OF_MACRO = "as_of_date"
 
 
 @lru_cache(maxsize=1)
+def _manifest() -> dict:
+    return json.loads(scr_dbt_project.manifest_path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def as_of_model_keys() -> tuple[AssetKey, ...]:
     """The dbt models whose rows depend on the as-of date: they call the as_of_date macro (directly or through
     another macro, such as in_date_window) or read var('as_of'). Read from the dbt manifest, so a model that starts
     judging dates at the as-of date joins `publish` without a list kept here."""
-    manifest = json.loads(scr_dbt_project.manifest_path.read_text(encoding="utf-8"))
+    manifest = _manifest()
     macros = manifest.get("macros", {})
     uses_as_of: dict[str, bool] = {}
 
@@ -75,11 +80,38 @@ def as_of_model_keys() -> tuple[AssetKey, ...]:
     return tuple(sorted(keys, key=lambda k: k.path))
 
 
+@lru_cache(maxsize=1)
+def tested_together() -> tuple[frozenset[AssetKey], ...]:
+    """The models and seeds each dbt data test of more than one of them reads. dbt runs a test when any model it
+    reads is selected, so a job building one of them must build them all (or the test finds a table missing)."""
+    nodes = _manifest()["nodes"]
+    out = []
+    for node in nodes.values():
+        if node["resource_type"] == "test":
+            reads = frozenset(TRANSLATOR.get_asset_key(nodes[uid]) for uid in node["depends_on"].get("nodes", [])
+                              if uid in nodes and nodes[uid]["resource_type"] in ("model", "seed", "snapshot"))
+            if len(reads) > 1:
+                out.append(reads)
+    return tuple(out)
+
+
 def job_selections() -> tuple[AssetSelection, AssetSelection]:
-    """(intake, publish). Intake is everything the stewards' files are made from. Publish is everything else (the
-    marts, release and report) plus the models between the two whose rows depend on the as-of date (and the tables
-    built from them), so a run judged at the end of a period is judged there throughout."""
-    intake = AssetSelection.assets(FILES_KEY).upstream()
+    """(intake, publish). Intake is everything the stewards' files are made from, and the models a dbt test reads
+    together with one of those (the population feed's typed model, checked with the other feeds'). Publish is
+    everything else (the marts, release and report) plus the models between the two whose rows depend on the as-of
+    date, and the tables built from them, so a run judged at the end of a period is judged there throughout."""
+    from dagster._core.definitions.assets.graph.asset_graph import AssetGraph  # resolving needs no resources
+
+    graph = AssetGraph.from_assets([*ALL_ASSETS, *ALL_CHECKS])
+    keys = set(AssetSelection.assets(FILES_KEY).upstream().resolve(graph))
+    grown = True
+    while grown:
+        grown = False
+        for reads in tested_together():
+            if reads & keys and not reads <= keys:
+                keys |= AssetSelection.assets(*reads).upstream().resolve(graph)
+                grown = True
+    intake = AssetSelection.assets(*sorted(keys, key=lambda k: k.path))
     later = AssetSelection.all() - intake
     later_models = later & AssetSelection.assets(dbt_models, dbt_after_quality)
     dated = AssetSelection.assets(*as_of_model_keys()).downstream() & later_models.upstream()
