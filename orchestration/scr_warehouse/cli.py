@@ -107,42 +107,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check_file(file: str, feed: str) -> int:
-    """Run the build's rules on one file in a scratch warehouse (nothing is loaded anywhere else) and print its
+    """Check one file with the build's rules and messages (the ingest's parser, the GX suite, the stewards' queue
+    model) on an in-memory DuckDB, building no warehouse, release or report (scr_warehouse/check.py), and print its
     problems with their line, column and message. References to records of other feeds cannot be checked on one
     file and are left out. 0 when the file has no problems, 1 when it has, 2 when it cannot be checked."""
-    import csv
-    import shutil
-    import tempfile
+    from .check import run_check
 
-    from .paths import FEEDS
-
-    src = Path(file)
-    if feed not in FEEDS:
-        print(f"scr-warehouse check: unknown feed {feed!r}; one of {', '.join(FEEDS)}", file=sys.stderr)
-        return 2
-    if not src.is_file():
-        print(f"scr-warehouse check: no such file: {src}", file=sys.stderr)
-        return 2
-    name = src.name if src.suffix.lower() == ".csv" else src.name + ".csv"
-    with tempfile.TemporaryDirectory(prefix="scr-check-") as tmp:
-        landing = Path(tmp) / "landing" / feed
-        landing.mkdir(parents=True)
-        shutil.copyfile(src, landing / name)
-        try:
-            run_build(str(landing.parent), str(Path(tmp) / "check.duckdb"), str(Path(tmp) / "release"),
-                      dt.date.today().isoformat(), log_level="CRITICAL", record=False)
-        except BuildError as e:
-            print(f"scr-warehouse check: {e}", file=sys.stderr)
-            return 2
-        with open(Path(tmp) / "release" / "quality" / "steward_queue.csv", newline="", encoding="utf-8") as f:
-            rows = [r for r in csv.DictReader(f)
-                    if not (r["problem"] == "unknown_reference" and r["column_name"] in ("incident_id", "review_id"))]
-    for r in rows:
-        where = f"line {r['source_line']}" if r["source_line"] else "whole file"
-        col = f", column {r['column_name']}" if r["column_name"] else ""
-        print(f"{src.name}: {where}{col}: {r['problem']}: {r['message']}")
-    print(f"{src.name}: {len(rows)} problem(s)" if rows else f"{src.name}: no problems found")
-    return 1 if rows else 0
+    return run_check(file, feed)
 
 
 if __name__ == "__main__":

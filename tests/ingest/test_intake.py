@@ -195,3 +195,22 @@ def test_check_command_reports_a_files_problems_and_loads_nothing(tmp_path, caps
     assert "line 2, column child_sex: invalid_value" in out and "allowed values: M, F, U" in out
     assert not any(tmp_path.glob("*.duckdb"))
 
+
+
+def test_check_gives_each_file_the_queues_rows_without_a_warehouse(built):
+    """`scr-warehouse check` on each landing file of the build gives exactly the queue rows of that file (every
+    column, message included): rejected files and rows, invisible identifiers, a swallowed record, case twins within
+    a file, implausible dates, formula and HTML payloads as values."""
+    from scr_warehouse.check import QUEUE_COLUMNS, check_problems
+    from scr_warehouse.ingest.landing import landing_files
+
+    cols = ", ".join(QUEUE_COLUMNS)
+    compared = set()
+    for path in landing_files(built.landing, "notifications"):
+        rel = f"notifications/{path.name}"
+        queue_rows = built.query(f"select {cols} from quality.steward_queue where source_file = ?", [rel])
+        expected = sorted((tuple(r) for r in queue_rows), key=repr)
+        got = sorted((tuple(p.row[c] for c in QUEUE_COLUMNS) for p in check_problems(path, "notifications")), key=repr)
+        assert got == expected, rel
+        compared |= {r[QUEUE_COLUMNS.index("problem")] for r in expected}
+    assert compared >= {"rejected_file", "rejected_row", "invalid_value", "missing_required"}

@@ -104,19 +104,21 @@ def _ensure_table(con, name: str, columns) -> None:
     cols = ", ".join('"%s" %s' % (c, t) for c, t in columns)
     con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
     schema, table = name.split(".")
-    have = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-        [schema, table]).fetchall()}
+    have = {r[0] for r in con.execute(  # duckdb_columns(): a quarter of information_schema's time
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = ? "
+        "AND table_name = ?", [schema, table]).fetchall()}
     for c, t in columns:  # a column added to the contract later: add it (NULL for rows loaded before)
         if c not in have:
             con.execute(f'ALTER TABLE {name} ADD COLUMN "{c}" {t}')
 
 
-def ensure_raw_tables(con, feed: str) -> None:
-    """Create raw.<feed>, raw.rejected_rows, raw.rejected_files and raw.load_log if missing."""
+def ensure_raw_tables(con, feed: str, shared: bool = True) -> None:
+    """Create raw.<feed> and (with `shared`) raw.rejected_rows, raw.rejected_files and raw.load_log if missing."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     _ensure_table(con, f"raw.{feed}", [(c.column_name, "VARCHAR") for c in landing_columns()[feed]]
                   + list(LINEAGE_COLUMNS))
+    if not shared:
+        return
     _ensure_table(con, "raw.rejected_rows", REJECTED_ROWS_COLUMNS)
     _ensure_table(con, "raw.rejected_files", REJECTED_FILES_COLUMNS)
     _ensure_table(con, "raw.load_log", LOAD_LOG_COLUMNS)
