@@ -4,10 +4,11 @@ limits and sessions of auth.Gate are shared by every request), on 127.0.0.1 unle
 `harden` is what every request and response of the explorer goes through (create_app applies it):
 - CSRF: a request that may change something (any method but GET, HEAD, OPTIONS: sign-in, sign-out and every
   Dash callback are POSTs) is refused with 403 unless the browser says it comes from the explorer's own page
-  (Sec-Fetch-Site `same-origin` when sent; Origin, when sent, naming the explorer's own host) AND it carries the
-  double-submit token: the `_csrf_token` cookie (random, signed with the app's secret; Dash's renderer reads it
-  and sends it back as the X-CSRFToken header on every callback) equal to that header. A page on another site
-  can neither read the cookie nor set the header. The session cookie is SameSite=Strict as well.
+  (Sec-Fetch-Site `same-origin` when sent; Origin, when sent, naming the explorer's own host: Host, or behind
+  trusted proxies X-Forwarded-Host) AND it carries the double-submit token: the `_csrf_token` cookie (random,
+  signed with the app's secret; Dash's renderer reads it and sends it back as the X-CSRFToken header on every
+  callback) equal to that header. A page on another site can neither read the cookie nor set the header. The
+  session cookie is SameSite=Strict as well.
 - Security headers on every response: a Content-Security-Policy as tight as Dash and Plotly allow (scripts from
   the explorer only, Dash's one inline script by its hash, no eval; no framing), X-Frame-Options DENY,
   X-Content-Type-Options nosniff, Referrer-Policy no-referrer, Cross-Origin-Opener-Policy and a
@@ -102,6 +103,11 @@ def harden(dash_app, settings: dict[str, int], secure_cookie: bool = False) -> N
         response.mimetype = "text/plain"
         return response
 
+    from dash.exceptions import DependencyException
+
+    # Dash refuses a component-file path it did not register (a traversal among them) by raising: a plain 404
+    server.register_error_handler(DependencyException, lambda e: refuse(404, "Not found."))
+
     @server.before_request
     def _check_request():
         request = flask.request
@@ -114,6 +120,10 @@ def harden(dash_app, settings: dict[str, int], secure_cookie: bool = False) -> N
         site = request.headers.get("Sec-Fetch-Site")
         origin = request.headers.get("Origin")
         host = request.headers.get("Host", "")
+        forwarded_host = request.headers.get("X-Forwarded-Host", "").split(",")[-1].strip()
+        if settings.get("trusted_proxies", 0) > 0 and forwarded_host and origin is not None \
+                and _same_origin(origin, forwarded_host):
+            host = forwarded_host  # a trusted proxy that rewrites Host says which host the browser asked for
         token = request.cookies.get(CSRF_COOKIE)
         if (site is not None and site != "same-origin") or (origin is not None and not _same_origin(origin, host)) \
                 or not csrf_token_valid(key, token) \
