@@ -168,7 +168,7 @@ def _seed(con, name: str) -> None:
         con.unregister(view)
 
 
-def _load(con, src: Path, feed: str, name: str) -> None:
+def _load(con, src: Path, feed: str, name: str, max_file_bytes: int | None = None) -> None:
     """The file into an in-memory raw layer, by the ingest itself: read once (with the size limit), then loaded from
     a private landing folder holding exactly those bytes."""
     from .ingest.load import UNTAKEN_FILES_COLUMNS, _ensure_table, _log, ensure_raw_tables, load_feed
@@ -178,7 +178,7 @@ def _load(con, src: Path, feed: str, name: str) -> None:
     for f in FEEDS:
         ensure_raw_tables(con, f, shared=f == feed)
     _ensure_table(con, "raw.untaken_files", UNTAKEN_FILES_COLUMNS)
-    limit = max_landing_file_bytes()
+    limit = max_landing_file_bytes() if max_file_bytes is None else max_file_bytes
     try:
         read = read_landing_file(src, limit)
     except OSError as e:
@@ -198,11 +198,11 @@ def _load(con, src: Path, feed: str, name: str) -> None:
         load_feed(con, tmp, feed, max_file_bytes=limit)
 
 
-def prepare(con, src: Path, feed: str) -> ModelRenderer:
+def prepare(con, src: Path, feed: str, max_file_bytes: int | None = None) -> ModelRenderer:
     """On an empty in-memory DuckDB: the file in the raw layer (the ingest), the seeds, int_las, the staging models
     and the corrected relations the GX frames and the queue read."""
     name = src.name if src.suffix.lower() == ".csv" else src.name + ".csv"
-    _load(con, src, feed, name)
+    _load(con, src, feed, name, max_file_bytes)
     for seed in SEEDS:
         _seed(con, seed)
     for schema in ("staging", "intermediate", "quality"):
@@ -221,9 +221,9 @@ def prepare(con, src: Path, feed: str) -> ModelRenderer:
     return dbt
 
 
-def check_problems(file: str | Path, feed: str) -> list[Problem]:
+def check_problems(file: str | Path, feed: str, max_file_bytes: int | None = None) -> list[Problem]:
     """The stewards' queue rows one file would give (in the queue's order), without a warehouse. CannotCheck when
-    the feed is unknown or the file cannot be read."""
+    the feed is unknown or the file cannot be read. `max_file_bytes`: the size limit (default: the policy's)."""
     import duckdb
 
     from .quality.frames import read_frames
@@ -237,7 +237,7 @@ def check_problems(file: str | Path, feed: str) -> list[Problem]:
         raise CannotCheck(f"no such file: {src}")
     con = duckdb.connect(":memory:", config={"threads": 1})
     try:
-        dbt = prepare(con, src, feed)
+        dbt = prepare(con, src, feed, max_file_bytes)
         if feed in GX_FEEDS:  # as validate_all: the suite's failures, one row per failing value
             frame = read_frames(con, [feed])[feed]
             found = failure_rows(feed, frame, evaluate_suite(load_suite(feed), frame))

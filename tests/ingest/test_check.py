@@ -109,3 +109,12 @@ def test_check_rejects_an_unreadable_file_whole_as_the_queue_does(tmp_path):
     (p,) = check_problems(path, "notifications")
     assert (p.problem, p.source_line, p.column_name) == ("rejected_file", None, None)
     assert p.message.startswith("The whole file was not loaded: UTF-16 text")
+
+
+def test_check_rejects_an_oversized_file_with_the_ingests_reason(tmp_path):
+    path = _write(tmp_path, "big.csv", [notification_row(f"S{i}", f"I{i}") for i in range(30)])
+    size = (tmp_path / "big.csv").stat().st_size
+    assert check_problems(path, "notifications", max_file_bytes=size) == []
+    (p,) = check_problems(path, "notifications", max_file_bytes=size - 1)
+    assert (p.problem, p.source_line) == ("rejected_file", None)
+    assert p.message.startswith("The whole file was not loaded: too large:") and "over the limit of" in p.message

@@ -193,3 +193,10 @@ def test_a_build_after_restrict_new_files_writes_restricted_outputs_0600_in_0700
     restrict_outputs(wh, rel)
     assert not [p for path in restricted_paths(wh, rel) for p, m in _modes(path).items()
                 if m != (0o700 if os.path.isdir(p) else 0o600)]
+
+
+def test_a_named_pipe_is_never_waited_on(tmp_path):
+    fifo = tmp_path / "swapped.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError):
+        read_landing_file(fifo, max_landing_file_bytes())

@@ -10,11 +10,13 @@ size limit: the one way a landing file's bytes are taken."""
 from __future__ import annotations
 
 import csv
+import errno
 import gc
 import hashlib
 import io
 import json
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -61,14 +63,19 @@ def _mib(n: int) -> str:
 def read_landing_file(path: str | Path, max_bytes: int) -> LandingBytes:
     """Read a landing file once and hash what was read. A file over `max_bytes` is hashed in 1 MiB chunks and not
     kept (its bytes are never parsed); its hash lets a later build see it was already rejected. Links are not
-    followed (O_NOFOLLOW: a file swapped for a link after the folder was listed is an OSError). The size is judged on
+    followed (O_NOFOLLOW: a file swapped for a link after the folder was listed is an OSError), nor is anything but a
+    regular file read. The size is judged on
     the bytes read, not on a size taken before reading, so a file growing meanwhile cannot pass the limit."""
     h = hashlib.sha256()
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    # O_NONBLOCK: a file swapped for a named pipe after the folder was listed fails here instead of waiting forever
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb", buffering=0) as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
         data = None
         size = 0
-        if os.fstat(fd).st_size <= max_bytes:
+        if st.st_size <= max_bytes:
             chunks = []
             while size <= max_bytes and (chunk := f.read(min(CHUNK, max_bytes + 1 - size))):
                 h.update(chunk)
