@@ -129,12 +129,17 @@ def reference_rows(name: str) -> tuple[dict[str, str], ...]:
 
 
 @lru_cache(maxsize=None)
+def _seed_yml(path) -> dict:
+    import yaml
+
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+
+
+@lru_cache(maxsize=None)
 def seed_table(name: str) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str | None, ...], ...]]:
     """A seed as dbt loads it, for SQL that runs outside the warehouse (`scr-warehouse check`): its schema (policy or
     reference), its columns with the types its yml gives (`column_types`; varchar otherwise) and its rows (an empty
     cell is NULL, as dbt loads it)."""
-    import yaml
-
     for schema, folder in (("policy", POLICY_SEEDS_DIR), ("reference", REFERENCE_SEEDS_DIR)):
         path = folder / f"{name}.csv"
         if path.exists():
@@ -142,8 +147,8 @@ def seed_table(name: str) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple
     else:
         raise KeyError(f"no seed {name!r} in seeds/policy or seeds/reference")
     types: dict[str, str] = {}
-    for yml in folder.glob("_*.yml"):
-        for seed in (yaml.safe_load(yml.read_text(encoding="utf-8")) or {}).get("seeds", []):
+    for yml in sorted(folder.glob("_*.yml")):
+        for seed in _seed_yml(yml).get("seeds", []):
             if seed.get("name") == name:
                 types = (seed.get("config") or {}).get("column_types") or {}
     with open(path, newline="", encoding="utf-8-sig") as f:

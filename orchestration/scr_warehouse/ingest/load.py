@@ -103,10 +103,8 @@ _DONE = "status IN ('loaded', 'rejected')"
 def _ensure_table(con, name: str, columns) -> None:
     cols = ", ".join('"%s" %s' % (c, t) for c, t in columns)
     con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
-    schema, table = name.split(".")
-    have = {r[0] for r in con.execute(  # duckdb_columns(): a quarter of information_schema's time
-        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = ? "
-        "AND table_name = ?", [schema, table]).fetchall()}
+    # The columns it has, from the binder (a fifth of the time of a catalog query: the check creates these often)
+    have = {d[0] for d in con.execute(f"SELECT * FROM {name} LIMIT 0").description}
     for c, t in columns:  # a column added to the contract later: add it (NULL for rows loaded before)
         if c not in have:
             con.execute(f'ALTER TABLE {name} ADD COLUMN "{c}" {t}')
