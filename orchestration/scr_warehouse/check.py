@@ -76,10 +76,15 @@ class ModelRenderer:
 
         self.models = _model_paths()
         # Compiled templates are kept in Jinja's per-user bytecode cache (a 0700 folder it checks is its own), keyed
-        # by the template's source: a changed model or macro is compiled again.
+        # by the template's source: a changed model or macro is compiled again. Without a usable temporary folder,
+        # they are compiled every time (about 0.4 s more).
+        try:
+            cache = jinja2.FileSystemBytecodeCache()
+        except (OSError, RuntimeError):
+            cache = None
         self.env = jinja2.Environment(extensions=["jinja2.ext.do"], undefined=jinja2.StrictUndefined,
-                                      loader=jinja2.FunctionLoader(self._source),
-                                      bytecode_cache=jinja2.FileSystemBytecodeCache(), auto_reload=False)
+                                      loader=jinja2.FunctionLoader(self._source), bytecode_cache=cache,
+                                      auto_reload=False)
         self.context = {"ref": lambda n: _relation(n, self.models), "source": lambda s, t: f"{s}.{t}",
                         "config": lambda **_: "", "execute": False, "var": lambda k, d=None: d}
         module = self.env.get_template(self.MACROS).make_module(self.context)
