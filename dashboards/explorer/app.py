@@ -36,6 +36,33 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
+class UploadError(ValueError):
+    """A file sent to the explorer that cannot be taken; the message is for the person who sent it."""
+
+
+def upload_bytes(contents: str | None, max_bytes: int) -> bytes:
+    """The bytes of a file sent with dcc.Upload (a base64 data: URL), refused with a message a person can act on
+    when it is larger than `max_bytes` (config/explorer_security.yml: max_upload_bytes; give dcc.Upload the same
+    number as max_size, so the browser refuses it first). The size is worked out from the base64 text before
+    anything is decoded. The file's name is never used to build a path (the landing file is named by the server)."""
+    if not contents or "," not in contents:
+        raise UploadError("No file was received: choose the file again.")
+    header, data = contents.split(",", 1)
+    if not header.startswith("data:") or not header.endswith(";base64"):
+        raise UploadError("The file did not arrive as expected: choose it again.")
+    size = len(data) * 3 // 4 - (2 if data.endswith("==") else 1 if data.endswith("=") else 0)
+    if size > max_bytes:
+        raise UploadError(f"The file is {size / (1 << 20):.1f} MB; the explorer takes files of at most "
+                          f"{max_bytes / (1 << 20):g} MB. Send it in parts (for example one file per year).")
+    import base64
+    import binascii
+
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise UploadError("The file could not be read: choose it again.") from None
+
+
 def queue_files(release_dir: Path) -> dict[str, Path]:
     """LA code -> its stewards' queue file, from a listing of <release>/quality/by_la (a file is named by its LA
     code, optionally followed by `_` or `-` and the LA's name). A callback looks the chosen LA up here: no path is

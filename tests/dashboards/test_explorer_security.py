@@ -377,7 +377,7 @@ def test_the_explorer_works_under_its_csp_and_cannot_be_framed(served, browser):
     page.click("#login-btn")
     page.locator("#whoami", has_text="Signed in as analyst1").wait_for()
     page.click("#queue-la")
-    page.get_by_role("option", name="Hartlepool").first.click()
+    page.locator("label.dash-dropdown-option", has_text="Hartlepool").first.click()
     page.locator("#queue", has_text="1 open problems").wait_for()
     assert page.evaluate("window.__csp") == []
     assert not errors, errors
@@ -437,3 +437,28 @@ def test_behind_a_trusted_proxy_that_rewrites_host_the_forwarded_host_is_the_ori
             assert served.callback(s, queue_body("E06000001"), h).status_code == 403
         finally:
             served.stop()
+
+
+def test_an_upload_is_limited_before_it_is_decoded():
+    """A file sent with dcc.Upload arrives base64 in a callback: at most max_upload_bytes, and that fits in one
+    request under max_request_bytes with room for the rest of the callback."""
+    import base64
+
+    from dashboards.explorer.app import UploadError, upload_bytes
+
+    s = settings_from_env()
+    limit = s["max_upload_bytes"]
+    assert limit * 4 / 3 + 64 * 1024 < s["max_request_bytes"]
+    ok = b"notification_id,la_code\nN1,E06000001\n" * 10
+    url = "data:text/csv;base64," + base64.b64encode(ok).decode()
+    assert upload_bytes(url, limit) == ok
+    exact = "data:text/csv;base64," + base64.b64encode(b"x" * 1000).decode()
+    assert len(upload_bytes(exact, 1000)) == 1000
+    with pytest.raises(UploadError, match="at most"):
+        upload_bytes("data:text/csv;base64," + base64.b64encode(b"x" * 1001).decode(), 1000)
+    big = "data:text/csv;base64," + "A" * (limit * 4 // 3 + 8)
+    with pytest.raises(UploadError, match=r"MB; the explorer takes files of at most 2 MB"):
+        upload_bytes(big, limit)
+    for bad in (None, "", "no comma", "data:text/csv,plain", "data:text/csv;base64,@@@@"):
+        with pytest.raises(UploadError):
+            upload_bytes(bad, limit)

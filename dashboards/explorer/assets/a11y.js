@@ -16,7 +16,14 @@
 
    dcc.Tabs draws its tabs as plain <div>s that only a mouse can open (WCAG 2.1.1, 4.1.2). They become a tab
    list here: each tab a role=tab with aria-selected, the open one in the tab order, Enter or Space opens the tab
-   with focus, and the arrow keys, Home and End move between tabs (the ARIA tabs pattern). */
+   with focus, and the arrow keys, Home and End move between tabs (the ARIA tabs pattern).
+
+   An open dcc.Dropdown's list is a role=listbox with no name, and each of its role=option labels holds a radio
+   button, which is what the arrow keys focus and Enter chooses: an interactive control inside an option
+   (WCAG 4.1.2: aria-input-field-name, nested-interactive). What it really is, is a group of radio buttons, each
+   named by its label and checked when chosen, and so it is presented here: the list becomes a radiogroup named
+   by the dropdown's label (its search box too), and the labels lose the option role. Choose a value in a test
+   with get_by_role("radio", name=...). */
 (function () {
   let queued = false;
   const PAGE_BUTTONS = {"first-page": "First page", "previous-page": "Previous page", "next-page": "Next page",
@@ -30,7 +37,7 @@
       if (button && button.tagName === "BUTTON" && !button.disabled && button.tabIndex !== 0) button.tabIndex = 0;
     });
     document.querySelectorAll(".tab-container").forEach(function (list) {
-      list.setAttribute("role", "tablist");
+      if (list.getAttribute("role") !== "tablist") list.setAttribute("role", "tablist");  // (a change calls fix)
       const panels = document.querySelectorAll(".sections > [role=tabpanel]");  // in the tabs' order
       list.querySelectorAll(".tab").forEach(function (tab, i) {
         const selected = tab.classList.contains("tab--selected");
@@ -42,6 +49,23 @@
           if (!tab.id) tab.id = "tab-" + panel.id.replace(/^section-/, "");
           if (tab.getAttribute("aria-controls") !== panel.id) tab.setAttribute("aria-controls", panel.id);
         }
+      });
+    });
+    document.querySelectorAll(".dash-dropdown-content").forEach(function (content) {
+      const trigger = content.id ? document.querySelector('button[aria-controls="' + content.id + '"]') : null;
+      const label = trigger && trigger.labels && trigger.labels.length ? trigger.labels[0].textContent.trim() : "";
+      const list = content.querySelector(".dash-options-list");
+      if (list) {
+        if (list.getAttribute("role") !== "radiogroup") list.setAttribute("role", "radiogroup");
+        if (label && list.getAttribute("aria-label") !== label) list.setAttribute("aria-label", label);
+      }
+      const search = content.querySelector("input[type=search]");
+      if (search && label && search.getAttribute("aria-label") !== "Search: " + label) {
+        search.setAttribute("aria-label", "Search: " + label);
+      }
+      content.querySelectorAll("label.dash-options-list-option").forEach(function (option) {
+        if (option.hasAttribute("role")) option.removeAttribute("role");
+        if (option.hasAttribute("aria-selected")) option.removeAttribute("aria-selected");
       });
     });
     document.querySelectorAll(".previous-next-container button").forEach(function (button) {
@@ -61,7 +85,8 @@
 
   function start() {
     new MutationObserver(queue).observe(document.body, {subtree: true, childList: true, attributes: true,
-                                                        attributeFilter: ["tabindex", "disabled", "class"]});
+                                                        attributeFilter: ["tabindex", "disabled", "class", "role",
+                                                                          "aria-selected"]});
     queue();
   }
 
@@ -85,8 +110,14 @@
     else if (e.key === "End") next = tabs[tabs.length - 1];
     if (!next) return;
     e.preventDefault();
+    const list = tab.parentElement, index = tabs.indexOf(next);
     next.click();
     next.focus();
+    // Dash draws the tabs again once the tab changes: focus the chosen one when it has
+    setTimeout(function () {
+      const now = list.querySelectorAll(".tab")[index];
+      if (now && document.activeElement !== now) now.focus();
+    }, 50);
   }, true);
 
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
