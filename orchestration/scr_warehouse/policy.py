@@ -90,6 +90,11 @@ def protection_whole_numbers() -> int:
     return int(setting("protection_whole_numbers"))
 
 
+def regional_rounding_base() -> int:
+    """Regional counts are published rounded to this base (contract 2.6); 0 publishes them exactly."""
+    return int(setting("regional_rounding_base"))
+
+
 def earliest_plausible_date() -> str:
     """Event dates before this (YYYY-MM-DD) are invalid values; so are event dates after the day of the build."""
     return setting("earliest_plausible_date")
@@ -100,6 +105,11 @@ def dates_that_may_be_future() -> set[tuple[str, str]]:
     return {tuple(item.split(".", 1)) for item in setting("dates_that_may_be_future").split()}
 
 
+def max_landing_file_bytes() -> int:
+    """A landing file larger than this is rejected whole (read only to hash it): setting max_landing_file_mib."""
+    return int(setting("max_landing_file_mib")) * (1 << 20)
+
+
 @lru_cache(maxsize=None)
 def age_bands(band_set: str) -> dict[str, tuple[int, int] | None]:
     """band label -> (first month, last month) of one band set of seeds/policy/age_bands.csv, in sort order
@@ -107,11 +117,6 @@ def age_bands(band_set: str) -> dict[str, tuple[int, int] | None]:
     with open(POLICY_SEEDS_DIR / "age_bands.csv", newline="", encoding="utf-8") as f:
         rows = sorted((r for r in csv.DictReader(f) if r["band_set"] == band_set), key=lambda r: int(r["sort_order"]))
     return {r["band"]: (int(r["min_months"]), int(r["max_months"])) if r["min_months"] else None for r in rows}
-
-
-def max_landing_file_bytes() -> int:
-    """A landing file larger than this is rejected whole (read only to hash it): setting max_landing_file_mib."""
-    return int(setting("max_landing_file_mib")) * (1 << 20)
 
 
 @lru_cache(maxsize=None)

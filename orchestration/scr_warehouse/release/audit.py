@@ -42,24 +42,40 @@ def _whole_numbers(lo: float, hi: float) -> float:
 
 
 class Rules:
-    """Which variables carry a requirement, and what it is."""
+    """Which variables carry a requirement, and what it is. `hidden`: the variables suppressed (None: every one, as
+    the suppressor asks of the cells it hides). A headline count (p.fixed) is published exactly and never primary; a
+    regional count published rounded needs only the span, and only when it is 1..threshold; a cell the published
+    headline alone bounds more tightly (p.allowed) needs only to span every value the headline allows."""
 
-    def __init__(self, p: Period, threshold: int, width: int):
+    def __init__(self, p: Period, threshold: int, width: int, hidden: np.ndarray | None = None):
         self.p, self.t, self.width = p, threshold, width
         v = p.values
-        self.primary = (v >= 1) & (v <= threshold)
-        self.required = p.is_count | self.primary  # published counts, and hidden counts that are small
+        self.small = (v >= 1) & (v <= threshold)
+        self.primary = self.small & ~p.fixed
+        hv = np.ones(len(v), dtype=bool) if hidden is None else hidden
+        self.shown_rounded = p.rounded & ~hv
+        # published counts, and hidden counts that are small; a rounded count shown only when it is small
+        self.required = np.where(self.shown_rounded, self.small, p.is_count | self.primary)
 
     def lower_bound(self, i: int) -> float:
-        """A `c` is at least 1 (zeros are published, contract 2.6); a hidden count behind a percentage at least 0."""
+        """A `c` is at least 1 (zeros are published, contract 2.6); a hidden count behind a percentage at least 0; a
+        rounded count the bottom of its rounding interval."""
+        if self.shown_rounded[i]:
+            return float(self.p.round_lo[i])
         return 1.0 if self.p.is_count[i] else 0.0
+
+    def upper_bound(self, i: int) -> float:
+        return float(self.p.round_hi[i]) if self.shown_rounded[i] else math.inf
 
     def ok(self, i: int, lo: float, hi: float) -> bool:
         if not self.required[i]:
             return True
+        allowed = self.p.allowed.get(i)
+        if allowed is not None and lo <= allowed[0] + EPS and hi >= allowed[1] - EPS:
+            return True
         if _whole_numbers(lo, hi) < self.width:
             return False
-        return not self.primary[i] or hi + EPS >= self.t + 1
+        return not self.primary[i] or bool(self.shown_rounded[i]) or hi + EPS >= self.t + 1
 
 
 def _components(p: Period, hidden_var: np.ndarray) -> list[tuple[list[int], list[int], list[int]]]:
@@ -153,7 +169,8 @@ class _Block:
         inf = highspy.kHighsInf
         n = len(free)
         self.lbs = np.array([rules.lower_bound(c) for c in free])
-        h.addVars(n, self.lbs, np.full(n, inf))
+        self.ubs = np.array([rules.upper_bound(c) for c in free]).clip(max=inf)
+        h.addVars(n, self.lbs, self.ubs)
         self.row_rel: list[tuple[str, int]] = []  # the relation each row of the LP states
         rows = _Rows()
         for r in eqs:
@@ -241,7 +258,7 @@ def _audit_component(p: Period, rules: Rules, hidden_var: np.ndarray, cells: lis
     pos = {c: k for k, c in enumerate(cells)}
     obs_lo = v[cells].astype(float).copy()  # the true values are feasible
     obs_hi = obs_lo.copy()
-    req = np.array([rules.required[c] and c not in known_ok for c in cells])
+    req = np.array([rules.required[c] and (rules.shown_rounded[c] or c not in known_ok) for c in cells])
     width, t = rules.width, rules.t
     primary = np.array([rules.primary[c] for c in cells])
     block = None
@@ -276,9 +293,9 @@ def _audit_component(p: Period, rules: Rules, hidden_var: np.ndarray, cells: lis
             up = todo & (rng.random(n) < 0.5)
             idx = np.flatnonzero(up)
             target = np.maximum(np.ceil(obs_lo[idx] - EPS) + width - 1, np.where(primary[idx], t + 1, 0))
-            block.bounds(idx, block.lbs[idx], np.maximum(target, v[cell_arr[idx]]))
+            block.bounds(idx, block.lbs[idx], np.minimum(np.maximum(target, v[cell_arr[idx]]), block.ubs[idx]))
             _, x = block.solve(np.where(up, -1.0, np.where(todo, 1.0, 0.0)))
-            block.bounds(idx, block.lbs[idx], np.full(len(idx), block.inf))
+            block.bounds(idx, block.lbs[idx], block.ubs[idx])
             if x is not None:
                 seen(cells, x)
     exact: dict[int, list[float]] = {}
@@ -327,7 +344,8 @@ def _audit_component(p: Period, rules: Rules, hidden_var: np.ndarray, cells: lis
         hi = obs_hi[k] if math.isnan(hi) else hi
         narrowest = min(narrowest, _whole_numbers(lo, hi))
         if rules.ok(cells[k], lo, hi):
-            known_ok.add(cells[k])
+            if not rules.shown_rounded[cells[k]]:  # certified as hidden: holds while more is hidden
+                known_ok.add(cells[k])
         else:
             failing.append((cells[k], float(lo), float(hi)))
     return failing, narrowest, lps + (block.lps if block else 0), {c: binding.get(c, []) for c, _, _ in failing}
@@ -346,7 +364,10 @@ def block_key(p: Period, rules: Rules, cells: list[int], eqs: list[int], les: li
     m = np.array(members, dtype=np.int64)
     c = np.array(cells, dtype=np.int64)
     h = hashlib.sha256(f"{rules.t}/{rules.width}/{len(cells)}/{len(eqs)}/{len(les)}".encode())
+    allowed = np.array([p.allowed.get(x, (np.nan, np.nan)) for x in cells], dtype=np.float64).reshape(-1)
     for part in (c, p.values[c].astype(np.float64), p.is_count[c].astype(np.int8), m,
+                 rules.shown_rounded[c].astype(np.int8), p.round_lo[c], p.round_hi[c], p.fixed[c].astype(np.int8),
+                 allowed,
                  np.where(m >= 0, p.values[np.maximum(m, 0)], 0).astype(np.float64),
                  np.array([x for x in cells if x in known], dtype=np.int64)):
         h.update(part.tobytes())
@@ -372,12 +393,14 @@ def audit(p: Period, hidden_units: np.ndarray, threshold: int, width: int, cache
     (HiGHS lets go of the interpreter while it solves; each block has its own LPs, its own seeded order and its own
     cells in `cache`, so the result is the same whatever the number)."""
     start = time.perf_counter()
-    rules = Rules(p, threshold, width)
     hv = hidden_vars(p, hidden_units)
     if pins:
         hv[list(pins)] = False
+    hv |= p.always_unknown
+    rules = Rules(p, threshold, width, hv)
     out = Audit()
-    shown = np.flatnonzero(rules.primary & ~hv)
+    shown = np.flatnonzero(rules.primary & ~hv & ~p.rounded)
+    hv = hv | rules.shown_rounded  # the unknowns of the LPs: what is hidden, and what is published rounded
     out.failing += [(int(c), float(p.values[c]), float(p.values[c])) for c in shown]
     if len(shown):
         out.narrowest = 1

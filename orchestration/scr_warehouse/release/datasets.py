@@ -97,19 +97,27 @@ def suppression_cost(path: Path | None = None) -> dict[str, float]:
     return {str(k): float(v) for k, v in (cfg.get("suppression_cost") or {}).items()}
 
 
+def headline_cells(path: Path | None = None) -> list[dict]:
+    """The rows whose counts are the release's headline, always published exactly (config `headline`)."""
+    return _config(str(path or CONFIG_DIR / "release_datasets.yml")).get("headline", [])
+
+
 def linked_relations(path: Path | None = None) -> list[dict]:
     """Relations between cells of different datasets (same time and geography)."""
     return _config(str(path or CONFIG_DIR / "release_datasets.yml")).get("linked", [])
 
 
-def meta_rows(ds: Dataset) -> list[dict]:
+def meta_rows(ds: Dataset, rounding: int = 0) -> list[dict]:
+    """The meta file's rows; with regional rounding every count's label says so (contract 2.6), and so does every
+    percentage's and rate's at regional level (worked out from the rounded counts)."""
     rows = []
+    note = f" (regions rounded to nearest {rounding})" if rounding and "Regional" in ds.levels else ""
     for f in ds.filters:
         rows.append({"col_name": f["name"], "col_type": "Filter", "label": f["label"], "indicator_grouping": "",
                      "indicator_unit": "", "indicator_dp": "", "filter_hint": f.get("hint", ""),
                      "filter_grouping_column": f.get("grouping_column", "")})
     for ind in ds.indicators:
-        rows.append({"col_name": ind["name"], "col_type": "Indicator", "label": ind["label"],
+        rows.append({"col_name": ind["name"], "col_type": "Indicator", "label": ind["label"] + note,
                      "indicator_grouping": ind.get("grouping", ""), "indicator_unit": ind["unit"],
                      "indicator_dp": str(ind["dp"]), "filter_hint": "", "filter_grouping_column": ""})
     return rows

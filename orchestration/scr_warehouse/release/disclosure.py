@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .audit import Audit, Rules, audit, hidden_vars
-from .relations import Period
+from .audit import Audit, Rules, _Block, _components, audit, hidden_vars
+from .relations import Period, observed_equalities
 
 __all__ = ["Audit", "audit", "hidden_vars", "protect"]
 
@@ -28,13 +28,19 @@ class _Suppressor:
         self.p, self.rules = p, Rules(p, threshold, width)
         self.hidden = np.zeros(len(p.unit_vars), dtype=bool)
         self.rel_of: dict[int, list[int]] = {}
-        for r, (t, parts) in enumerate(p.eqs):
-            for c in (t, *parts):
-                self.rel_of.setdefault(c, []).append(r)
+        self.index_eqs(0)
         self.le_of: dict[int, list[int]] = {}
         for r, (lo, hi) in enumerate(p.les):
             self.le_of.setdefault(lo, []).append(r)
             self.le_of.setdefault(hi, []).append(r)
+
+    def index_eqs(self, start: int) -> None:
+        """Index the equality relations from `start` on (relations an attacker learns from the pattern are added as
+        suppression goes on)."""
+        for r in range(start, len(self.p.eqs)):
+            t, parts = self.p.eqs[r]
+            for c in (t, *parts):
+                self.rel_of.setdefault(c, []).append(r)
 
     def is_hidden(self, c: int) -> bool:
         return bool(self.hidden[self.p.unit_of[c]])
@@ -68,7 +74,7 @@ class _Suppressor:
         v, p = self.p.values, self.p
         best = None
         for c in cells:
-            if self.is_hidden(c) or (p.is_count[c] and v[c] <= 0):
+            if self.is_hidden(c) or p.fixed[c] or (p.is_count[c] and v[c] <= 0):
                 continue
             # its value (weighted by level), and again for each relation it would leave with a lone hidden cell
             weight = float(p.weight[c]) if p.weight is not None else 1.0
@@ -102,6 +108,8 @@ class _Suppressor:
         h = [c for c in (t, *parts) if self.is_hidden(c)]
         if not h:
             return False
+        if any(self.p.rounded[c] for c in (t, *parts) if not self.is_hidden(c)):
+            return False  # a rounded cell leaves room: the audit decides
         if len(h) == 1:
             return True
         if self.is_hidden(t):
@@ -113,7 +121,7 @@ class _Suppressor:
 
     def le_needs(self, r: int) -> bool:
         lo, hi = self.p.les[r]
-        if self.is_hidden(lo) and not self.is_hidden(hi):
+        if self.is_hidden(lo) and not self.is_hidden(hi) and not self.p.rounded[hi]:
             return not self.rules.ok(lo, self.rules.lower_bound(lo), float(self.p.values[hi]))
         return False
 
@@ -162,6 +170,86 @@ class _Suppressor:
         return added
 
 
+class _HeadlineBounds:
+    """The range of a cell when everything that may be hidden is hidden: what the published headline figures (and
+    the zeros and rounded counts, which are published whatever is hidden) alone allow (contract 2.6: a region's part
+    of a national figure of 3 can never exceed 3; such a cell must span every value that figure allows). One LP per
+    block of that system, built when a cell first needs it; two solves per cell."""
+
+    def __init__(self, p: Period, threshold: int, width: int):
+        self.p = p
+        hv = (~p.fixed & ((p.values != 0) | ~p.is_count)) | p.always_unknown
+        self.rules = Rules(p, threshold, width, hv)
+        self.unknown = hv | self.rules.shown_rounded
+        self.comps = None
+        self.blocks: dict[int, tuple[_Block, dict[int, int]]] = {}
+        self.lps = 0
+        self.cap = self._caps(threshold + width + 2)
+        self.failed: dict[int, int] = {}  # cell -> consecutive audits it failed
+
+    def _caps(self, limit: float) -> np.ndarray:
+        """An upper bound of each cell from the headline figures alone, carried down from totals to their parts
+        and from upper to lower bounds: a cell whose bound is small may be one the headline bounds tightly."""
+        p = self.p
+        cap = np.where(p.fixed, p.values, np.inf)
+        if not p.fixed.any():
+            return cap
+        tot = np.array([t for t, parts in p.eqs for _ in parts] + [hi for _, hi in p.les], dtype=np.int64)
+        part = np.array([q for _, parts in p.eqs for q in parts] + [lo for lo, _ in p.les], dtype=np.int64)
+        for _ in range(8):
+            before = cap.copy()
+            np.minimum.at(cap, part, cap[tot])
+            if np.array_equal(before, cap):
+                break
+        return np.where(cap < limit, cap, np.inf)
+
+    def worth_solving(self, c: int) -> bool:
+        """A failing cell is checked against the headline when the headline bounds it by a small number, or when it
+        failed three audits running (more hiding has not opened it)."""
+        self.failed[c] = self.failed.get(c, 0) + 1
+        return bool(np.isfinite(self.cap[c])) or self.failed[c] >= 3
+
+    def range(self, c: int) -> tuple[float, float]:
+        if self.comps is None:
+            self.comps = _components(self.p, self.unknown)
+            self.comp_of = {x: k for k, (cells, _, _) in enumerate(self.comps) for x in cells}
+        k = self.comp_of[c]
+        if k not in self.blocks:
+            cells, eqs, les = self.comps[k]
+            cells = sorted(cells)
+            self.blocks[k] = (_Block(self.p, self.rules, self.unknown, cells, eqs, les),
+                              {x: i for i, x in enumerate(cells)})
+        block, pos = self.blocks[k]
+        out = []
+        for sign in (1.0, -1.0):
+            cost = np.zeros(block.n)
+            cost[pos[c]] = sign
+            obj, _ = block.solve(cost)
+            self.lps += 1
+            out.append(np.inf if obj == -np.inf else np.nan if obj is None else abs(obj))
+        return out[0], out[1]
+
+
+def allow_headline_bounds(p: Period, result: Audit, threshold: int, width: int, hidden_units: np.ndarray,
+                          bounds: _HeadlineBounds) -> int:
+    """For each failing cell not seen before, the range the headline alone allows, kept in p.allowed where it is
+    narrower than the contract's rule (there the rule becomes: span all of it); the failing cells that now pass are
+    dropped from result. LPs solved."""
+    before = bounds.lps
+    failing_now = {c for c, _, _ in result.failing}
+    bounds.failed = {c: n for c, n in bounds.failed.items() if c in failing_now}
+    for c, _, _ in result.failing:
+        if c in p.allowed or p.fixed[c] or not bounds.worth_solving(c):
+            continue
+        lo, hi = bounds.range(c)
+        if not np.isnan(lo) and not np.isnan(hi) and not bounds.rules.ok(c, lo, hi):
+            p.allowed[c] = (float(lo), float(hi))
+    hv = hidden_vars(p, hidden_units) | p.always_unknown
+    rules = Rules(p, threshold, width, hv)
+    result.failing = [f for f in result.failing if not (f[0] in p.allowed and rules.ok(*f))]
+    return bounds.lps - before
+
+
 def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, threads: int = 1,
             cache: dict | None = None) -> tuple[np.ndarray, Audit]:
     """The units to suppress, and the audit of the result (its `failing` is empty unless no more cells could be
@@ -177,17 +265,28 @@ def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, thread
     s.propagate(set(range(len(p.eqs))), set(range(len(p.les))))
     cache = {} if cache is None else cache
     cache.setdefault("blocks", {})
+    bounds = _HeadlineBounds(p, threshold, width)
     result = audit(p, s.hidden, threshold, width, cache, threads=threads)
-    lps, seconds = result.lps, result.seconds
+    lps, seconds = result.lps + allow_headline_bounds(p, result, threshold, width, s.hidden, bounds), result.seconds
     before = None
     for _ in range(max_rounds):
-        # spare cells while each round fixes some; once a round fixes none, one more cell for every failing cell
-        spare = before is None or len(result.failing) < 0.9 * before
-        before = len(result.failing)
-        if not result.failing or not s.fix(result.failing, result.binding, spare):
-            break
+        if not result.failing:
+            # relations an attacker learns from the pattern itself (an equality that holds in every row he sees)
+            start = len(p.eqs)
+            p.eqs += observed_equalities(p, s.hidden)
+            if len(p.eqs) == start:
+                break
+            cache.get("certified", set()).clear()  # certified without these relations
+            s.index_eqs(start)
+            s.propagate(set(range(start, len(p.eqs))), set())
+        else:
+            # spare cells while each round fixes some; once a round fixes none, one more cell for every failing cell
+            spare = before is None or len(result.failing) < 0.9 * before
+            before = len(result.failing)
+            if not s.fix(result.failing, result.binding, spare):
+                break
         result = audit(p, s.hidden, threshold, width, cache, threads=threads)
-        lps += result.lps
+        lps += result.lps + allow_headline_bounds(p, result, threshold, width, s.hidden, bounds)
         seconds += result.seconds
     result.lps, result.seconds = lps, seconds
     return s.hidden, result

@@ -10,6 +10,14 @@ Variables are the published counts and the hidden counts a published percentage 
 publication unit is one published cell, which shows or hides the variables behind it (a count cell its count, the
 on-time percentage both the on-time and late counts). Every relation is kept only where it holds in the data: an
 attacker can assume no more than what is true.
+
+Publication policy (contract 2.6, config `publication` and seeds/policy/publication_settings.csv):
+- headline cells (config `headline`: England's counts in notifications_by_area and its children by outcome) are
+  `fixed`: always published exactly, never primary, never chosen to hide;
+- with regional rounding (setting `regional_rounding_base` > 0) every regional count is published rounded to that
+  base: the attacker knows it only to its rounding interval (`round_lo`..`round_hi`), so a shown regional count is an
+  unknown of the audit with those bounds; the on-time percentage of a region shows its on-time count rounded and
+  nothing of the late count (`always_unknown`).
 """
 from __future__ import annotations
 
@@ -36,6 +44,29 @@ class Period:
     var_cell: list[tuple[str, int, str]] = field(default_factory=list)
     depends: dict[int, list[int]] = field(default_factory=dict)   # variable -> units hidden whenever it is
     weight: np.ndarray | None = None        # cost multiple of hiding each variable (by geographic level)
+    fixed: np.ndarray | None = None         # a headline count: always published exactly (contract 2.6)
+    round_lo: np.ndarray | None = None      # a rounded published count: its rounding interval (NaN: not rounded)
+    round_hi: np.ndarray | None = None
+    always_unknown: np.ndarray | None = None  # a variable no published cell shows exactly, whatever is hidden
+    allowed: dict[int, tuple[float, float]] = field(default_factory=dict)  # cell -> the range the headline allows
+    display: np.ndarray | None = None       # the value a published cell shows (rounded where rounded)
+    pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)  # (a, b, group) candidates
+
+    def __post_init__(self):
+        n = len(self.values)
+        if self.fixed is None:
+            self.fixed = np.zeros(n, dtype=bool)
+        if self.round_lo is None:
+            self.round_lo = np.full(n, np.nan)
+            self.round_hi = np.full(n, np.nan)
+        if self.always_unknown is None:
+            self.always_unknown = np.zeros(n, dtype=bool)
+        if self.display is None:
+            self.display = self.values
+
+    @property
+    def rounded(self) -> np.ndarray:
+        return ~np.isnan(self.round_lo)
 
 
 def published_rows(df: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
@@ -102,10 +133,43 @@ def _holds(values: np.ndarray, total: int, parts: list[int]) -> bool:
     return not np.isnan(v).any() and abs(v[0] - v[1:].sum()) < 1e-9
 
 
+def rounding_interval(rounded: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """The whole numbers a count published rounded (half up) to `base` can be: R - base/2 .. R + base/2 - 1, never
+    below 0."""
+    half = base // 2
+    return np.maximum(rounded - half, 0), rounded + (base - half) - 1
+
+
+def round_half_up(values: np.ndarray, base: int) -> np.ndarray:
+    return np.floor(values / base + 0.5) * base
+
+
+def _matches(d: pd.DataFrame, at: dict) -> np.ndarray:
+    mask = np.ones(len(d), dtype=bool)
+    for col, val in at.items():
+        mask &= (d[col].astype(object).where(d[col].notna(), "").astype(str) == str(val)).to_numpy()
+    return mask
+
+
+def headline_rows(d: pd.DataFrame, name: str, headline: list[dict]) -> np.ndarray:
+    """The rows of one dataset whose counts are headline figures (config `headline`)."""
+    mask = np.zeros(len(d), dtype=bool)
+    for spec in headline:
+        if spec["dataset"] == name:
+            mask |= _matches(d, {"geographic_level": spec.get("level", "National"), **spec.get("at", {})})
+    return mask
+
+
 def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], linked: list[dict],
-                 cost: dict[str, float] | None = None) -> Period:
+                 cost: dict[str, float] | None = None, headline: list[dict] | None = None,
+                 rounding: int = 0) -> Period:
     """The linear system of one time period from each dataset's published rows (frames: dataset -> rows);
-    `cost`: geographic level -> cost multiple of hiding a cell there (1 where not given)."""
+    `cost`: geographic level -> cost multiple of hiding a cell there (1 where not given); `headline`: the rows whose
+    counts are always published exactly; `rounding`: the base regional counts are published rounded to (0: exact)."""
+    fixed: list[np.ndarray] = []
+    rlo: list[np.ndarray] = []
+    rhi: list[np.ndarray] = []
+    unknown: list[np.ndarray] = []
     values: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     is_count: list[np.ndarray] = []
@@ -124,6 +188,16 @@ def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], 
             is_count.append(np.full(len(d), ind in ds.counts))
             var_cell += [(name, r, ind) for r in range(len(d))]
             n += len(d)
+            fixed.append(headline_rows(d, name, headline or []) & (ind in ds.counts))
+            regional = (d["geographic_level"] == "Regional").to_numpy() & (rounding > 0)
+            lo, hi = rounding_interval(round_half_up(values[-1], rounding) if rounding else values[-1], rounding or 2)
+            # a region's counts, and its on-time count (its percentage is of rounded counts), are known rounded;
+            # its late count is shown by nothing
+            late = ind in ds.hidden_counts and not _revealed_first(ds, ind)
+            shown_rounded = regional & ~late
+            rlo.append(np.where(shown_rounded, lo, np.nan))
+            rhi.append(np.where(shown_rounded, hi, np.nan))
+            unknown.append(regional & late)
         for ind in ds.counts:  # a count cell shows its own count
             for r in range(len(d)):
                 unit_vars.append([offset[(name, ind)] + r])
@@ -142,9 +216,11 @@ def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], 
     unit_of_arr = np.full(n, -1, dtype=int)
     for u, vs in enumerate(unit_vars):
         unit_of_arr[vs] = u
-    p = Period(values=v, is_count=np.concatenate(is_count) if is_count else np.zeros(0, bool),
+    cat = (lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dtype=dt))
+    p = Period(values=v, is_count=cat(is_count, bool),
                unit_of=unit_of_arr, unit_vars=unit_vars, unit_cell=unit_cell, var_cell=var_cell, depends=depends,
-               weight=np.concatenate(weights) if weights else np.zeros(0))
+               weight=cat(weights, float), fixed=cat(fixed, bool), round_lo=cat(rlo, float),
+               round_hi=cat(rhi, float), always_unknown=cat(unknown, bool))
     for name, d in frames.items():
         ds = datasets[name]
         rows = row_relations(d, ds)
@@ -157,10 +233,67 @@ def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], 
                     p.eqs.append((offset[(name, rel["total"])] + r, [offset[(name, x)] + r for x in rel["parts"]]))
                 else:
                     p.les.append((offset[(name, rel["lower"])] + r, offset[(name, rel["upper"])] + r))
+    p.display = np.where(p.rounded, p.round_hi - (rounding - rounding // 2 - 1), v) if rounding else v
+    p.pairs = _pair_candidates(frames, datasets, offset)
     p.eqs += _linked(frames, datasets, linked, offset)
     p.eqs = [(t, parts) for t, parts in p.eqs if _holds(v, t, parts)]
     p.les = [(lo, hi) for lo, hi in p.les if not np.isnan(v[[lo, hi]]).any() and v[lo] <= v[hi] + 1e-9]
     return p
+
+
+def _pair_candidates(frames, datasets, offset) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Pairs of counts of one row (incidents and SCRs initiated, actions and actions with a due date, ...) with the
+    groups of rows an attacker may compare them over: every row of a level, and every row of one region (the region
+    and its LAs)."""
+    out = []
+    for name, d in frames.items():
+        counts = datasets[name].counts
+        lvl = d["geographic_level"].astype(str).to_numpy()
+        reg = d["region_code"].astype(object).where(d["region_code"].notna(), "").astype(str).to_numpy()
+        by_level = pd.factorize(lvl)[0]
+        by_region = np.where(lvl == "National", -1, pd.factorize(reg)[0])
+        rows = np.arange(len(d))
+        for i, a in enumerate(counts):
+            for b in counts[i + 1:]:
+                va, vb = offset[(name, a)] + rows, offset[(name, b)] + rows
+                out.append((va, vb, by_level))
+                keep = by_region >= 0
+                out.append((va[keep], vb[keep], by_region[keep]))
+    return out
+
+
+def observed_equalities(p: Period, hidden_units: np.ndarray) -> list[tuple[int, list[int]]]:
+    """Equalities an attacker learns from the published files themselves (contract 2.6): where two counts of a row
+    are equal in every row of a group in which both are shown (and in one at least), he takes them to be equal where
+    one is hidden too. Each is returned where it holds in the data and is not already a relation."""
+    hv = p.always_unknown.copy()
+    for u in np.flatnonzero(hidden_units):
+        hv[p.unit_vars[u]] = True
+    unknown = hv | p.rounded
+    have = {(t, parts[0]) for t, parts in p.eqs if len(parts) == 1}
+    out = []
+    for a, b, g in p.pairs:
+        if not len(a):
+            continue
+        vis = ~hv[a] & ~hv[b]
+        differ = vis & (p.display[a] != p.display[b])
+        ng = int(g.max()) + 1
+        seen = np.bincount(g[vis], minlength=ng)
+        contradicted = np.bincount(g[differ], minlength=ng)
+        holds = (seen > 0) & (contradicted == 0)
+        new = holds[g] & (unknown[a] | unknown[b]) & (p.values[a] == p.values[b])
+        for x, y in zip(a[new].tolist(), b[new].tolist()):
+            if (x, y) not in have:
+                have.add((x, y))
+                out.append((x, [y]))
+    return out
+
+
+def _revealed_first(ds: Dataset, name: str) -> bool:
+    """The hidden count a percentage is the share of (its numerator), as against the rest (the late count)."""
+    h = next(h for h in ds.hidden if h["name"] == name)
+    pct = next(i for i in ds.indicators if i["name"] == h["revealed_by"])
+    return pct.get("numerator") == name
 
 
 def _linked(frames, datasets, linked, offset) -> list[tuple[int, list[int]]]:

@@ -25,11 +25,11 @@ import pandas as pd
 
 from .. import policy
 from ..parallel import fork_map, worker_count
-from .datasets import (GEOGRAPHY, META_COLUMNS, Dataset, linked_relations, load_datasets, meta_rows, sort_rows,
-                       suppression_cost)
+from .datasets import (GEOGRAPHY, META_COLUMNS, Dataset, headline_cells, linked_relations, load_datasets, meta_rows,
+                       sort_rows, suppression_cost)
 from .disclosure import Audit, audit, hidden_vars, protect
 from .period_cache import PeriodCache, code_fingerprint, period_key
-from .relations import GEO_KEY, Period, as_text, build_period, published_rows
+from .relations import GEO_KEY, Period, as_text, build_period, published_rows, round_half_up
 
 GUIDANCE = "data_guidance.md"
 AUDIT = "disclosure_audit.json"
@@ -69,10 +69,45 @@ def denominators(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset]) 
             for name, d in frames.items() for ind in datasets[name].indicators if ind["kind"] == "percent"}
 
 
+def _rounded_values(d: pd.DataFrame, ds: Dataset, num: dict[str, np.ndarray], den_of, rounding: int
+                    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Regional rows published rounded (contract 2.6): every count rounded half up to `rounding`, and every
+    percentage and rate worked out from the rounded counts, so none gives the unrounded count away. Returns the
+    values and, per percentage, the rows whose rounded denominator is 0 while the true one is not (shown `c`)."""
+    reg = (d["geographic_level"] == "Regional").to_numpy()
+    if not rounding or not reg.any():
+        return num, {}
+    out = dict(num)
+    for c in ds.counts + ds.hidden_counts:
+        out[c] = np.where(reg, round_half_up(num[c], rounding), num[c])
+    withheld = {}
+    for ind in ds.indicators:
+        name, kind = ind["name"], ind["kind"]
+        if kind == "count":
+            continue
+        if kind == "rate":
+            n, r = num[ind["numerator"]], out[ind["numerator"]]
+            scaled = np.divide(num[name] * r, n, out=np.zeros(len(d)), where=n > 0)
+            out[name] = np.where(reg & (n > 0), scaled, num[name])
+            continue
+        if kind == "percent":
+            idx = den_of(ind)
+            has = idx >= 0
+            top, bottom = out[ind["numerator"]], np.where(has, out[ind["numerator"]][np.maximum(idx, 0)], np.nan)
+            true_bottom = np.where(has, num[ind["numerator"]][np.maximum(idx, 0)], np.nan)
+        else:  # percent_hidden
+            top, bottom, true_bottom = out[ind["numerator"]], out[ind["denominator"]], num[ind["denominator"]]
+        pct = np.divide(100.0 * top, bottom, out=np.full(len(d), np.nan), where=bottom > 0)
+        out[name] = np.where(reg, pct, num[name])
+        withheld[name] = reg & (bottom == 0) & (true_bottom > 0)
+    return out, withheld
+
+
 def format_cells(d: pd.DataFrame, ds: Dataset, hidden: dict[str, np.ndarray],
-                 den: dict[tuple[str, str], np.ndarray] | None = None) -> pd.DataFrame:
+                 den: dict[tuple[str, str], np.ndarray] | None = None, rounding: int = 0) -> pd.DataFrame:
     """The dataset as text cells; `hidden[indicator]` marks suppressed cells (all False for the restricted tier);
-    `den`: the rows' denominators (denominators()), computed here when not given."""
+    `den`: the rows' denominators (denominators()), computed here when not given; `rounding`: the base regional
+    counts are published rounded to (0: exact; the restricted tier is never rounded)."""
     out = pd.DataFrame(index=d.index)
     for col in GEOGRAPHY + ds.filter_names:
         out[col] = np.where(d[col].isna().to_numpy(), "", d[col].astype(str).to_numpy(dtype=object))
@@ -80,23 +115,29 @@ def format_cells(d: pd.DataFrame, ds: Dataset, hidden: dict[str, np.ndarray],
            for i in ds.indicators}
     for c in ds.hidden_counts:
         num[c] = pd.to_numeric(d[c], errors="coerce").to_numpy(dtype=float)
+    true_num = num
+
+    def den_of(ind):
+        return den[(ds.name, ind["name"])] if den is not None else _denominator_index(d, ds, ind)
+
+    num, withheld = _rounded_values(d, ds, num, den_of, rounding)
     for ind in ds.indicators:
         name, kind, dp = ind["name"], ind["kind"], int(ind["dp"])
-        vals, mask = num[name], hidden[name]
+        vals, mask = num[name], hidden[name] | withheld.get(name, False)
         if kind == "count":
             ints = np.where(np.isnan(vals), 0, np.round(vals)).astype(np.int64).astype(str).astype(object)
             out[name] = np.where(np.isnan(vals), "x", np.where(mask, "c", ints))
             continue
         if kind == "percent":
-            den_idx = den[(ds.name, name)] if den is not None else _denominator_index(d, ds, ind)
+            den_idx = den_of(ind)
             has = den_idx >= 0
-            nums = num[ind["numerator"]]
-            den = np.where(has, nums[np.where(has, den_idx, 0)], np.nan)
-            missing = np.where(den == 0, "z", "x")
+            nums = true_num[ind["numerator"]]
+            bottom = np.where(has, nums[np.where(has, den_idx, 0)], np.nan)
+            missing = np.where(bottom == 0, "z", "x")
         elif kind == "rate":
             missing = np.full(len(d), "x", dtype=object)
         elif kind == "percent_hidden":
-            missing = np.where(num[ind["denominator"]] == 0, "z", "x")
+            missing = np.where(true_num[ind["denominator"]] == 0, "z", "x")
         else:
             raise ValueError(f"{ds.name}.{name}: unknown indicator kind {kind!r}")
         out[name] = np.where(np.isnan(vals), missing, np.where(mask, "c", _fmt_array(vals, dp)))
@@ -127,7 +168,7 @@ def _period_masks(p: Period, frames: dict[str, pd.DataFrame], datasets: dict[str
 
 
 def published_knowledge(p: Period, frames: dict[str, pd.DataFrame], text: dict[str, pd.DataFrame],
-                        datasets: dict[str, Dataset], den: dict[tuple[str, str], np.ndarray]
+                        datasets: dict[str, Dataset], den: dict[tuple[str, str], np.ndarray], rounding: int = 0
                         ) -> tuple[np.ndarray, set[int]]:
     """What the written files show, read back from their text: the hidden units (cells that are `c`), and the
     hidden counts a published percentage or rate gives away anyway (pinned): a percentage beside a hidden count and
@@ -143,6 +184,8 @@ def published_knowledge(p: Period, frames: dict[str, pd.DataFrame], text: dict[s
             if ind["kind"] == "count":
                 continue
             shown = t[ind["name"]].astype(str).str.fullmatch(r"-?\d+(\.\d+)?").to_numpy()
+            if rounding:  # a region's percentages and rates are of its rounded counts: they show nothing more
+                shown &= (d["geographic_level"] != "Regional").to_numpy()
             if ind["kind"] == "percent":
                 den_idx = den[(name, ind["name"])]
                 pairs = [(var[(name, r, ind["numerator"])], var.get((name, int(den_idx[r]), ind["numerator"])))
@@ -157,17 +200,17 @@ def published_knowledge(p: Period, frames: dict[str, pd.DataFrame], text: dict[s
 
 def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
     """Restricted and published CSV lines of one period for every dataset, and the audit of what is published."""
-    frames, datasets, threshold, width, threads, memo = job
+    frames, datasets, threshold, width, rounding, threads, memo = job
     published = {name: published_rows(d, datasets[name]) for name, d in frames.items()}
-    p = build_period(published, datasets, linked_relations(), suppression_cost())
+    p = build_period(published, datasets, linked_relations(), suppression_cost(), headline_cells(), rounding)
     den = denominators(published, datasets)  # once: the masks, the files and reading them back use them
     # the audits of blocks this period's last protection did, reused where a block is the same (a correction
     # changes a few blocks of a period, not all of them)
     certified: dict = {"blocks": memo.load() if memo else {}}
     kept = set(certified["blocks"])
     masks, units, result = _period_masks(p, published, datasets, threshold, width, den, threads, certified)
-    text = {name: format_cells(published[name], datasets[name], masks[name], den) for name in frames}
-    shown_units, pins = published_knowledge(p, published, text, datasets, den)
+    text = {name: format_cells(published[name], datasets[name], masks[name], den, rounding) for name in frames}
+    shown_units, pins = published_knowledge(p, published, text, datasets, den, rounding)
     if pins or not np.array_equal(shown_units, units):  # the files show something else: audit what they show
         # what protect's audits certified still holds in a block none of whose relations holds a count they had
         # hidden and the files show (a zero's percentage is z, not c) or give away (pinned): only the rest is
@@ -193,6 +236,11 @@ def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
         "cells": {name: int(len(published[name]) * len(datasets[name].counts)) for name in frames},
         "information_lost": {name: float(sum(pd.to_numeric(published[name][c])[m[c]].sum()
                                              for c in datasets[name].counts)) for name, m in masks.items()},
+        "headline": {"cells": int(p.fixed.sum()),
+                     "published": int(sum(1 for u, (name, row, ind) in enumerate(p.unit_cell)
+                                          if p.fixed[p.unit_vars[u][0]] and text[name][ind].iat[row] != "c"))},
+        "rounded_cells": int((p.rounded & p.is_count).sum()),
+        "equalities": len(p.eqs), "headline_bounded": len(p.allowed),
         "failing": [list(map(str, p_)) for p_ in result.failing[:20]],
         "failing_count": len(result.failing),
         "narrowest": result.narrowest, "lps": result.lps, "seconds": result.seconds,
@@ -212,17 +260,20 @@ def _csv_text(rows: pd.DataFrame | None, columns: list[str] | None) -> str:
     return buf.getvalue()
 
 
-def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None, cache_dir: Path | None = None) -> dict:
+def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None, cache_dir: Path | None = None,
+                  rounding: int | None = None) -> dict:
     """Read every marts.release_<dataset>, protect every period of the release together and write the files.
     Returns {"datasets": {name: {rows, suppressed_cells, published}}, "audit": {...}, "periods": {protected,
     reused, blocks_audited, blocks_reused}} (blocks: of the periods protected, the blocks of hidden cells audited
     and those whose audit was kept from the last build). With `cache_dir` (beside the warehouse: it holds
     unsuppressed counts), a period whose inputs are unchanged since the last build reuses that build's result
-    (period_cache). Raises DisclosureError (after writing
+    (period_cache). `rounding`: the base regional counts are published rounded to (default: the publication
+    setting; the bench compares the routes). Raises DisclosureError (after writing
     the restricted tier and the audit, but no published file and no upload.zip) when the audit fails."""
     datasets = datasets or load_datasets()
     release = Path(release)
     threshold, width = policy.disclosure_threshold(), policy.protection_whole_numbers()
+    rounding = policy.regional_rounding_base() if rounding is None else rounding
     present = {r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
     frames: dict[str, pd.DataFrame] = {}
@@ -241,7 +292,8 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
     periods = sorted({tp for d in frames.values() for tp in d["time_period"].unique()})
     parts = [{n: d[d["time_period"] == tp].reset_index(drop=True) for n, d in frames.items()} for tp in periods]
     cache = PeriodCache(cache_dir)
-    settings = repr((code_fingerprint(), sorted(datasets.items()), linked_relations(), suppression_cost(), threshold,
+    settings = repr((code_fingerprint(), sorted(datasets.items()), linked_relations(), suppression_cost(),
+                     headline_cells(), rounding, threshold,
                      width))
     keys = [period_key(part, settings) for part in parts]
     results = [cache.get(k) for k in keys]
@@ -249,12 +301,12 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
     # the cores go to periods first; a core no period needs audits blocks of one beside it (a correction re-protects
     # one period: both cores work on it)
     threads = max(1, worker_count() // max(1, len(todo)))
-    jobs = [(part, datasets, threshold, width, threads, cache.blocks(tp, settings)) for tp, part in zip(periods, parts)]
+    jobs = [(part, datasets, threshold, width, rounding, threads, cache.blocks(tp, settings)) for tp, part in zip(periods, parts)]
     for i, r in zip(todo, fork_map(_period_job, [jobs[i] for i in todo],
                                    cost=lambda job: sum(len(d) for d in job[0].values()))):
         results[i] = cache.put(keys[i], r)
     cache.prune(periods)
-    summary = _audit_summary(results, periods, threshold, width)
+    summary = _audit_summary(results, periods, threshold, width, rounding)
     for name, s in stats.items():
         s["suppressed_cells"] = summary["suppressed_by_dataset"].get(name, 0)
     _clear_published(release, datasets)
@@ -274,7 +326,7 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
             continue
         header = _csv_text(None, ds.columns)
         (release / f"{name}.csv").write_text(header + "".join(r[0][name][1] for r in results), encoding="utf-8")
-        meta = pd.DataFrame(meta_rows(ds), columns=META_COLUMNS)
+        meta = pd.DataFrame(meta_rows(ds, rounding), columns=META_COLUMNS)
         (release / f"{name}.meta.csv").write_text(_csv_text(meta, META_COLUMNS), encoding="utf-8")
     (release / GUIDANCE).write_text(data_guidance(datasets, stats, summary), encoding="utf-8")
     write_upload(release, [n for n, s in stats.items() if s["published"]])
@@ -293,7 +345,7 @@ def _clear_published(release: Path, datasets: dict[str, Dataset]) -> None:
         f.unlink(missing_ok=True)
 
 
-def _audit_summary(results: list, periods: list, threshold: int, width: int) -> dict:
+def _audit_summary(results: list, periods: list, threshold: int, width: int, rounding: int) -> dict:
     by_ds: dict[str, int] = {}
     primary: dict[str, int] = {}
     cells: dict[str, int] = {}
@@ -315,6 +367,11 @@ def _audit_summary(results: list, periods: list, threshold: int, width: int) -> 
         "linear_programmes": sum(s["lps"] for _, s in results),
         "audit_seconds": round(sum(s["seconds"] for _, s in results), 2),
         "failing_count": sum(s["failing_count"] for _, s in results),
+        "headline_cells": sum(s["headline"]["cells"] for _, s in results),
+        "headline_published": sum(s["headline"]["published"] for _, s in results),
+        "regional_rounding_base": rounding,
+        "rounded_cells": sum(s["rounded_cells"] for _, s in results),
+        "cells_bounded_by_headline": sum(s["headline_bounded"] for _, s in results),
         "failing": {str(tp): s["failing"] for tp, (_, s) in zip(periods, results) if s["failing"]},
     }
 
@@ -324,9 +381,11 @@ def data_guidance(datasets: dict[str, Dataset], stats: dict, summary: dict) -> s
     lines = ["# Data guidance", "",
              "Notified deaths and serious injuries of children where abuse or neglect is suspected, and the serious "
              "case reviews that follow, England, by financial year.", "",
+             "## Publication policy", "",
+             *_policy_lines(summary),
              "## Symbols", "",
-             f"- `c`: confidential; counts from 1 to {summary['threshold']} and the cells that would reveal them are "
-             "suppressed, checked together across every file of this release.",
+             f"- `c`: confidential; a count below England's headline from 1 to {summary['threshold']}, or a cell that "
+             "would reveal one, is suppressed; it is never 0 (zeros are published).",
              "- `x`: not available (for example a rate where the child population is not known).",
              "- `z`: not applicable (a percentage of nothing).", "",
              "## Data files", ""]
@@ -340,6 +399,33 @@ def data_guidance(datasets: dict[str, Dataset], stats: dict, summary: dict) -> s
                   "(an empty file would say nothing, and the Department's screener cannot take one)."
                   for name in unpublished]
     return "\n".join(lines) + "\n"
+
+
+def _policy_lines(summary: dict) -> list[str]:
+    """The publication policy in plain words, with this release's own numbers (from its disclosure audit)."""
+    t, w, base = summary["threshold"], summary["whole_numbers_required"], summary["regional_rounding_base"]
+    lines = [f"- England's headline figures are always published exactly, small numbers included: the numbers of "
+             "notified incidents, children and incidents with a serious case review initiated, by incident type "
+             "(`notifications_by_area`, National), and children by outcome (`child_characteristics`, breakdown "
+             f"topic Total). In this release that is {summary['headline_published']} of "
+             f"{summary['headline_cells']} headline figures. Nationally they identify nobody."]
+    if base:
+        lines.append(f"- Regional figures are rounded to the nearest {base} (half up), as the Department's own "
+                     "release of these statistics does; regional percentages and rates are worked out from the "
+                     "rounded counts. National and local authority figures are not rounded.")
+    else:
+        lines.append("- Regional figures are published exactly, with secondary suppression where needed.")
+    lines += [f"- Below the headline, counts from 1 to {t} are suppressed (`c`), with the percentages and rates "
+              f"worked out from them (primary suppression: {summary['primary']} cells).",
+              f"- Further cells are suppressed so that no `c` can be worked back (secondary suppression: "
+              f"{summary['suppressed'] - summary['primary']} cells). The release was audited against everything it "
+              "publishes together, the report included: every file, level and year, parts and totals, the same "
+              "children or reviews counted in two places, equalities that hold in every row a reader can see, the "
+              "published percentages and rates, and the rounding intervals. For every `c`, the values consistent "
+              f"with all of that span at least {w} whole numbers and, for a small count, reach above {t}; where "
+              "England's published figure alone bounds a cell more tightly (a region's part of a national 3), the "
+              "cell can still be any value that figure allows.", ""]
+    return lines
 
 
 def write_upload(release: Path, names: list[str]) -> Path:

@@ -1,0 +1,112 @@
+"""The publication policy of contract 2.6 on small hand-made systems: England's headline is published exactly and a
+cell it alone bounds must span what it allows (no more); equalities an attacker sees in every row, the same reviews
+in two measures, and rounding intervals are held against; rounding itself."""
+from __future__ import annotations
+
+import numpy as np
+
+from scr_warehouse.release.disclosure import protect
+from scr_warehouse.release.audit import audit
+from scr_warehouse.release.relations import observed_equalities, round_half_up, rounding_interval
+from tests.release.test_disclosure import T, W, hide, period
+
+
+def _fixed(p, variables):
+    p.fixed = np.zeros(len(p.values), dtype=bool)
+    p.fixed[list(variables)] = True
+    return p
+
+
+def test_a_small_headline_is_published_and_its_parts_span_what_it_allows():
+    # England 3 = region A 1 + region B 2 + region C 0 (zeros are published): A and B can only be 1..2
+    p = _fixed(period([3, 1, 2, 0], [(0, [1, 2, 3])]), [0])
+    units, result = protect(p, T, W)
+    assert not units[p.unit_of[0]], "the headline is never hidden"
+    assert units[p.unit_of[1]] and units[p.unit_of[2]]
+    assert result.failing == []
+    assert p.allowed == {1: (1.0, 2.0), 2: (1.0, 2.0)}
+    # without the headline's allowance the same pattern fails the rule: the allowance is what lets it pass
+    bare = _fixed(period([3, 1, 2, 0], [(0, [1, 2, 3])]), [0])
+    assert {c for c, _, _ in audit(bare, hide(bare, [1, 2]), T, W).failing} == {1, 2}
+
+
+def test_a_small_headline_is_not_primary_but_the_old_rule_hid_it():
+    p = period([3, 1, 2, 0], [(0, [1, 2, 3])])
+    units, _ = protect(p, T, W)
+    assert units[p.unit_of[0]], "without the headline rule England's 3 is a primary cell"
+
+
+def test_the_headline_allowance_does_not_excuse_a_leak_below_it():
+    # England 3 = A 1 + B 2; B = LA x 2 + LA y 0: with x published, B is pinned at 2 although England allows 1..2
+    p = _fixed(period([3, 1, 2, 2, 0], [(0, [1, 2]), (2, [3, 4])]), [0])
+    assert {c for c, _, _ in audit(p, hide(p, [1, 2]), T, W).failing} >= {2}
+    units, result = protect(p, T, W)
+    assert result.failing == [] and units[p.unit_of[3]]
+
+
+def _pairs_period():
+    # two counts a (cells 0-4) and b (cells 5-9) of the same five rows; a's rows add up to its total 24 (cell 10)
+    a, b = [6, 7, 3, 8], [6, 7, 3, 8]
+    values = a + [24] + b + [24]
+    p = period(values, [(4, [0, 1, 2, 3]), (9, [5, 6, 7, 8])])
+    rows = np.arange(4)
+    p.pairs = [(rows, rows + 5, np.zeros(4, dtype=int))]
+    p.display = p.values
+    return p
+
+
+def test_an_equality_seen_in_every_published_row_is_caught():
+    # the attacker sees a == b in every row where both are published, and takes it where one is hidden
+    p = _pairs_period()
+    pattern = hide(p, [2, 7, 0, 5])  # the small pair and one pair more: safe without the equality
+    assert audit(p, pattern, T, W).failing == []
+    seen = observed_equalities(p, hide(p, [2, 7, 0]))  # b of row 0 published: a of row 0 is pinned through it
+    assert (0, [5]) in seen
+    p.eqs += seen
+    assert 0 in {c for c, _, _ in audit(p, hide(p, [2, 7, 0]), T, W).failing}
+
+
+def test_protect_holds_against_the_equalities_its_own_pattern_shows():
+    p = _pairs_period()
+    units, result = protect(p, T, W)
+    assert result.failing == []
+    assert observed_equalities(p, units) == [], "every equality the final pattern shows was audited"
+
+
+def test_an_equality_contradicted_in_a_published_row_is_not_assumed():
+    p = _pairs_period()
+    p.values = p.values.copy()
+    p.values[[1, 4]] += 1  # a row where a != b: the attacker cannot assume the equality
+    p.display = p.values
+    assert observed_equalities(p, hide(p, [2, 7, 0])) == []
+
+
+def test_rounding_half_up_and_its_intervals():
+    assert round_half_up(np.array([0, 4, 5, 14, 15, 25]), 10).tolist() == [0, 0, 10, 10, 20, 30]
+    lo, hi = rounding_interval(np.array([0.0, 10.0, 20.0]), 10)
+    assert lo.tolist() == [0, 5, 15] and hi.tolist() == [4, 14, 24]
+
+
+def _rounded_period(ranges):
+    # England 12 (headline) = regions 3 + 4 + 5 (published rounded: 0, 0, 10); region 1 = LA 1 + LA 2 (exact)
+    p = _fixed(period([12, 3, 4, 5, 1, 2], [(0, [1, 2, 3]), (1, [4, 5])]), [0])
+    p.round_lo = np.full(6, np.nan)
+    p.round_hi = np.full(6, np.nan)
+    for v, (lo, hi) in ranges.items():
+        p.round_lo[v], p.round_hi[v] = lo, hi
+    return p
+
+
+def test_a_rounded_region_bounds_its_hidden_las_and_is_suppressed_when_it_must_be():
+    p = _rounded_period({1: (0, 4), 2: (0, 4), 3: (5, 14)})
+    # the LAs hidden alone: region 1 is at most 4 (its rounding interval), so LA 1 is 1..3, never past 5
+    assert 4 in {c for c, _, _ in audit(p, hide(p, [4, 5]), T, W).failing}
+    units, result = protect(p, T, W)
+    assert result.failing == [] and units[p.unit_of[1]], "region 1 is suppressed as well as rounded"
+    assert not units[p.unit_of[0]]
+
+
+def test_a_rounding_interval_narrowed_by_exact_figures_is_caught():
+    # region 1 (3, published rounded to 0: 0..4) is pinned by England 12 less the exact others
+    p = _rounded_period({1: (0, 4)})
+    assert 1 in {c for c, _, _ in audit(p, hide(p, [4, 5]), T, W).failing}
