@@ -57,27 +57,24 @@ def stub_size(values) -> float:
 
 
 def add_suppressed(fig: go.Figure, positions: list, size: float | list[float], *, horizontal: bool = False,
-                   offsetgroup: str | None = None, what: str = "", to_scale: bool = False,
-                   hover_sizes: list[str] | None = None) -> None:
-    """Hatched grey bars labelled c at `positions` (categories), one legend entry "c: suppressed" per figure.
-    `to_scale`: the bars' sizes are what the published figures leave for the suppressed parts (a total less its
-    published parts, which anyone can work out from the file); otherwise the size is a stub, not drawn to scale."""
+                   offsetgroup: str | None = None, what: str = "", to_scale: bool = False) -> None:
+    """Hatched bars labelled c at `positions` (categories), one legend entry "c: suppressed" per figure.
+    `to_scale`: the bars' sizes are what an exact published total leaves for its suppressed parts (the total less
+    its published parts, as anyone can draw it from the file); otherwise a stub, not drawn to scale. Neither prints
+    a number: the hover names the mark, the figures are in the table."""
     if not positions:
         return
     sizes = list(size) if isinstance(size, list) else [size] * len(positions)
     shown = not any(t.name == SUPPRESSED_NAME and t.showlegend is not False for t in fig.data)
-    if to_scale:
-        hover = "%{" + ("y" if horizontal else "x") + "}: %{customdata} in suppressed parts (c)"
-        custom = hover_sizes or [f"{v:,.1f}" for v in sizes]
-    else:
-        hover = "%{" + ("y" if horizontal else "x") + "}: suppressed (c), size not shown"
-        custom = ["c"] * len(positions)
+    where = "%{" + ("y" if horizontal else "x") + "}"
+    hover = (where + ": suppressed parts (c), together what the published total leaves for them" if to_scale
+             else where + ": suppressed (c), not drawn to scale")
     axes = {"y": positions, "x": sizes, "orientation": "h"} if horizontal else {"x": positions, "y": sizes}
     fig.add_bar(**axes, name=SUPPRESSED_NAME, legendgroup="suppressed", showlegend=shown,
                 offsetgroup=offsetgroup, marker={"color": "#ffffff", "pattern": SUPPRESSED_PATTERN,
                                                  "line": {"color": "#505a5f", "width": 1}},
                 text=["c"] * len(positions), textposition="inside" if to_scale else "outside",
-                insidetextanchor="middle", textfont={"color": "#0b0c0c"}, cliponaxis=False, customdata=custom,
+                insidetextanchor="middle", textfont={"color": "#0b0c0c"}, cliponaxis=False,
                 hovertemplate=hover + "<extra>" + esc(what) + "</extra>")
 
 

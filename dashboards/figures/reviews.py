@@ -47,8 +47,7 @@ def timeliness_bands(rt: pd.DataFrame, upto: str, measure: str = "Incident to co
         )
     short = [y for y in years if "c" in missing[y]]
     add_suppressed(fig, [period_label(y) for y in short], [max(100.0 - accounted[y], 0.0) for y in short],
-                   horizontal=True, to_scale=True, what=measure,
-                   hover_sizes=[f"{max(100.0 - accounted[y], 0.0):.1f}%" for y in short])
+                   horizontal=True, to_scale=True, what=measure)
     fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
     fig.update_yaxes(type="category")  # financial years, not dates
     titles = {
@@ -186,8 +185,7 @@ def grades(ev: pd.DataFrame, upto: str) -> tuple[go.Figure, Table]:
     short = [y for y in years if any(is_c(v) for v in by_year[y])]
     scaled = [y for y in short if _rest(totals.get(y), by_year[y]) is not None]
     add_suppressed(fig, [period_label(y) for y in scaled], [_rest(totals.get(y), by_year[y]) for y in scaled],
-                   to_scale=True, what="Grades suppressed", hover_sizes=[
-                       f"{_rest(totals.get(y), by_year[y]):,.0f} reviews" for y in scaled])
+                   to_scale=True, what="Grades suppressed")
     add_suppressed(fig, [period_label(y) for y in short if y not in scaled], stub, what="Grades suppressed")
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category")  # financial years, not dates
@@ -258,10 +256,11 @@ def actions_by_agency(ra: pd.DataFrame, period: str, region: str | None = None) 
         table[a] += [fmt_count(n), fmt_count(o), share]
     cells = [v for vs in parts.values() for v in vs]
     hidden = [a for a in agencies if any(is_c(v) for v in parts[a])]
-    scaled = [a for a in hidden if _rest(tot["actions"].get(a), parts[a]) is not None]
+    # to scale only for England, whose counts are exact: a region's may be rounded, and a rounded total less
+    # rounded parts is no size of anything
+    scaled = [a for a in hidden if not region and _rest(tot["actions"].get(a), parts[a]) is not None]
     add_suppressed(fig, scaled, [_rest(tot["actions"].get(a), parts[a]) for a in scaled], horizontal=True,
-                   to_scale=True, what="Statuses suppressed",
-                   hover_sizes=[f"{_rest(tot['actions'].get(a), parts[a]):,.0f} items" for a in scaled])
+                   to_scale=True, what="Statuses suppressed")
     add_suppressed(fig, [a for a in hidden if a not in scaled],
                    stub_size([number(v) for v in cells] + [number(v) for v in tot["actions"]]), horizontal=True,
                    what="Statuses suppressed")
