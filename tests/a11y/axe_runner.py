@@ -8,7 +8,7 @@ npm registry), run it with the WCAG 2.2 A and AA tags and return its violations.
 
 axe is injected through the DevTools protocol (page.evaluate), not as a <script> element, so the page's Content
 Security Policy stays as served. Violations carry axe's rule id, impact, help text and each failing node's CSS
-selector; `summary` prints those, never a node's HTML (a page may show records).
+selector and axe's reason; never a node's HTML or text (a page may show records).
 
 Command line: `python -m tests.a11y.axe_runner URL-or-file ...` prints each page's violations; exit 1 if any."""
 from __future__ import annotations
@@ -58,7 +58,7 @@ def run_axe(page, tags=TAGS, context: str | None = None) -> list[dict]:
              const r = await axe.run(context ? document.querySelector(context) : document,
                                      {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
              return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, tags: v.tags,
-                                            nodes: v.nodes.map(n => ({target: n.target, html: n.html,
+                                            nodes: v.nodes.map(n => ({target: n.target,
                                                                       summary: n.failureSummary}))}));
            }""", [list(tags), context])
     return result

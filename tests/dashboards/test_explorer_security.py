@@ -64,10 +64,10 @@ def data(tmp_path_factory):
 class Served:
     """The explorer on waitress in a thread; `stop` closes every connection and ends the thread."""
 
-    def __init__(self, data, **overrides):
+    def __init__(self, data, clock=time.monotonic, **overrides):
         rel, wh, users = data
         self.settings = settings_from_env({**auth.security_settings(), **overrides})
-        self.gate = Gate(users, self.settings)
+        self.gate = Gate(users, self.settings, clock)
         self.app = create_app(str(wh), str(rel), users, secret="test-secret-" + "x" * 20, gate=self.gate,
                               warm=False, settings=self.settings)
         self.server = make_server(self.app, host="127.0.0.1", port=0, threads=8, settings=self.settings)
@@ -246,6 +246,26 @@ def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(served):
     assert "Too many" in served.sign_in(s, "steward1", STEWARD_PASSWORD, forwarded_for="203.0.113.99")
     # the analyst, from the same address, is not locked: locks are per user name, never per address alone
     assert served.sign_in(served.client(), "analyst1", PASSWORD).startswith("Signed in as analyst1")
+
+
+def test_failure_records_are_pruned_on_the_server(data):
+    """Failed sign-ins from many addresses are forgotten once the window has passed: the server's registers hold
+    only what is current (the clock is one the test moves)."""
+    now = [1000.0]
+    served = Served(data, clock=lambda: now[0], trusted_proxies=1)
+    try:
+        s = served.client()
+        for i in range(30):
+            served.sign_in(s, f"nobody{i}", "wrong", forwarded_for=f"198.51.100.{i + 1}")
+        for i in range(5):
+            served.sign_in(s, "analyst1", "wrong", forwarded_for="203.0.113.50")
+        assert served.gate.records() >= 62  # two records an attempt (name; name and address), and a lock
+        assert "Too many" in served.sign_in(s, "analyst1", PASSWORD, forwarded_for="203.0.113.50")
+        now[0] += served.settings["failed_signin_window_seconds"] + served.settings["lockout_seconds"] + 1
+        assert served.sign_in(s, "analyst1", PASSWORD, forwarded_for="203.0.113.50").startswith("Signed in")
+        assert served.gate.records() == 1  # the new session only
+    finally:
+        served.stop()
 
 
 # ---------------------------------------------------------------- security headers
