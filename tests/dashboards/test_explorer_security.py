@@ -380,7 +380,7 @@ def browser():
 def test_the_explorer_works_under_its_csp_and_cannot_be_framed(served, browser):
     """No eval, no inline script but Dash's by its hash: the charts draw, tabs open and sign-in works, with no CSP
     violation reported; another site's frame of the explorer stays empty."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # the CSP as served
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)  # the CSP as served
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -389,6 +389,9 @@ def test_the_explorer_works_under_its_csp_and_cannot_be_framed(served, browser):
     page.wait_for_selector("#funnel .main-svg")
     page.wait_for_selector("#tilemap .main-svg")
     page.wait_for_selector("#table td")
+    with page.expect_download() as dl:  # the table's CSV, made in the browser from the callback's answer
+        page.click("#download-btn")
+    assert dl.value.suggested_filename.endswith(".csv")
     page.locator(".tab", has_text="Profile of the children").first.click()
     page.wait_for_selector("#profile .main-svg")
     page.locator(".tab", has_text="Restricted (sign in)").first.click()
@@ -399,6 +402,9 @@ def test_the_explorer_works_under_its_csp_and_cannot_be_framed(served, browser):
     page.click("#queue-la")
     page.locator("label.dash-dropdown-option", has_text="Hartlepool").first.click()
     page.locator("#queue", has_text="1 open problems").wait_for()
+    with page.expect_download() as dl:  # the queue table's own export
+        page.locator("#queue .export").click()
+    assert "N-T1" in open(dl.value.path(), encoding="utf-8").read()
     assert page.evaluate("window.__csp") == []
     assert not errors, errors
 
