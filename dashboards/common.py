@@ -32,6 +32,8 @@ SUPPRESSED_COLOUR = "#BFBFBF"
 # Every chart marks a suppressed value the same way: a hatched grey mark labelled c, with this legend entry.
 SUPPRESSED_NAME = "c: suppressed"
 SUPPRESSED_PATTERN = {"shape": "/", "fgcolor": "#505a5f", "bgcolor": SUPPRESSED_COLOUR, "solidity": 0.35}
+# a suppressed value with no size to draw (a slot of grouped bars, a funnel's area): a ring with c in it
+SUPPRESSED_MARKER = {"symbol": "circle", "size": 18, "color": "#ffffff", "line": {"width": 1.5, "color": "#505a5f"}}
 # What a chart says instead of a picture when most of its values are suppressed.
 MOSTLY_SUPPRESSED = ("Most of these figures are suppressed (c) to protect children's identities: "
                      "see the table for what is published")

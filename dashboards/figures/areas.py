@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from ..common import (
     MOSTLY_SUPPRESSED,
     PALETTE,
+    SUPPRESSED_MARKER,
     SUPPRESSED_NAME,
     SEQUENTIAL,
     classify,
@@ -25,13 +26,12 @@ from ..common import (
     poisson_limits_array,
     regions,
 )
-from .base import (Table, _layout, _span, add_suppressed, legend_only_drawn, level, mostly_suppressed_figure,
-                   or_nothing, stub_size)
+from .base import Table, _layout, _span, add_suppressed, legend_only_drawn, level, mostly_suppressed_figure, or_nothing
 
 
 def deaths_injuries_by_year(nba: pd.DataFrame, upto: str, area: str = "England") -> tuple[go.Figure, Table]:
-    """Grouped bars of children who died and were seriously injured by year. A suppressed year is a hatched bar
-    labelled c (never a gap, which reads as none); when most values are suppressed the chart says so in words."""
+    """Grouped bars of children who died and were seriously injured by year. A suppressed year is a ringed c in its
+    slot (never a gap, which reads as none); when most values are suppressed the chart says so in words."""
     nat = level(nba, "National")
     nat = nat[nat["time_period"] <= upto]
     years = sorted(nat["time_period"].unique())
@@ -51,9 +51,15 @@ def deaths_injuries_by_year(nba: pd.DataFrame, upto: str, area: str = "England")
         hidden.append((str(i), label, [period_label(y) for y, v in zip(years, vals) if is_c(v)]))
         for y, v in zip(years, vals):
             rows[y].append(fmt_count(v))
-    stub = stub_size([number(v) for v in cells])
     for group, label, at in hidden:
-        add_suppressed(fig, at, stub, offsetgroup=group, what=label)
+        add_suppressed(fig, at, offsetgroup=group, what=label)
+    # a series with every value c has no bar of its colour (so no legend entry): its c marks are named in words
+    named = [label for (group, label, at), t in zip(hidden, fig.data) if at and not any(
+        v is not None for v in t.y)]
+    if named:
+        fig.add_annotation(text=esc("; ".join(f"{n}: every figure suppressed (c)" for n in named)), xref="paper",
+                           yref="paper", x=1, y=1, xanchor="right", yanchor="bottom", showarrow=False,
+                           font={"size": 12})
     fig.update_layout(barmode="group")
     fig.update_xaxes(type="category")  # "2007-08" is a financial year, not a date
     _layout(fig, f"Children who died or were seriously injured, {area}, {_span(years)}", "Financial year", "Children")
@@ -129,8 +135,7 @@ def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
         )
     if strip:
         fig.add_scatter(x=[p for _, p in strip], y=[0] * len(strip), mode="markers+text", name=SUPPRESSED_NAME,
-                        marker={"symbol": "circle", "size": 18, "color": "#ffffff",
-                                "line": {"width": 1.5, "color": "#505a5f"}},
+                        marker=SUPPRESSED_MARKER,
                         text=["c"] * len(strip), textposition="middle center", textfont={"size": 11},
                         cliponaxis=False, customdata=[[esc(n), f"{p:,.0f}"] for n, p in strip],
                         hovertemplate="%{customdata[0]}: suppressed (c)<br>population %{customdata[1]}"
@@ -159,8 +164,11 @@ def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
         notes.append(f"c: suppressed{', marked under the axis' if strip else ', not plotted'}: {listed}")
     if mostly_suppressed([p[4] for p in pts]):
         notes.insert(0, esc(MOSTLY_SUPPRESSED))
-    for i, note in enumerate(notes):
-        fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=1, yshift=-20 * i, xanchor="left",
+    if notes:  # wrapped, so a narrow chart (the explorer's) keeps them clear of the legend
+        import textwrap
+
+        lines = [line for note in notes for line in textwrap.wrap(note, 58)]
+        fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=1, xanchor="left",
                            yanchor="top", showarrow=False, align="left", bgcolor="rgba(255,255,255,0.85)",
                            font={"size": 12})
     if not (plotted or strip or (eng_rate and spread)):

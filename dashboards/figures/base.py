@@ -8,7 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from ..common import FONT, MOSTLY_SUPPRESSED, PALETTE, SUPPRESSED_NAME, SUPPRESSED_PATTERN, esc, period_label
+from ..common import (FONT, MOSTLY_SUPPRESSED, PALETTE, SUPPRESSED_MARKER, SUPPRESSED_NAME, SUPPRESSED_PATTERN, esc,
+                      period_label)
 
 # The house style's base template, set once as the default: naming a template on every figure re-validates it
 # (about 20 ms a figure, seconds over a report's 160 figures).
@@ -49,33 +50,40 @@ def mostly_suppressed_figure(title_html: str | None) -> go.Figure:
     return empty_figure(MOSTLY_SUPPRESSED, title_html=title_html)
 
 
-def stub_size(values) -> float:
-    """The size of the hatched mark drawn for a `c` in a chart of counts: a small fixed share of the largest
-    published value (the mark says "a value is here, suppressed", not how big it is; its hover says so)."""
-    finite = [v for v in values if v is not None and math.isfinite(v)]
-    return max(finite) * 0.04 if finite and max(finite) > 0 else 1.0
-
-
-def add_suppressed(fig: go.Figure, positions: list, size: float | list[float], *, horizontal: bool = False,
-                   offsetgroup: str | None = None, what: str = "", to_scale: bool = False) -> None:
-    """Hatched bars labelled c at `positions` (categories), one legend entry "c: suppressed" per figure.
-    `to_scale`: the bars' sizes are what an exact published total leaves for its suppressed parts (the total less
-    its published parts, as anyone can draw it from the file); otherwise a stub, not drawn to scale. Neither prints
-    a number: the hover names the mark, the figures are in the table."""
+def add_suppressed(fig: go.Figure, positions: list, size: float | list[float] | None = None, *,
+                   horizontal: bool = False, offsetgroup: str | None = None, what: str = "", to_scale: bool = False,
+                   base: list[float] | None = None) -> None:
+    """Mark suppressed values at `positions` (categories), with one legend entry "c: suppressed" per figure.
+    `to_scale`: hatched bars whose sizes are what an exact published total leaves for its suppressed parts (the
+    total less its published parts, as anyone can draw it from the file), labelled c. Otherwise a ringed c marker,
+    which has no size to misread: at the baseline (`base` None: an empty slot of a grouped bar chart, aligned by
+    `offsetgroup`) or at the end of a stack of published parts (`base`). Neither prints a number: the hover names the
+    mark, the figures are in the table."""
     if not positions:
         return
-    sizes = list(size) if isinstance(size, list) else [size] * len(positions)
     shown = not any(t.name == SUPPRESSED_NAME and t.showlegend is not False for t in fig.data)
     where = "%{" + ("y" if horizontal else "x") + "}"
-    hover = (where + ": suppressed parts (c), together what the published total leaves for them" if to_scale
-             else where + ": suppressed (c), not drawn to scale")
-    axes = {"y": positions, "x": sizes, "orientation": "h"} if horizontal else {"x": positions, "y": sizes}
-    fig.add_bar(**axes, name=SUPPRESSED_NAME, legendgroup="suppressed", showlegend=shown,
-                offsetgroup=offsetgroup, marker={"color": "#ffffff", "pattern": SUPPRESSED_PATTERN,
-                                                 "line": {"color": "#505a5f", "width": 1}},
-                text=["c"] * len(positions), textposition="inside" if to_scale else "outside",
-                insidetextanchor="middle", textfont={"color": "#0b0c0c"}, cliponaxis=False,
-                hovertemplate=hover + "<extra>" + esc(what) + "</extra>")
+    if to_scale:
+        sizes = list(size) if isinstance(size, list) else [size] * len(positions)
+        axes = {"y": positions, "x": sizes, "orientation": "h"} if horizontal else {"x": positions, "y": sizes}
+        fig.add_bar(**axes, name=SUPPRESSED_NAME, legendgroup="suppressed", showlegend=shown,
+                    offsetgroup=offsetgroup, marker={"color": "#ffffff", "pattern": SUPPRESSED_PATTERN,
+                                                     "line": {"color": "#505a5f", "width": 1}},
+                    text=["c"] * len(positions), textposition="inside", insidetextanchor="middle",
+                    textfont={"color": "#0b0c0c"},
+                    hovertemplate=where + ": suppressed parts (c), together what the published total leaves for "
+                                          "them<extra>" + esc(what) + "</extra>")
+        return
+    at = list(base) if base is not None else [0.0] * len(positions)
+    axes = {"y": positions, "x": at} if horizontal else {"x": positions, "y": at}
+    fig.add_scatter(**axes, mode="markers+text", name=SUPPRESSED_NAME, legendgroup="suppressed", showlegend=shown,
+                    offsetgroup=offsetgroup, marker=SUPPRESSED_MARKER, text=["c"] * len(positions),
+                    # on the baseline the c stands above its ring, clear of the axis line
+                    textposition="middle center" if base is not None else "top center",
+                    textfont={"size": 11 if base is not None else 14, "color": "#0b0c0c"}, cliponaxis=False,
+                    hovertemplate=where + ": suppressed (c)<extra>" + esc(what) + "</extra>")
+    if offsetgroup is not None:
+        fig.update_layout(scattermode="group")
 
 
 def drawn(trace) -> bool:

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from ..common import PALETTE, esc, fmt_1dp, fmt_count, is_c, mostly_suppressed, number, period_label
 
 from .base import (Table, _layout, _span, add_suppressed, empty_figure, isfinite, legend_only_drawn, level,
-                   mostly_suppressed_figure, or_nothing, stub_size)
+                   mostly_suppressed_figure, or_nothing)
 
 
 def timeliness_bands(rt: pd.DataFrame, upto: str, measure: str = "Incident to completion") -> tuple[go.Figure, Table]:
@@ -79,7 +79,7 @@ def profile(cc: pd.DataFrame, upto: str, topic: str = "Age band", outcome: str =
             region: str | None = None, area: str = "England", count: str = "children",
             percent: str = "children_percent", who: str | None = None) -> tuple[go.Figure, Table]:
     """Grouped bars of each category's percentage for the last `n_years`, for England or one region. A suppressed
-    percentage is a hatched bar labelled c ("c: suppressed" in the legend), one not available or not applicable its
+    percentage is a ringed c in its slot ("c: suppressed" in the legend), one not available or not applicable its
     symbol at the baseline, never a silent gap; a year with nothing published is named in words, not drawn; when
     most values are suppressed the chart says so in words instead."""
     nat = _area_rows(cc, region)
@@ -125,9 +125,8 @@ def profile(cc: pd.DataFrame, upto: str, topic: str = "Age band", outcome: str =
         fig.add_annotation(text=f"Not drawn, no figure published (c or x): {', '.join(left_out)}", xref="paper",
                            yref="paper", x=1, y=1, xanchor="right", yanchor="bottom", showarrow=False,
                            font={"size": 12})
-    stub = stub_size([number(r[3]) for r in rows])
-    for i, at in hidden.items():  # a hatched c over each suppressed category, beside its year's other bars
-        add_suppressed(fig, at, stub, offsetgroup=str(i), what=period_label(drawn_years[i]))
+    for i, at in hidden.items():  # a ringed c in each suppressed category's slot, beside its year's other bars
+        add_suppressed(fig, at, offsetgroup=str(i), what=period_label(drawn_years[i]))
     for i, marks in symbols.items():  # x or z: the symbol over its own (missing) bar
         fig.add_bar(x=[c for c, _ in marks], y=[0] * len(marks), offsetgroup=str(i),
                     text=[s for _, s in marks], textposition="outside", showlegend=False,
@@ -158,7 +157,7 @@ def _rest(total, parts) -> float | None:
 
 def grades(ev: pd.DataFrame, upto: str) -> tuple[go.Figure, Table]:
     """Stacked bars of evaluated reviews by grade and year. A year's suppressed grades are one hatched segment
-    labelled c, the reviews its published total leaves for them (a stub when the total is suppressed too); when
+    labelled c, the reviews its published total leaves for them (a ringed c when the total is suppressed too); when
     most grades are suppressed the chart says so in words (a stack of the one published grade would read as every
     review having that grade)."""
     nat = level(ev, "National")
@@ -181,12 +180,13 @@ def grades(ev: pd.DataFrame, upto: str) -> tuple[go.Figure, Table]:
             rows[y].append(fmt_count(v))
             by_year[y].append(v)
     cells = [v for vs in by_year.values() for v in vs]
-    stub = stub_size([number(v) for v in cells] + [number(totals.get(y)) for y in years])
     short = [y for y in years if any(is_c(v) for v in by_year[y])]
     scaled = [y for y in short if _rest(totals.get(y), by_year[y]) is not None]
     add_suppressed(fig, [period_label(y) for y in scaled], [_rest(totals.get(y), by_year[y]) for y in scaled],
                    to_scale=True, what="Grades suppressed")
-    add_suppressed(fig, [period_label(y) for y in short if y not in scaled], stub, what="Grades suppressed")
+    rest = [y for y in short if y not in scaled]  # total suppressed too: a ringed c on top of the published grades
+    add_suppressed(fig, [period_label(y) for y in rest], base=[sum(number(v) or 0.0 for v in by_year[y]) for y in rest],
+                   what="Grades suppressed")
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category")  # financial years, not dates
     _layout(fig, f"Inspectorate grades of evaluated serious case reviews, England, {_span(years)}",
@@ -227,7 +227,7 @@ ACTION_STATUSES = ["Completed", "In progress", "Not started", "Dropped", "Not kn
 def actions_by_agency(ra: pd.DataFrame, period: str, region: str | None = None) -> tuple[go.Figure, Table]:
     """Action-plan items by agency and status (National, or one region's rows), one year: stacked bars of counts.
     An agency's suppressed statuses are one hatched segment labelled c, the items its published total leaves for
-    them (a stub when its total is suppressed too), so no bar silently looks complete; when most counts are
+    them (a ringed c when its total is suppressed too), so no bar silently looks complete; when most counts are
     suppressed the chart says so in words."""
     if ra.empty:
         return empty_figure("No published action-plan items"), (["Agency"], [], ["text"])
@@ -261,8 +261,8 @@ def actions_by_agency(ra: pd.DataFrame, period: str, region: str | None = None) 
     scaled = [a for a in hidden if not region and _rest(tot["actions"].get(a), parts[a]) is not None]
     add_suppressed(fig, scaled, [_rest(tot["actions"].get(a), parts[a]) for a in scaled], horizontal=True,
                    to_scale=True, what="Statuses suppressed")
-    add_suppressed(fig, [a for a in hidden if a not in scaled],
-                   stub_size([number(v) for v in cells] + [number(v) for v in tot["actions"]]), horizontal=True,
+    rest = [a for a in hidden if a not in scaled]  # a ringed c at the end of the agency's published statuses
+    add_suppressed(fig, rest, base=[sum(number(v) or 0.0 for v in parts[a]) for a in rest], horizontal=True,
                    what="Statuses suppressed")
     fig.update_layout(barmode="stack")
     fig.update_xaxes(rangemode="nonnegative")

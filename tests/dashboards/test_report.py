@@ -432,7 +432,7 @@ def test_funnel_points_carry_names_on_the_population_axis():
     assert len(marks) == 1 and list(marks[0].x) == [560_000, 1_950_000] and list(marks[0].text) == ["c", "c"]
     assert marks[0].yaxis == "y2" and not [t for t in fig.data if t.name == "Area"]
     assert any(t.name == "England rate (3.90)" for t in fig.data)
-    notes = " ".join(a.text for a in fig.layout.annotations)
+    notes = " ".join(a.text.replace("<br>", " ") for a in fig.layout.annotations)
     assert "Most of these figures are suppressed" in notes and "North East, London" in notes
     assert fig.layout.title.text == "Regions, 2016-17"
     # and without a population input there is nowhere to put them: a message, not empty axes
@@ -506,7 +506,7 @@ def test_profile_marks_suppressed_categories_and_reviews_have_a_chart(report):
     fig, _ = profile(cc, "201617", "Age band")
     marks = [t for t in fig.data if t.name == "c: suppressed"]
     assert marks and sorted(x for t in marks for x in t.x) == ["15", "16 to 17"]
-    assert all(list(t.text) == ["c"] * len(t.x) for t in marks)
+    assert all(list(t.text) == ["c"] * len(t.x) and list(t.y) == [0] * len(t.x) for t in marks)
     assert [t.showlegend for t in marks] == [True]  # one legend entry
     assert fig.layout.yaxis.rangemode == "tozero"
     page = result.pages[-1].read_text(encoding="utf-8")
