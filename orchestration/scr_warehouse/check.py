@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .paths import DBT_PROJECT_DIR, FEEDS
+from .quality.stewards import QUEUE_COLUMNS
 
-# The order of the stewards' queue file (quality/stewards.py).
+# The order of the stewards' queue file (the query in quality/stewards.py: write_quality_files).
 QUEUE_ORDER = "feed, source_file, source_line nulls first, column_name nulls first, problem"
-QUEUE_COLUMNS = ["feed", "record_id", "la_code", "la_name", "source_file", "source_line", "column_name", "problem",
-                 "value", "message"]
 # References into another feed cannot be checked on one file.
 CROSS_FEED = ("incident_id", "review_id")
 RECORD_FEEDS = ("notifications", "reviews", "evaluations", "actions")
