@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from .. import figures as F
 from ..common import (
+    COUNT_COLUMNS,
     DATASETS,
     SYMBOLS,
     disclosure_threshold,
@@ -230,22 +231,32 @@ def render_page(release: Path, period: str, data: dict, quality, pop_sources: li
                 "official statistics." if illustrative else
                 ("Child population source: " + esc("; ".join(pop_sources)) + "." if pop_sources else
                  "Child population: as named in the population landing files (source column)."))
-    meta_rows = []
+    meta_rows, rounded = [], []
     for ds in DATASETS:
         meta = read_meta(release, ds)
         for _, m in meta.iterrows():
             if m.get("col_type") == "Indicator":
                 meta_rows.append([ds, m.get("col_name", ""), m.get("label", ""), m.get("indicator_unit", "")])
+                if m.get("col_name") in COUNT_COLUMNS and "rounded" in str(m.get("label", "")).lower():
+                    rounded.append(f"{ds}.{m.get('col_name')}")
+    # regional rounding is the release's choice, read from its metadata (the labels of its count indicators)
+    rounding_note = (" Regional counts are rounded, as the labels of the count indicators below say; regional "
+                     "percentages and rates are worked out from the rounded counts." if rounded else "")
     sym = "".join(f"<li><code>{esc(k)}</code>: {esc(v)}</li>" for k, v in SYMBOLS.items())
     method = (
         f"<p>Sources: the release files of this build (explore education statistics tidy format), "
         f"{esc(', '.join(d + '.csv' for d in DATASETS))}. Notifications are counted by the financial year of the "
         "incident; reviews by the financial year of the reviewed incident; evaluations by the financial year of "
         "the evaluation.</p>"
-        f"<p>Disclosure control: counts from 1 to {esc(disclosure_threshold())} are replaced by <code>c</code>, and "
-        "so are the percentages and rates derived from them; where a suppressed count could be worked out from a "
-        "total, the next smallest count is suppressed too. This report shows the published values only and never "
-        "works suppressed values back.</p>"
+        "<p>Disclosure control: England's headline figures (children, incidents and serious case reviews "
+        "initiated, by incident type; children by outcome) are published exactly, even when small: nationally they "
+        f"identify nobody. Below them, counts from 1 to {esc(disclosure_threshold())} are replaced by <code>c</code>, "
+        "and so are the percentages and rates derived from them; where a suppressed count could be worked out from "
+        "other published figures, further counts are suppressed too." + rounding_note +
+        " This report shows the published values only and never works suppressed values back: on its charts a "
+        "<code>c</code> is marked c (a ringed c, or a hatched part of a bar whose published total leaves it a "
+        "size), never drawn as a gap or a zero, and a chart whose values are mostly suppressed says so instead of "
+        "drawing the few that are published.</p>"
         f"<p>Symbols:</p><ul>{sym}</ul>"
         f"<p>{pop_note}</p>"
         "<p>Funnel plot: the x axis is each area's child population aged 0 to 17, the population the published "
