@@ -199,11 +199,12 @@ class Views:
         if region:
             areas = cur[(cur["geographic_level"] == "Local authority") & (cur["region_code"] == region)]
             title = f"{what} per 10,000 children:\nlocal authorities in {self.area_name(region, None)}, {label}"
-            funnel, _ = F.funnel(areas, eng, title, population=self.population, label="outside")
+            funnel, _ = F.funnel(areas, eng, title, population=self.population, label="outside",
+                                 y_title=f"{what} per 10,000 children")
         else:
             areas = cur[cur["geographic_level"] == "Regional"]
             funnel, _ = F.funnel(areas, eng, f"{what} per 10,000 children:\nregions of England, {label}",
-                                 population=self.population)
+                                 population=self.population, y_title=f"{what} per 10,000 children")
         return _sent(funnel)
 
     def _with_selected(self, funnel: dict, year, itype, la) -> dict:

@@ -71,7 +71,8 @@ def deaths_injuries_by_year(nba: pd.DataFrame, upto: str, area: str = "England")
 
 
 def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
-           population: dict[tuple[str, str], int] | None = None, label: str = "all") -> tuple[go.Figure, Table]:
+           population: dict[tuple[str, str], int] | None = None, label: str = "all",
+           y_title: str = "Children harmed per 10,000 children") -> tuple[go.Figure, Table]:
     """Funnel plot of rates per 10,000 children against each area's child population (the population input of
     the rates, `population[(time_period, area code)]`), with Poisson 95% and 99.8% limits around the England rate.
     Without a population input the x axis falls back to the population implied by the published count and rate,
@@ -142,7 +143,7 @@ def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
                                       "<extra></extra>", row=2, col=1)
     x_title = ("Children aged 0 to 17 in the area (population input of the rates)" if population else
                "Children aged 0 to 17 in the area (implied by the published count and rate: no population input)")
-    _layout(fig, title, x_title, "Children harmed per 10,000 children")
+    _layout(fig, title, x_title, y_title)
     fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left", "yanchor": "top"},
                       margin={"r": 170})
     if spread:

@@ -248,6 +248,7 @@ def test_explorer_deaths_view_plots_england_when_every_region_is_c(release, brow
         page.locator("#trend .gtitle").wait_for()
         drawn = page.evaluate(DRAWN, "#funnel .js-plotly-plot")
         assert "Nothing to plot" not in page.locator("#funnel").inner_text()
+        assert page.locator("#funnel .ytitle").first.text_content() == "Children who died per 10,000 children"
         # England's published rate (3 children, 0.02 per 10,000) and its limits over the regions' populations
         assert "England rate (0.02)" in drawn["drawn"] and "95% limits" in drawn["drawn"]
         # every region c: three ringed c marks, named, and the chart says most values are suppressed
