@@ -87,13 +87,16 @@ def add_suppressed(fig: go.Figure, positions: list, size: float | list[float] | 
 
 
 def drawn(trace) -> bool:
-    """Whether a bar or scatter trace draws anything: a finite value (a bar's also non-zero)."""
-    horizontal = getattr(trace, "orientation", None) == "h"
-    values = trace.x if horizontal else trace.y
-    if values is None:
-        return trace.type not in ("bar", "scatter")
-    nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
-    return bool(nums) and (trace.type != "bar" or any(v != 0 for v in nums))
+    """Whether a bar or scatter trace draws anything: a bar of finite non-zero size, a point with both coordinates."""
+    def real(v) -> bool:
+        return v is not None and not (isinstance(v, float) and not math.isfinite(v))
+
+    if trace.type == "bar":
+        values = trace.x if trace.orientation == "h" else trace.y
+        return any(real(v) and isinstance(v, (int, float)) and v != 0 for v in values or [])
+    if trace.type == "scatter":
+        return any(real(x) and real(y) for x, y in zip(trace.x or [], trace.y or []))
+    return True
 
 
 def legend_only_drawn(fig: go.Figure) -> go.Figure:

@@ -529,3 +529,41 @@ def test_dataset_config_refuses_a_label_split_by_an_unquoted_comma(tmp_path):
         load_datasets(bad)
     labels = {i["name"]: i["label"] for i in load_datasets()["notifications_by_area"].indicators}
     assert labels["children_rate_per_10000"] == "Children per 10,000 children aged 0 to 17"
+
+
+def test_stacked_counts_mark_c_to_scale_only_where_an_exact_total_gives_the_size():
+    """Grades and action plans: a year's (an agency's) suppressed parts are one hatched segment labelled c, sized by
+    what England's exact published total leaves for them; with the total suppressed too, or for a region (whose
+    counts may be rounded), a ringed c at the end of the published parts instead, with no size of its own; mostly
+    c: words, no bars."""
+    import pandas as pd
+
+    from dashboards.figures import actions_by_agency, grades
+
+    ev = pd.DataFrame([{"time_period": p, "geographic_level": "National", "grade": g, "reviews": n}
+                       for p, counts in (("201516", ["60", "c", "25", "20", "c"]), ("201617", ["c", "0", "30", "c", "9"]))
+                       for g, n in zip(["Total", "Outstanding", "Good", "Adequate", "Inadequate"], counts)])
+    fig, (_, rows, _) = grades(ev, "201617")
+    marks = {t.type: t for t in fig.data if t.name == "c: suppressed"}
+    assert list(marks["bar"].x) == ["2015-16"] and list(marks["bar"].y) == [15.0]  # 60 less 25 and 20
+    assert marks["bar"].marker.pattern.shape == "/" and list(marks["bar"].text) == ["c"]
+    assert list(marks["scatter"].x) == ["2016-17"] and list(marks["scatter"].y) == [39.0]  # on top of 0 + 30 + 9
+    assert [t.showlegend for t in fig.data if t.name == "c: suppressed"].count(True) == 1
+    assert "Outstanding" not in [t.name for t in fig.data]  # 0 in 2016-17 and c in 2015-16: nothing drawn
+    assert rows == [["2015-16", "c", "25", "20", "c"], ["2016-17", "0", "30", "c", "9"]]
+    fig, _ = grades(ev.assign(reviews=ev["reviews"].where(ev["grade"].isin(["Total", "Good"]), "c")), "201617")
+    assert not fig.data and "Most of these figures are suppressed" in fig.layout.annotations[0].text
+
+    def plans(level, region=("", "")):
+        return [{"time_period": "201516", "geographic_level": level, "region_code": region[0],
+                 "region_name": region[1], "agency": a, "focus": "Total", "status": s, "actions": n, "overdue": "0"}
+                for a, counts in (("Police", ["20", "12", "c", "c", "0"]), ("Health", ["30", "20", "10", "0", "0"]))
+                for s, n in zip(["Total", "Completed", "In progress", "Not started", "Dropped"], counts)]
+
+    ra = pd.DataFrame(plans("National") + plans("Regional", NE))
+    fig, _ = actions_by_agency(ra, "201516")
+    mark = [t for t in fig.data if t.name == "c: suppressed"]
+    assert len(mark) == 1 and mark[0].type == "bar" and list(mark[0].y) == ["Police"] and list(mark[0].x) == [8.0]
+    fig, _ = actions_by_agency(ra, "201516", region=NE[0])
+    mark = [t for t in fig.data if t.name == "c: suppressed"]
+    assert len(mark) == 1 and mark[0].type == "scatter" and list(mark[0].x) == [12.0] and list(mark[0].text) == ["c"]
