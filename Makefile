@@ -82,7 +82,8 @@ serve: install
 	   echo "keeping $(DAGSTER_HOME)/dagster.yaml: it differs from config/dagster.yaml (compare them after an update)"; fi
 	@$(BIN)/dagster instance migrate >/dev/null  # storage made once, before two processes open it
 	@set -m; \
-	 export SCR_AUTOMATION=on SCR_LANDING="$(SCR_LANDING)" SCR_WAREHOUSE="$(SCR_WAREHOUSE)" SCR_RELEASE="$(SCR_RELEASE)"; \
+	 export SCR_AUTOMATION=on SCR_LANDING="$(SCR_LANDING)" SCR_WAREHOUSE="$(SCR_WAREHOUSE)" SCR_RELEASE="$(SCR_RELEASE)" \
+	   SCR_DAGSTER_URL="$${SCR_DAGSTER_URL:-http://$(SERVE_HOST):$(SERVE_PORT)}"; \
 	 $(BIN)/dagster-daemon run -m scr_warehouse.definitions >>$(SERVE_LOGS)/daemon.log 2>&1 & daemon=$$!; \
 	 $(BIN)/dagster-webserver -m scr_warehouse.definitions -h $(SERVE_HOST) -p $(SERVE_PORT) \
 	   >>$(SERVE_LOGS)/webserver.log 2>&1 & web=$$!; \

@@ -49,7 +49,8 @@ def started_by(tags: dict) -> str:
     return f"{tags['user']} in the Dagster UI" if tags.get("user") else "the Dagster UI or API"
 
 
-def failure_line(run, step_failures, when: dt.datetime | None = None, env: dict | None = None) -> str:
+def failure_line(run, step_failures, when: dt.datetime | None = None, env: dict | None = None,
+                 default_as_of: str = "") -> str:
     """One line for a failed run: no error text (it could quote a record), only step names and error kinds."""
     env = os.environ if env is None else env
     tags = dict(run.tags)
@@ -61,7 +62,8 @@ def failure_line(run, step_failures, when: dt.datetime | None = None, env: dict 
         if getattr(ev.event_specific_data, "error", None) is not None else str(ev.step_key)
         for ev in step_failures
     ) or "none (the run itself failed: see the run's events)"
-    as_of = tags.get(AS_OF_TAG) or "today"
+    config_as_of = (run.run_config or {}).get("resources", {}).get("warehouse", {}).get("config", {}).get("as_of")
+    as_of = tags.get(AS_OF_TAG) or config_as_of or default_as_of or "the run's day"
     period = f", period {tags[PERIOD_TAG]}" if tags.get(PERIOD_TAG) else ""
     url = env.get("SCR_DAGSTER_URL", "http://127.0.0.1:3000").rstrip("/")
     return (f"{when.strftime('%Y-%m-%dT%H:%M:%SZ')} FAILED job {run.job_name} run {run.run_id} "
@@ -97,11 +99,11 @@ def send_failure_mail(line: str, env: dict | None = None) -> bool:
     return True
 
 
-def record_failure(run, step_failures, env: dict | None = None) -> str:
+def record_failure(run, step_failures, env: dict | None = None, default_as_of: str = "") -> str:
     """Append the run's line to the failures log and mail it when mail is configured; returns the line. A mail
     that cannot be sent is itself recorded in the log (the line is already there)."""
     env = os.environ if env is None else env
-    line = failure_line(run, step_failures, env=env)
+    line = failure_line(run, step_failures, env=env, default_as_of=default_as_of)
     path = failure_log_path(env)
     append_line(path, line)
     try:
@@ -112,9 +114,16 @@ def record_failure(run, step_failures, env: dict | None = None) -> str:
     return line
 
 
-@run_failure_sensor(name="record_failed_runs", default_status=DefaultSensorStatus.RUNNING,
-                    description="Every failed run of this code location: one line in the failures log "
-                    "(SCR_FAILURE_LOG, default <DAGSTER_HOME>/failures.log) and an e-mail when SCR_SMTP_HOST is set.")
-def record_failed_runs(context: RunFailureSensorContext):
-    line = record_failure(context.dagster_run, context.get_step_failure_events())
-    context.log.info(f"recorded in {failure_log_path()}: {line}")
+def failed_runs_sensor(default_as_of: str = ""):
+    """The run failure sensor of a code location whose warehouse resource judges at `default_as_of` when a run
+    does not say (empty: the run's day)."""
+
+    @run_failure_sensor(name="record_failed_runs", default_status=DefaultSensorStatus.RUNNING,
+                        description="Every failed run of this code location: one line in the failures log "
+                        "(SCR_FAILURE_LOG, default <DAGSTER_HOME>/failures.log) and an e-mail when SCR_SMTP_HOST is "
+                        "set.")
+    def record_failed_runs(context: RunFailureSensorContext):
+        line = record_failure(context.dagster_run, context.get_step_failure_events(), default_as_of=default_as_of)
+        context.log.info(f"recorded in {failure_log_path()}: {line}")
+
+    return record_failed_runs

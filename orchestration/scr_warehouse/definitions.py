@@ -27,7 +27,7 @@ from dagster import (
     sensor,
 )
 
-from .alerts import record_failed_runs
+from .alerts import failed_runs_sensor
 from .dbt.assets import TRANSLATOR, dbt_after_quality, dbt_models
 from .dbt.project import scr_dbt_project
 from .dbt.resource import dbt_resource
@@ -187,7 +187,7 @@ def build_definitions(landing_dir: str, warehouse_path: str, release_dir: str, a
         assets=ALL_ASSETS,
         asset_checks=ALL_CHECKS,
         jobs=JOBS,
-        sensors=[new_landing_files, record_failed_runs],
+        sensors=[new_landing_files, failed_runs_sensor(as_of)],
         schedules=[annual, quarterly],
         resources={
             "warehouse": warehouse,

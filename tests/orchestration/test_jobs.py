@@ -122,7 +122,7 @@ def test_period_ends_on_and_around_their_edges():
     assert quarterly_period(dt.date(2026, 2, 15)) == (dt.date(2025, 12, 31), "2025-26 Q3")
 
 
-def _failed_intake_run(tmp_path, monkeypatch):
+def _failed_intake_run(tmp_path, monkeypatch, tags: dict | None = None):
     """A real intake run that fails at its first step (the warehouse's folder cannot be made: a file is in the way),
     on an instance configured as `make serve`'s (config/dagster.yaml: one retry)."""
     home = tmp_path / "dagster_home"
@@ -138,9 +138,9 @@ def _failed_intake_run(tmp_path, monkeypatch):
                              str(tmp_path / "release"), "2018-06-30")
     instance = DagsterInstance.get()
     assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
-    result = defs.resolve_job_def("intake").execute_in_process(
-        instance=instance, raise_on_error=False,
-        tags={"scr/trigger": "sensor new_landing_files (landing files changed)", "scr/as_of": "2018-06-30"})
+    if tags is None:
+        tags = {"scr/trigger": "sensor new_landing_files (landing files changed)", "scr/as_of": "2018-06-30"}
+    result = defs.resolve_job_def("intake").execute_in_process(instance=instance, raise_on_error=False, tags=tags)
     assert not result.success
     return defs, instance, result
 
@@ -167,6 +167,17 @@ def test_a_failed_run_is_written_to_the_failures_log(tmp_path, monkeypatch):
     # a second failure is a second line (the log is appended to, never rewritten)
     sensor(context)
     assert len((tmp_path / "failures.log").read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_a_run_started_by_hand_is_logged_with_the_as_of_it_ran_at(tmp_path, monkeypatch):
+    defs, instance, result = _failed_intake_run(tmp_path, monkeypatch, tags={})
+    sensor = defs.resolve_sensor_def("record_failed_runs")
+    sensor(build_run_status_sensor_context(
+        sensor_name=sensor.name, dagster_event=result.get_run_failure_event(), dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(result.run_id)).for_run_failure())
+    line = (tmp_path / "failures.log").read_text(encoding="utf-8")
+    # no tags: the code location's as-of date (SCR_AS_OF), and "the Dagster UI or API" as what started it
+    assert "as of 2018-06-30" in line and "started by the Dagster UI or API" in line
 
 
 def test_failure_mail_goes_only_to_a_configured_smtp_host(tmp_path):
