@@ -8,6 +8,7 @@ import socket
 import threading
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pytest
 from dagster import (
     AssetKey,
@@ -23,7 +24,7 @@ from dagster import (
 from scr_warehouse import alerts
 from scr_warehouse.definitions import as_of_model_keys, build_definitions
 from scr_warehouse.schedules import annual_period, quarterly_period
-from tests.helpers import REPO
+from tests.helpers import REPO, notification_row
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -261,3 +262,29 @@ class _smtp_server:
         self.thread.join(timeout=10)
         self.sock.close()
         return False
+
+
+@pytest.mark.slow
+def test_the_as_of_a_schedule_states_is_the_date_the_models_judge_at(tmp_path, landing):
+    """The annual run's config (as-of 31 March 2019), given to a real run while the code location's own as-of is
+    30 June 2018: a child notified in February 2019 is in that year's figures, one in May 2019 is not yet."""
+    landing.write_rows("notifications", "2018-19_q4.csv", [
+        notification_row("N1", "I1", incident_date="2019-02-01", notified_date="2019-02-04"),
+        notification_row("N2", "I2", incident_date="2019-05-01", notified_date="2019-05-03"),
+    ])
+    wh = tmp_path / "warehouse.duckdb"
+    defs = build_definitions(str(landing.root), str(wh), str(tmp_path / "release"), "2018-06-30")
+    when = dt.datetime(2019, 6, 1, 6, 0, tzinfo=LONDON)
+    request = defs.resolve_schedule_def("annual_national_report").evaluate_tick(
+        build_schedule_context(scheduled_execution_time=when)).run_requests[0]
+    assert request.tags["scr/as_of"] == "2019-03-31"
+    # the intake job takes the same resource config as publish: the dbt models both judge dates at
+    result = defs.resolve_job_def("intake").execute_in_process(
+        run_config=request.run_config, tags=request.tags, instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    assert result.success
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        rows = dict(con.execute("select notification_id, in_statistics from intermediate.int_notifications").fetchall())
+    finally:
+        con.close()
+    assert rows == {"N1": True, "N2": False}
