@@ -21,8 +21,8 @@ from tests.helpers import REPO, Landing, notification_row
 pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
-# Seconds a run may take to be started and finish. On the 2-core machine shared with other test runs (load ~10)
-# one intake run took 60-110 s from the sensor's request to its end, and the whole test 210-235 s.
+# Seconds a run may take to be started and finish. On the 2-core machine shared with other test runs the whole
+# test took 104 s at load ~5 (first run done after 53 s) and 210-235 s at load ~10.
 TIMEOUT = 300
 
 
