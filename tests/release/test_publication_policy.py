@@ -4,6 +4,7 @@ in two measures, and rounding intervals are held against; rounding itself."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from scr_warehouse.release.disclosure import protect
 from scr_warehouse.release.audit import audit
@@ -110,3 +111,43 @@ def test_a_rounding_interval_narrowed_by_exact_figures_is_caught():
     # region 1 (3, published rounded to 0: 0..4) is pinned by England 12 less the exact others
     p = _rounded_period({1: (0, 4)})
     assert 1 in {c for c, _, _ in audit(p, hide(p, [4, 5]), T, W).failing}
+
+
+def _timeliness_frame():
+    from scr_warehouse.release.datasets import GEOGRAPHY
+
+    bands = {"Total": {"Total": 40},
+             "Decision within one month": {"Total": 40, "Yes": 28, "No": 6, "Decision pending": 6},
+             "Incident to completion": {"Total": 22, "6 months or less": 3, "Over 6 to 12 months": 7,
+                                        "Over 12 to 18 months": 0, "Over 18 months": 0, "Completed, not dated": 12,
+                                        "Not completed": 0},
+             "Completed within timescale": {"Total": 22, "Yes": 10, "No": 0, "Completed, not dated": 12,
+                                            "In progress, within timescale": 0, "In progress, overdue": 0}}
+    rows = [{"measure": m, "band": b, "reviews": v, "reviews_percent": 100.0 * v / vals["Total"]}
+            for m, vals in bands.items() for b, v in vals.items()]
+    d = pd.DataFrame(rows)
+    for col in GEOGRAPHY:
+        d[col] = None
+    d["time_period"], d["geographic_level"] = 201213, "National"
+    return d
+
+
+def test_completed_reviews_with_no_date_are_the_same_in_both_completion_measures():
+    """Issue 23's leak: `Completed, not dated` counts the same reviews in both completion measures. Hiding the
+    small band and the not-dated band of one measure leaks through the other measure's published not-dated band;
+    the release config links them, and protection holds against it."""
+    from scr_warehouse.release.datasets import linked_relations, load_datasets
+    from scr_warehouse.release.relations import build_period
+
+    ds = {"review_timeliness": load_datasets()["review_timeliness"]}
+    frames = {"review_timeliness": _timeliness_frame()}
+    rows = frames["review_timeliness"]
+    small = int(rows.index[(rows.measure == "Incident to completion") & (rows.band == "6 months or less")][0])
+    undated = int(rows.index[(rows.measure == "Incident to completion") & (rows.band == "Completed, not dated")][0])
+    naive = build_period(frames, ds, [])
+    linked = build_period(frames, ds, linked_relations())
+    pattern = hide(naive, [small, undated])
+    assert audit(naive, pattern, T, W).failing == [], "without the link the pattern looks safe"
+    assert small in {c for c, _, _ in audit(linked, pattern, T, W).failing}
+    units, result = protect(linked, T, W)
+    assert result.failing == [] and units[linked.unit_of[small]]

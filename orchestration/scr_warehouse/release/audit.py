@@ -375,6 +375,37 @@ def block_key(p: Period, rules: Rules, cells: list[int], eqs: list[int], les: li
     return h.hexdigest()
 
 
+def _members(p: Period) -> tuple[np.ndarray, np.ndarray]:
+    """(relation, variable) of every cell of every relation (equalities, then inequalities), kept on the period."""
+    key = (len(p.eqs), len(p.les))
+    cached = getattr(p, "_members_cache", None)
+    if cached is None or cached[0] != key:
+        rel = [r for r, (t, parts) in enumerate(p.eqs) for _ in range(1 + len(parts))]
+        var = [c for t, parts in p.eqs for c in (t, *parts)]
+        rel += [len(p.eqs) + r for r, pair in enumerate(p.les) for _ in pair]
+        var += [c for pair in p.les for c in pair]
+        cached = (key, np.array(rel, dtype=np.int64), np.array(var, dtype=np.int64))
+        p._members_cache = cached
+    return cached[1], cached[2]
+
+
+def rounded_unknowns(p: Period, hidden: np.ndarray, rules: Rules) -> np.ndarray:
+    """The rounded published counts the LPs treat as unknown within their rounding interval: those that are small
+    (they are audited) and those sharing a relation with a hidden or small rounded cell. Every other rounded count
+    is taken to be known exactly: an attacker who knew it would know more, so the audit only gets stricter, and its
+    LPs stay the size of the hidden cells' neighbourhoods instead of the whole regional level."""
+    soft = rules.shown_rounded
+    if not soft.any():
+        return soft
+    rel, var = _members(p)
+    seeds = hidden | (soft & rules.small)
+    touched = np.zeros(len(p.eqs) + len(p.les), dtype=bool)
+    touched[rel[seeds[var]]] = True
+    near = np.zeros(len(p.values), dtype=bool)
+    near[var[touched[rel]]] = True
+    return soft & (rules.small | near)
+
+
 def hidden_vars(p: Period, hidden_units: np.ndarray) -> np.ndarray:
     mask = np.zeros(len(p.values), dtype=bool)
     for u in np.flatnonzero(hidden_units):
@@ -400,7 +431,7 @@ def audit(p: Period, hidden_units: np.ndarray, threshold: int, width: int, cache
     rules = Rules(p, threshold, width, hv)
     out = Audit()
     shown = np.flatnonzero(rules.primary & ~hv & ~p.rounded)
-    hv = hv | rules.shown_rounded  # the unknowns of the LPs: what is hidden, and what is published rounded
+    hv = hv | rounded_unknowns(p, hv, rules)  # the unknowns of the LPs: what is hidden, what is rounded near it
     out.failing += [(int(c), float(p.values[c]), float(p.values[c])) for c in shown]
     if len(shown):
         out.narrowest = 1

@@ -183,7 +183,7 @@ def published_knowledge(p: Period, frames: dict[str, pd.DataFrame], text: dict[s
         for ind in ds.indicators:
             if ind["kind"] == "count":
                 continue
-            shown = t[ind["name"]].astype(str).str.fullmatch(r"-?\d+(\.\d+)?").to_numpy()
+            shown = t[ind["name"]].astype(str).str.fullmatch(r"-?\d+(\.\d+)?").to_numpy().copy()
             if rounding:  # a region's percentages and rates are of its rounded counts: they show nothing more
                 shown &= (d["geographic_level"] != "Regional").to_numpy()
             if ind["kind"] == "percent":
