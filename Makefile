@@ -106,6 +106,7 @@ serve: install
 SCALES ?= 1,10,100
 REPEAT ?= 2
 bench: install
+	$(BIN)/pip install -q -c constraints.txt -e '.[bench]'
 	$(BIN)/python tools/bench/bench.py bench --scales $(SCALES) --repeat $(REPEAT)
 
 clean:

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from .filemodes import restrict_new_files, restrict_outputs
 from . import build_state
 
 
@@ -24,6 +25,7 @@ class BuildError(Exception):
 def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_level: str = "WARNING",
               record: bool = True, force: bool = False) -> dict:
     """Run the whole asset graph in-process. Returns counts for the summary; raises BuildError if it cannot build."""
+    restrict_new_files()  # restricted outputs: files 0600, folders 0700 (issue 24)
     landing_dir = Path(landing)
     if not landing_dir.is_dir():
         raise BuildError(f"landing folder not found: {landing_dir} (expected sub-folders such as notifications/)")
@@ -43,7 +45,11 @@ def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_l
             return {"warehouse": str(wh), "release": str(rel), "run_id": last.get("run_id"),
                     "instance": "unchanged", "steps": {}, "up_to_date": last.get("finished_at")}
         build_state.forget_build(wh)
-        out = _run_locked(landing_dir, wh, release, as_of, log_level, record)
+        restrict_outputs(wh, rel)
+        try:
+            out = _run_locked(landing_dir, wh, release, as_of, log_level, record)
+        finally:
+            restrict_outputs(wh, rel)
         build_state.record_build(wh, print_, out)
         return out
 

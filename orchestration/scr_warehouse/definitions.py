@@ -28,6 +28,7 @@ from dagster import (
 )
 
 from .alerts import failed_runs_sensor
+from .filemodes import restrict_new_files
 from .dbt.assets import TRANSLATOR, dbt_after_quality, dbt_models
 from .dbt.project import scr_dbt_project
 from .dbt.resource import dbt_resource
@@ -197,6 +198,7 @@ def build_definitions(landing_dir: str, warehouse_path: str, release_dir: str, a
 
 
 # `dagster dev -m scr_warehouse.definitions` (make dev, make serve) reads the locations from the environment.
+restrict_new_files()  # the webserver, the daemon and every run they start write restricted outputs 0600 / 0700
 defs = build_definitions(
     landing_dir=os.environ.get("SCR_LANDING", str(DATA_DIR / "demo" / "landing")),
     warehouse_path=os.environ.get("SCR_WAREHOUSE", str(DATA_DIR / "demo" / "warehouse.duckdb")),

@@ -226,10 +226,12 @@ def main(scales: list[float], argv_extra: dict | None = None) -> int:
         print(f"scale {min(scales):g}: incremental builds ...", flush=True)
         incremental = run_incremental(first, Path(results[0]["landing"]), opts["as_of"])
     explorer = explorer_latency(first) if results else None
+    extras = side_by_side(first, Path(results[0]["landing"])) if results and results[0].get("build", {}).get("success") \
+        else []
     lines = [f"Machine: {machine_description()}", f"Run: {dt.datetime.now().isoformat(timespec='seconds')}, "
              f"seed {opts['seed']}, as-of {opts['as_of']}; each build and baseline run {opts['repeat']} times, "
              "the fastest reported (every run's time in results.json)", "", *format_results(results, fixed),
-             "", *format_incremental(incremental, min(scales)), "", *format_explorer(explorer, min(scales))]
+             "", *format_incremental(incremental, min(scales)), "", *format_explorer(explorer, min(scales)), "", *extras]
     print("\n".join(lines))
     (root / "results.json").write_text(json.dumps({"fixed": fixed, "results": results, "explorer": explorer,
                                                    "incremental": incremental}, indent=1, default=str))
@@ -237,6 +239,43 @@ def main(scales: list[float], argv_extra: dict | None = None) -> int:
     ok = all(r.get("build", {}).get("success") and "error" not in r["baseline"]
              and r.get("equality") is not None and not any(r["equality"].values()) for r in results)
     return 0 if ok else 1
+
+
+def side_by_side(run_dir: Path, landing: Path) -> list[str]:
+    """Issue 23 and 24 beside the baseline run: the check of a 1,000-row file (seconds, three runs), the two
+    publication routes on the built warehouse (tools/bench/policy_compare.py) and Tau-Argus against our engine on one
+    period (tools/bench/tau_argus_compare.py). Only counts and seconds are printed."""
+    import tempfile
+
+    py = str(Path(sys.executable))
+    here = Path(__file__).resolve().parent
+    lines = ["## Side by side", ""]
+    src = sorted((landing / "notifications").glob("*.csv"))
+    if src:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows: list[str] = []
+            for f in src:
+                text = f.read_text(encoding="utf-8").splitlines()
+                rows += text[1:] if rows else text
+                if len(rows) > 1000:
+                    break
+            sample = Path(tmp) / "sample.csv"
+            sample.write_text("\n".join(rows[:1001]) + "\n", encoding="utf-8")
+            walls = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                subprocess.run([str(Path(py).with_name("scr-warehouse")), "check", str(sample), "--feed",
+                                "notifications"], capture_output=True)
+                walls.append(time.perf_counter() - t0)
+            lines.append(f"- `scr-warehouse check` of a 1,000-row notifications file: {min(walls):.2f} s "
+                         f"(runs {', '.join(f'{w:.2f}' for w in walls)}); target 1 s")
+    wh = str(run_dir / "warehouse.duckdb")
+    for script, args in (("policy_compare.py", [wh]), ("tau_argus_compare.py", [wh, "201213"])):
+        r = subprocess.run([py, str(here / script), *args], capture_output=True, text=True)
+        out = [x for x in r.stdout.splitlines() if x.strip()]
+        lines += ["", f"`{script}`:", "", "```", *out[-30:], "```"] if r.returncode == 0 else \
+            ["", f"`{script}` failed: {r.stderr.strip().splitlines()[-1:] }"]
+    return lines
 
 
 def explorer_latency(run_dir: Path) -> dict:

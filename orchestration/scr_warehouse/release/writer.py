@@ -73,7 +73,8 @@ def _rounded_values(d: pd.DataFrame, ds: Dataset, num: dict[str, np.ndarray], de
                     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Regional rows published rounded (contract 2.6): every count rounded half up to `rounding`, and every
     percentage and rate worked out from the rounded counts, so none gives the unrounded count away. Returns the
-    values and, per percentage, the rows whose rounded denominator is 0 while the true one is not (shown `c`)."""
+    values and, per percentage, the rows whose rounded denominator is 0 while the true one is not (shown `x`: not
+    available at the precision published; `c` would claim a suppressed count behind it)."""
     reg = (d["geographic_level"] == "Regional").to_numpy()
     if not rounding or not reg.any():
         return num, {}
@@ -123,7 +124,8 @@ def format_cells(d: pd.DataFrame, ds: Dataset, hidden: dict[str, np.ndarray],
     num, withheld = _rounded_values(d, ds, num, den_of, rounding)
     for ind in ds.indicators:
         name, kind, dp = ind["name"], ind["kind"], int(ind["dp"])
-        vals, mask = num[name], hidden[name] | withheld.get(name, False)
+        vals, mask = num[name], hidden[name]
+        vals = np.where(withheld.get(name, False), np.nan, vals)  # shown x
         if kind == "count":
             ints = np.where(np.isnan(vals), 0, np.round(vals)).astype(np.int64).astype(str).astype(object)
             out[name] = np.where(np.isnan(vals), "x", np.where(mask, "c", ints))
