@@ -23,8 +23,9 @@ class BuildError(Exception):
 
 
 def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_level: str = "WARNING",
-              record: bool = True, force: bool = False) -> dict:
-    """Run the whole asset graph in-process. Returns counts for the summary; raises BuildError if it cannot build."""
+              record: bool = True, force: bool = False, previous: str = "") -> dict:
+    """Run the whole asset graph in-process. Returns counts for the summary; raises BuildError if it cannot build.
+    `previous`: the release folder revisions.csv compares with (default: the one last written to `release`)."""
     restrict_new_files()  # restricted outputs: files 0600, folders 0700 (issue 24)
     landing_dir = Path(landing)
     if not landing_dir.is_dir():
@@ -40,14 +41,15 @@ def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_l
             raise BuildError(f"cannot write to {folder}: give this user write permission or choose another folder")
     with _build_lock(wh):
         print_ = build_state.fingerprint(landing_dir, wh, rel, as_of or dt.date.today().isoformat())
-        last = None if force else build_state.last_build(wh, rel, print_)
+        # a named previous release is compared with even when nothing else changed
+        last = None if force or previous else build_state.last_build(wh, rel, print_)
         if last is not None:  # nothing a build reads has changed since the last successful one: nothing to do
             return {"warehouse": str(wh), "release": str(rel), "run_id": last.get("run_id"),
                     "instance": "unchanged", "steps": {}, "up_to_date": last.get("finished_at")}
         build_state.forget_build(wh)
         restrict_outputs(wh, rel)
         try:
-            out = _run_locked(landing_dir, wh, release, as_of, log_level, record)
+            out = _run_locked(landing_dir, wh, release, as_of, log_level, record, previous)
         finally:
             restrict_outputs(wh, rel)
         build_state.record_build(wh, print_, out)
@@ -77,7 +79,8 @@ class _build_lock:
         return False
 
 
-def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level: str, record: bool) -> dict:
+def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level: str, record: bool,
+                previous: str = "") -> dict:
     import duckdb
 
     try:  # another process (an explorer, a notebook) holding the file stops the build here, in one line
@@ -100,7 +103,10 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
             raise_on_error=False,
             tags=CLI_RUN_TAGS,
             # Step-level debug chatter off; warnings and failures go to the build log.
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}},
+                        # the release asset's config (release/assets.py ReleaseConfig): what revisions.csv compares with
+                        **({"ops": {"release__datasets": {"config": {"previous": str(Path(previous).resolve())}}}}
+                           if previous else {})},
         )
         steps = step_seconds(instance, result.run_id)
     periods = {}

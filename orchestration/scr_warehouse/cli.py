@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--as-of", type=_date, default=None, help="date overdue/in progress are judged at (default today)")
     b.add_argument("--force", action="store_true", help="build even when nothing it reads has changed since the last "
                    "successful build of this warehouse")
+    b.add_argument("--previous", default=None, metavar="DIR", help="the previous release folder to compare with in "
+                   "revisions.csv (default: the release last written to --release, kept in its previous/)")
 
     g = sub.add_parser("generate", help="write the synthetic national landing dataset")
     g.add_argument("--out", required=True, help="landing folder to write")
@@ -63,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         before = open_problems(Path(args.release))
         try:
-            out = run_build(args.landing, args.warehouse, args.release, args.as_of or "", force=args.force)
+            out = run_build(args.landing, args.warehouse, args.release, args.as_of or "", force=args.force,
+                            previous=args.previous or "")
         except BuildError as e:
             print(f"scr-warehouse build: {e}", file=sys.stderr)
             return 2

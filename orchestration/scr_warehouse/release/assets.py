@@ -3,20 +3,25 @@
 <release>/<dataset>.meta.csv, the data guidance and upload.zip; asset checks for the disclosure audit and the
 Department's published-data screener."""
 import json
+from pathlib import Path
 
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
+    Config,
     Failure,
     MaterializeResult,
+    MetadataValue,
     asset,
     asset_check,
 )
 
-from .. import release
+from .. import policy, release
 from ..resources import WarehouseConfig
+from . import revisions
+from .screener import Result, data_files, screen_file
 from .writer import AUDIT
 
 RELEASE_KEY = AssetKey(["release", "datasets"])
@@ -34,6 +39,23 @@ def audit_lines(audit: dict) -> list[str]:
     ]
 
 
+class ReleaseConfig(Config):
+    """`scr-warehouse build --previous DIR`: the release to compare this one with (contract 2.8); empty: the release
+    last written to the same folder (kept in <release>/previous/ before it is overwritten)."""
+    previous: str = ""
+
+
+def write_revisions(con, folder: Path, previous: Path | None, datasets: dict) -> dict:
+    """revisions.csv and revisions_summary.json for the release just written (revisions.py), with the corrections
+    since `previous` and the periods their records fall in, from the warehouse."""
+    now = revisions.applied_corrections(con)
+    since = revisions.corrections_since(previous, now)
+    method = revisions.method_fingerprints(datasets, policy.disclosure_threshold(), policy.protection_whole_numbers(),
+                                           policy.regional_rounding_base())
+    return revisions.write_revisions(folder, previous, corrections_now=now,
+                                     corrections=revisions.correction_periods(con, since), method_now=method)
+
+
 @asset(
     key=RELEASE_KEY,
     group_name="release",
@@ -43,12 +65,21 @@ def audit_lines(audit: dict) -> list[str]:
     "over every published file together, their meta files, the data guidance and upload.zip; the unsuppressed "
     "<release>/restricted/<dataset>.csv.",
 )
-def release_datasets(context: AssetExecutionContext, warehouse: WarehouseConfig) -> MaterializeResult:
+def release_datasets(context: AssetExecutionContext, config: ReleaseConfig,
+                     warehouse: WarehouseConfig) -> MaterializeResult:
+    previous = Path(config.previous).resolve() if config.previous else None
+    if previous is not None and not previous.is_dir():
+        raise Failure(description=f"--previous {previous}: no such folder (give the folder of an earlier release)")
+    # the release last written here, kept before this one overwrites it (contract 2.8; restricted/ stays restricted)
+    kept = revisions.keep_previous(warehouse.release)
+    previous = previous or kept
+    revisions.clear(warehouse.release)
     with warehouse.connect(read_only=True) as con:
         try:
             out = release.write_release(con, warehouse.release, cache_dir=warehouse.release_cache)
         except release.DisclosureError as e:
             raise Failure(description=str(e)) from None
+        rev = write_revisions(con, warehouse.release, previous, release.load_datasets())
     for name, s in out["datasets"].items():  # counts only
         if s.get("missing"):
             context.log.warning(f"{name}: marts.release_{name} is not in the warehouse; no files written")
@@ -61,12 +92,18 @@ def release_datasets(context: AssetExecutionContext, warehouse: WarehouseConfig)
                      f"{out['periods']['blocks_reused']}")
     for line in audit_lines(out["audit"]):
         context.log.info(line)
+    context.log.info("revisions: first release (no predecessor)" if rev["first_release"] else
+                     f"revisions: {rev['cells_changed']} published cells changed since the previous release "
+                     f"({rev['by_reason']}); {rev['change']} change")
     meta = {f"{name}_rows": s["rows"] for name, s in out["datasets"].items()}
     meta.update({f"{name}_suppressed_cells": s["suppressed_cells"] for name, s in out["datasets"].items()})
     meta.update({"suppressed": out["audit"]["suppressed"], "primary": out["audit"]["primary"],
                  "narrowest_whole_numbers": out["audit"]["narrowest_whole_numbers"] or 0,
                  "audit_seconds": out["audit"]["audit_seconds"],
                  **{f"periods_{k}": v for k, v in out["periods"].items()}})
+    meta.update({"revisions_cells_changed": rev["cells_changed"], "revisions_change": rev["change"],
+                 "revisions_first_release": rev["first_release"],
+                 "revisions_guidance": MetadataValue.md("\n".join(rev["guidance"]))})
     return MaterializeResult(metadata=meta)
 
 
@@ -87,7 +124,10 @@ def disclosure_audit(warehouse: WarehouseConfig) -> AssetCheckResult:
 @asset_check(asset=RELEASE_KEY, name="published_data_screener", blocking=False,
              description="Every published file passes the Department's screener rules (contract section 2).")
 def published_data_screener(warehouse: WarehouseConfig) -> AssetCheckResult:
-    results = release.screen_results(warehouse.release)
+    # every data file but revisions.csv (contract 2.8: it lists cells, it is not a dataset)
+    files = [p for p in data_files(warehouse.release) if p.name != revisions.REVISIONS]
+    results = [r for p in files for r in screen_file(p)] or [
+        Result(str(warehouse.release), "filenames", "data_files", "FAIL", "no data files")]
     fails = [str(r) for r in results if r.level == "FAIL"]
     return AssetCheckResult(
         passed=not fails,
