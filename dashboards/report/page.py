@@ -75,7 +75,8 @@ table{border-collapse:collapse;margin:12px 0;font-size:0.95rem}
 th,td{border-bottom:1px solid #b1b4b6;padding:6px 12px;text-align:left;vertical-align:top}
 .num{text-align:right;font-variant-numeric:tabular-nums}
 caption{text-align:left;font-weight:bold;padding:6px 0}
-summary{cursor:pointer;color:#1d70b8;text-decoration:underline}
+summary{cursor:pointer;color:#1d70b8;text-decoration:underline;min-height:24px;padding:2px 0}
+nav a,li>a{display:inline-block;min-height:24px;padding:2px 0}
 .note{color:#505a5f;font-size:0.95rem}
 nav ol{columns:2}
 """
