@@ -440,10 +440,10 @@ def guidance_lines(summary: dict) -> list[str]:
         lines.append(f"- {n:,} published {'cell' if n == 1 else 'cells'} changed since the previous release, each "
                      "listed with its previous and current value and the reason in `revisions.csv`:")
         for reason, k in summary.get("by_reason", {}).items():
-            extra = ""
+            words = REASON_WORDS.get(reason, reason)
             if reason == "correction" and summary.get("corrections_cited"):
-                extra = f" ({', '.join(summary['corrections_cited'])})"
-            lines.append(f"  - {k:,} by {REASON_WORDS.get(reason, reason)}{extra}")
+                words = words[:-1] + f": {', '.join(summary['corrections_cited'])})"
+            lines.append(f"  - {k:,} by {words}")
         per = [f"`{name}` {d['cells_changed']:,}" for name, d in summary.get("by_dataset", {}).items()
                if d["cells_changed"]]
         if per:
