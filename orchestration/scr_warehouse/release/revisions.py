@@ -85,9 +85,32 @@ class _Tables:
                 self.rows[k] = r
                 self.order[k] = i
         self.indicators = [c for c in self.columns if c not in GEOGRAPHY and c not in self.filters]
+        self._restricted_path = res
         self.restricted: dict[tuple, dict] | None = None
-        if res.exists():
-            self.restricted = {self.key(r): r for r in _read(res)[1]}
+
+    def load_restricted(self, keys: set[tuple]) -> None:
+        """The restricted rows of these keys only (the restricted tier holds every level: most of it is never
+        published, and need not be held)."""
+        if not self._restricted_path.exists():
+            return
+        self.restricted = {}
+        levels = {k[1] for k in keys}
+        with open(self._restricted_path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            idx = {c: i for i, c in enumerate(next(reader, []))}
+            tp, lvl = idx["time_period"], idx["geographic_level"]
+            area = {"Local authority": idx["new_la_code"], "Regional": idx["region_code"]}
+            country = idx["country_code"]
+            fidx = [(name, idx.get(name)) for name in self.filters]
+            iidx = [(name, idx[name]) for name in self.indicators if name in idx] or list(idx.items())
+            for row in reader:
+                level = row[lvl]
+                if level not in levels:  # a level not published (LAs of the national and regional datasets)
+                    continue
+                k = (row[tp], level, row[area.get(level, country)],
+                     tuple((name, row[j] if j is not None else "") for name, j in fidx))
+                if k in keys:
+                    self.restricted[k] = {name: row[j] for name, j in iidx}
 
     def key(self, r: dict) -> tuple:
         return (r["time_period"], r["geographic_level"], area_code(r), tuple((f, r.get(f, "")) for f in self.filters))
@@ -320,6 +343,9 @@ def compare(previous: Path | None, current: Path, corrections_now: dict[str, str
         published_both = bool(prev.columns) and bool(cur.columns)  # a dataset new or gone is not a method change
         method = ((published_both and (cur.meta != prev.meta or cur.columns != prev.columns))
                   or (name in method_then and name in (method_now or {}) and method_then[name] != method_now[name]))
+        keys_all = set(cur.rows) | set(prev.rows)
+        cur.load_restricted(keys_all)
+        prev.load_restricted(keys_all)
         both_restricted = prev.restricted is not None and cur.restricted is not None
         prev_periods = prev.periods
 
@@ -328,7 +354,7 @@ def compare(previous: Path | None, current: Path, corrections_now: dict[str, str
                           if (c.get("feed") not in FEED_DATASETS or _name in FEED_DATASETS[c["feed"]])
                           and (c.get("periods") is None or period in c["periods"]))
 
-        keys = sorted(set(cur.rows) | set(prev.rows), key=lambda k: (
+        keys = sorted(keys_all, key=lambda k: (
             k[0], LEVEL_ORDER.get(k[1], 9), k[2], cur.order.get(k, len(cur.order) + prev.order.get(k, 0))))
         indicators = cur.indicators + [i for i in prev.indicators if i not in cur.indicators]
         counts: dict[str, int] = {}
