@@ -283,7 +283,7 @@ def test_a_correction_and_a_late_return_revise_exactly_the_cells_they_change(tmp
     import zipfile
 
     from scr_warehouse.synthetic import generate
-    from tests.helpers import build, notification_row
+    from tests.helpers import Built, build, notification_row
 
     full = tmp_path / "generated"
     generate(full, seed=11, scale=0.01)
@@ -318,7 +318,14 @@ def test_a_correction_and_a_late_return_revise_exactly_the_cells_they_change(tmp
         notification_row(f"LATE{i}", "LATEINC1", la_code=la, incident_date="2016-09-01", notified_date="2016-09-02",
                          child_sex=sex, child_age_months=age) for i, (sex, age) in enumerate(
                              [("F", "5"), ("M", "30"), ("F", "100")])])
-    second = build(landing, tmp_path / "out")
+    # compared with a copy of the first release named on the command line (--previous), while the release folder
+    # keeps its own copy of the release it overwrites in previous/
+    named = tmp_path / "first_release"
+    shutil.copytree(first.release, named, ignore=shutil.ignore_patterns("report", "quality", "docs"))
+    from scr_warehouse.build import run_build
+
+    out = run_build(str(landing), str(first.warehouse), str(first.release), "2018-06-30", previous=str(named))
+    second = Built(landing, first.warehouse, first.release, out)
     after, after_res = _cells(second.release), _cells(second.release, restricted=True)
 
     rows = read_revisions(second.release)
@@ -343,6 +350,7 @@ def test_a_correction_and_a_late_return_revise_exactly_the_cells_they_change(tmp
                        "incidents")]["reason"] == "correction: T1"
     s2 = json.loads((second.release / SUMMARY).read_text(encoding="utf-8"))
     assert not s2["first_release"] and s2["cells_changed"] == len(rows) and s2["change"] in ("minor", "major")
+    assert s2["previous"] == str(named.resolve())
     assert s2["corrections_cited"] == ["T1"]
     # the kept previous release: what the first build published; its restricted copy stays restricted
     kept = second.release / "previous"

@@ -72,6 +72,8 @@ def release_datasets(context: AssetExecutionContext, config: ReleaseConfig,
         raise Failure(description=f"--previous {previous}: no such folder (give the folder of an earlier release)")
     # the release last written here, kept before this one overwrites it (contract 2.8; restricted/ stays restricted)
     kept = revisions.keep_previous(warehouse.release)
+    if previous is not None and previous == warehouse.release.resolve():  # --previous naming the folder itself
+        previous = kept
     previous = previous or kept
     revisions.clear(warehouse.release)
     with warehouse.connect(read_only=True) as con:
