@@ -87,8 +87,11 @@ def screen_file(data_path: Path) -> list[Result]:
     return results
 
 
+NOT_DATA = {"revisions.csv"}  # the revisions list (contract 2.8) sits beside the data files but is not one
+
+
 def data_files(directory: Path | str) -> list[Path]:
-    return sorted(p for p in Path(directory).glob("*.csv") if not p.name.endswith(".meta.csv"))
+    return sorted(p for p in Path(directory).glob("*.csv") if not p.name.endswith(".meta.csv") and p.name not in NOT_DATA)
 
 
 def screen_results(directory: Path | str) -> list[Result]:
