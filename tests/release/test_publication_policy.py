@@ -47,7 +47,7 @@ def test_the_headline_allowance_does_not_excuse_a_leak_below_it():
 
 def _pairs_period():
     # two counts a (cells 0-4) and b (cells 5-9) of the same five rows; a's rows add up to its total 24 (cell 10)
-    a, b = [6, 7, 3, 8], [6, 7, 3, 8]
+    a, b = [6, 7, 3, 8], [6, 7, 3, 8]  # rows 1 and 3 are the two rows of evidence
     values = a + [24] + b + [24]
     p = period(values, [(4, [0, 1, 2, 3]), (9, [5, 6, 7, 8])])
     rows = np.arange(4)

@@ -264,8 +264,9 @@ def _pair_candidates(frames, datasets, offset) -> list[tuple[np.ndarray, np.ndar
 
 def observed_equalities(p: Period, hidden_units: np.ndarray) -> list[tuple[int, list[int]]]:
     """Equalities an attacker learns from the published files themselves (contract 2.6): where two counts of a row
-    are equal in every row of a group in which both are shown (and in one at least), he takes them to be equal where
-    one is hidden too. Each is returned where it holds in the data and is not already a relation."""
+    are equal in every row of a group in which both are shown, and in two rows at least where they are not 0 (a row
+    of zeros is no evidence), he takes them to be equal where one is hidden too. Each is returned where it holds in
+    the data and is not already a relation."""
     hv = p.always_unknown.copy()
     for u in np.flatnonzero(hidden_units):
         hv[p.unit_vars[u]] = True
@@ -278,9 +279,9 @@ def observed_equalities(p: Period, hidden_units: np.ndarray) -> list[tuple[int, 
         vis = ~hv[a] & ~hv[b]
         differ = vis & (p.display[a] != p.display[b])
         ng = int(g.max()) + 1
-        seen = np.bincount(g[vis], minlength=ng)
+        seen = np.bincount(g[vis & (p.display[a] > 0)], minlength=ng)
         contradicted = np.bincount(g[differ], minlength=ng)
-        holds = (seen > 0) & (contradicted == 0)
+        holds = (seen >= 2) & (contradicted == 0)
         new = holds[g] & (unknown[a] | unknown[b]) & (p.values[a] == p.values[b])
         for x, y in zip(a[new].tolist(), b[new].tolist()):
             if (x, y) not in have:

@@ -125,7 +125,7 @@ def format_cells(d: pd.DataFrame, ds: Dataset, hidden: dict[str, np.ndarray],
     for ind in ds.indicators:
         name, kind, dp = ind["name"], ind["kind"], int(ind["dp"])
         vals, mask = num[name], hidden[name]
-        vals = np.where(withheld.get(name, False), np.nan, vals)  # shown x
+        vals = np.where(withheld.get(name, False) & ~mask, np.nan, vals)  # shown x (a `c` stays c)
         if kind == "count":
             ints = np.where(np.isnan(vals), 0, np.round(vals)).astype(np.int64).astype(str).astype(object)
             out[name] = np.where(np.isnan(vals), "x", np.where(mask, "c", ints))
@@ -177,7 +177,10 @@ def published_knowledge(p: Period, frames: dict[str, pd.DataFrame], text: dict[s
     a published denominator, a rate beside a hidden count (populations are public), a percentage of hidden counts
     (their ratio: counted as giving both away)."""
     var = {cell: k for k, cell in enumerate(p.var_cell)}
-    units = np.array([text[name][ind].iat[row] == "c" for name, row, ind in p.unit_cell], dtype=bool)
+    # a cell that is `c` hides what it shows; so does a percentage shown `x` (not available: it shows nothing)
+    units = np.array([text[name][ind].iat[row] == "c" or (ind not in datasets[name].counts
+                                                          and text[name][ind].iat[row] == "x")
+                      for name, row, ind in p.unit_cell], dtype=bool)
     hv = hidden_vars(p, units)
     pins: set[int] = set()
     for name, d in frames.items():
