@@ -207,6 +207,10 @@ def rule_additive(f: File) -> list[str]:
         return []
     d = f.data.replace("", None)
     rels = row_relations(d, ds)
+    if any("rounded" in str(lab) for c, lab in zip(f.meta["col_name"], f.meta["label"]) if c in ds.counts):
+        # regional counts published rounded (contract 2.6): a relation with a regional cell holds only before rounding
+        regional = (f.data["geographic_level"] == "Regional").to_numpy()
+        rels = [(t, parts) for t, parts in rels if not regional[[t, *parts]].any()]
     out = []
     for c in [c for c in ds.counts if c in d.columns]:
         v = pd.to_numeric(f.data[c], errors="coerce").to_numpy()
