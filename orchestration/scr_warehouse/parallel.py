@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Sequence
 
@@ -16,6 +17,11 @@ _PENDING: dict[int, tuple[Callable, object]] = {}
 
 
 def _run(key: int):
+    """In a forked worker: HiGHS's task scheduler is global and its threads are the parent's, which a fork does not
+    copy; a worker whose parent had solved LPs (a test process) starts its own, not the parent's remains."""
+    highspy = sys.modules.get("highspy")
+    if highspy is not None:
+        highspy.Highs.resetGlobalScheduler(False)
     fn, item = _PENDING[key]
     return fn(item)
 
