@@ -22,9 +22,6 @@ from .relations import Period, observed_equalities
 
 __all__ = ["Audit", "audit", "hidden_vars", "protect"]
 
-import os
-OBSERVE = os.environ.get("SCR_OBSERVE", "1") == "1"
-
 
 class _Suppressor:
     def __init__(self, p: Period, threshold: int, width: int):
@@ -276,7 +273,7 @@ def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, thread
         if not result.failing:
             # relations an attacker learns from the pattern itself (an equality that holds in every row he sees)
             start = len(p.eqs)
-            p.eqs += observed_equalities(p, s.hidden) if OBSERVE else []
+            p.eqs += observed_equalities(p, s.hidden)
             if len(p.eqs) == start:
                 break
             cache.get("certified", set()).clear()  # certified without these relations
