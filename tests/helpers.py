@@ -68,12 +68,14 @@ class Built:
             return list(csv.DictReader(f))
 
 
-def build(landing: Path, out: Path, as_of: str = "2018-06-30") -> Built:
-    """Run `scr-warehouse build` in-process (the same code path as the command) and return where things are."""
+def build(landing: Path, out: Path, as_of: str = "2018-06-30", previous: Path | None = None) -> Built:
+    """Run `scr-warehouse build` in-process (the same code path as the command) and return where things are;
+    `previous`: the release to compare with (`--previous`)."""
     from scr_warehouse.build import run_build
 
     wh, rel = out / "warehouse.duckdb", out / "release"
-    return Built(landing, wh, rel, run_build(str(landing), str(wh), str(rel), as_of))
+    return Built(landing, wh, rel, run_build(str(landing), str(wh), str(rel), as_of,
+                                             previous=str(previous) if previous else ""))
 
 
 def notification_row(nid: str, incident_id: str, **values) -> dict:
