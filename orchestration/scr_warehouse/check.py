@@ -225,10 +225,24 @@ def prepare(con, src: Path, feed: str, max_file_bytes: int | None = None) -> Mod
     return dbt
 
 
+@dataclass
+class CheckResult:
+    problems: list[Problem]
+    rows: int  # data rows loaded into the in-memory raw layer
+    record_las: list[tuple[int, str | None]]  # (line, the row's LA code) for a feed whose rows name their LA
+
+
 def check_problems(file: str | Path, feed: str, max_file_bytes: int | None = None) -> list[Problem]:
     """The stewards' queue rows one file would give (in the queue's order), without a warehouse. CannotCheck when
     the feed is unknown or the file cannot be read. `max_file_bytes`: the size limit (default: the policy's)."""
+    return check_file(file, feed, max_file_bytes).problems
+
+
+def check_file(file: str | Path, feed: str, max_file_bytes: int | None = None) -> CheckResult:
+    """check_problems, with the rows loaded and each row's LA (the explorer refuses another LA's rows)."""
     import duckdb
+
+    from .quality.frames import LA_COLUMN
 
     from .quality.frames import read_frames
     from .quality.suites import GX_FAILURE_COLUMNS, GX_FEEDS, load_suite
@@ -254,6 +268,9 @@ def check_problems(file: str | Path, feed: str, max_file_bytes: int | None = Non
         write_failures(con, found)
         queue = dbt.render("steward_queue")
         rows = con.execute(f"select {', '.join(QUEUE_COLUMNS)} from ({queue}) q order by {QUEUE_ORDER}").fetchall()
+        loaded = con.execute(f"select count(*) from raw.{feed}").fetchone()[0]
+        record_las = con.execute(f'select _source_line, "{LA_COLUMN[feed]}" from raw.{feed} order by 1').fetchall() \
+            if feed in LA_COLUMN else []
     finally:
         con.close()
     out = []
@@ -262,7 +279,7 @@ def check_problems(file: str | Path, feed: str, max_file_bytes: int | None = Non
         if row["problem"] == "unknown_reference" and row["column_name"] in CROSS_FEED:
             continue
         out.append(Problem(row["source_line"], row["column_name"], row["problem"], row["message"], row))
-    return out
+    return CheckResult(out, int(loaded), [(int(line), la) for line, la in record_las])
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
