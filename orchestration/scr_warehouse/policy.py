@@ -110,6 +110,50 @@ def max_landing_file_bytes() -> int:
     return int(setting("max_landing_file_mib")) * (1 << 20)
 
 
+@dataclass(frozen=True)
+class TimescaleRule:
+    rule: str  # notification_due, decision_due, completion_due
+    applies_from: str  # YYYY-MM-DD or "" (open-ended)
+    applies_to: str
+    measured_from: str
+    amount: int
+    unit: str  # calendar_month, working_day
+    source: str
+
+
+@lru_cache(maxsize=None)
+def timescale_rules() -> tuple[TimescaleRule, ...]:
+    """The dated timescale rules (seeds/policy/timescale_rules.csv) the models judge timeliness by, in seed order."""
+    with open(POLICY_SEEDS_DIR / "timescale_rules.csv", newline="", encoding="utf-8") as f:
+        return tuple(TimescaleRule(r["rule"], r["applies_from"], r["applies_to"], r["measured_from"], int(r["amount"]),
+                                   r["unit"], r["source"]) for r in csv.DictReader(f))
+
+
+@dataclass(frozen=True)
+class GuidanceItem:
+    kind: str  # setting, definition, footnote, revisions_policy
+    name: str  # a setting's name, a defined term, a footnote's dataset
+    value: str
+    source: str
+
+
+@lru_cache(maxsize=None)
+def release_guidance() -> tuple[GuidanceItem, ...]:
+    """What the data guidance says beyond the figures (seeds/policy/release_guidance.csv): the release's settings
+    (producer, contact, publication and next release dates), definitions, footnotes per dataset and the revisions
+    policy, each with its source, in seed order."""
+    with open(POLICY_SEEDS_DIR / "release_guidance.csv", newline="", encoding="utf-8") as f:
+        return tuple(GuidanceItem(r["kind"], r["name"], r["value"], r["source"]) for r in csv.DictReader(f))
+
+
+def release_setting(name: str) -> str:
+    """One setting of seeds/policy/release_guidance.csv; a setting the seed lacks stops the build with its name."""
+    for item in release_guidance():
+        if item.kind == "setting" and item.name == name:
+            return item.value
+    raise KeyError(f"seeds/policy/release_guidance.csv has no setting {name!r}")
+
+
 @lru_cache(maxsize=None)
 def age_bands(band_set: str) -> dict[str, tuple[int, int] | None]:
     """band label -> (first month, last month) of one band set of seeds/policy/age_bands.csv, in sort order

@@ -20,7 +20,7 @@ from dagster import (
 
 from .. import policy, release
 from ..resources import WarehouseConfig
-from . import revisions
+from . import guidance, revisions
 from .screener import Result, data_files, screen_file
 from .writer import AUDIT
 
@@ -56,19 +56,6 @@ def write_revisions(con, folder: Path, previous: Path | None, datasets: dict) ->
                                      corrections=revisions.correction_periods(con, since), method_now=method)
 
 
-def add_revisions_to_guidance(folder: Path, lines: list[str], published: list[str]) -> None:
-    """The data guidance's section on what changed since the previous release (contract 2.8), and upload.zip
-    written again so it carries it."""
-    from .writer import GUIDANCE, write_upload
-
-    guidance = folder / GUIDANCE
-    if not guidance.exists():
-        return
-    guidance.write_text(guidance.read_text(encoding="utf-8").rstrip("\n") + "\n\n## Revisions since the previous "
-                        "release\n\n" + "\n".join(lines).strip("\n") + "\n", encoding="utf-8")
-    write_upload(folder, published)
-
-
 @asset(
     key=RELEASE_KEY,
     group_name="release",
@@ -95,8 +82,8 @@ def release_datasets(context: AssetExecutionContext, config: ReleaseConfig,
         except release.DisclosureError as e:
             raise Failure(description=str(e)) from None
         rev = write_revisions(con, warehouse.release, previous, release.load_datasets())
-    add_revisions_to_guidance(warehouse.release, rev["guidance"],
-                              [name for name, s in out["datasets"].items() if s["published"]])
+    # the data guidance and methodology from the release's own files, revisions included (issue 26)
+    guidance.write_guidance(warehouse.release, [name for name, s in out["datasets"].items() if s["published"]])
     for name, s in out["datasets"].items():  # counts only
         if s.get("missing"):
             context.log.warning(f"{name}: marts.release_{name} is not in the warehouse; no files written")
