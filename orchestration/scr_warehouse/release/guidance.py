@@ -114,7 +114,7 @@ def _about() -> list[str]:
              "Each record is checked against the data contract, and problems go to data stewards, who correct them "
              "or ask the sender to; the figures are worked out from the records as they stand when the release is "
              "built, and a record that cannot be placed in a year or an area is left out of the figures and kept in "
-             "the stewards' queue. Rates use the child population aged 0 to 17 named in the population input.", "",
+             "the stewards' queue. Rates use the child population named in the population input.", "",
              "### Definitions", ""]
     for item in policy.release_guidance():
         if item.kind == "definition":
@@ -182,13 +182,13 @@ def _disclosure(rel: ReleaseFiles) -> list[str]:
              str(a["secondary_by_dataset"].get(name, 0))] for name, n in a.get("count_cells", {}).items()
             if name in rel.files]
     narrowest = a.get("narrowest_whole_numbers")
-    return ["## Disclosure control", "",
-            rel.writer.get("Publication policy", "").strip(), "",
-            "### What the audit guarantees", "",
+    return ["## Publication policy", "", rel.writer.get("Publication policy", "").strip(), "",
+            "## What the disclosure audit guarantees", "",
             "In plain words: nobody holding every file of this release, and the report, can work out a suppressed "
             f"count to within fewer than {a['whole_numbers_required']} whole numbers, however they combine the "
             "figures; and a suppressed small count could always be more than "
-            f"{a['threshold']}, so a reader cannot tell a suppressed 1 from a larger count.", "",
+            f"{a['threshold']} (except where England's published figure alone bounds it more tightly), so a reader "
+            "cannot tell how small it is.", "",
             f"- Count cells published: {cells}; suppressed: {a['suppressed']} ({a['primary']} primary, "
             f"{a['suppressed'] - a['primary']} secondary).",
             f"- England's headline figures published exactly: {a['headline_published']} of {a['headline_cells']}.",
@@ -209,8 +209,8 @@ def _rounding(rel: ReleaseFiles) -> list[str]:
             f"Regional counts are rounded to the nearest {base}, half up ({n} regional count cells in this release); "
             "regional percentages and rates are worked out from the rounded counts, so they give no unrounded "
             "count away, and a region's rounded figures need not add up to England's. National and local authority "
-            "figures are not rounded. Percentages are published to 1 decimal place and rates to the decimal places "
-            "each meta file gives.", ""]
+            "figures are not rounded. Percentages and rates are published to the decimal places each meta file "
+            "gives.", ""]
 
 
 def _revisions(rel: ReleaseFiles) -> list[str]:
@@ -241,7 +241,7 @@ def _dataset(f: PublishedFile, ds: Dataset) -> list[str]:
             f"({len(periods)} financial years).", "",
             "Filters:", "", *table(["Column", "Label", "Hint", "Items"], filters),
             "Indicators:", "", *table(["Column", "Label", "Unit", "Decimal places"], indicators),
-            "Footnotes:", "", *(f"{n}. {text}" for n, text in enumerate(notes, start=1)), ""]
+            "Footnotes:", "", *(f"- {text}" for text in notes), ""]
 
 
 def _datasets(rel: ReleaseFiles, datasets: dict[str, Dataset]) -> list[str]:
