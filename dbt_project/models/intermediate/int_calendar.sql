@@ -3,7 +3,7 @@
 -- holidays are not working days.
 with days as (
     select d::date as date_day
-    from generate_series(date '2000-01-01', date '2030-12-31', interval 1 day) g(d)
+    from generate_series(date '2000-01-01', date '2030-12-31', interval 1 day) g (d)
 ),
 flags as (
     select

@@ -48,13 +48,15 @@ checked as (
             when c.new_value is null and lc.required = 'Y'
                 then 'cannot clear ' || c.column_name || ': it is a required column'
             when c.new_value is null then null
-            when not {{ value_valid_for_kind('c.new_value', 'lc.kind', 'lc.code_list', 'lc.min_value', 'lc.max_value') }}
+            when not {{ value_valid_for_kind('c.new_value', 'lc.kind', 'lc.code_list', 'lc.min_value',
+                                             'lc.max_value') }}
                 then 'invalid value for ' || c.column_name || ': ' || case lc.kind
                     when 'date' then 'not a real date in YYYY-MM-DD or DD/MM/YYYY'
                     when 'timestamp' then 'not a date or timestamp'
-                    when 'int' then 'not a whole number' ||
-                        case when lc.min_value is not null or lc.max_value is not null
-                             then ' in ' || coalesce(lc.min_value::varchar, '') || '..' || coalesce(lc.max_value::varchar, '')
+                    when 'int' then 'not a whole number'
+                        || case when lc.min_value is not null or lc.max_value is not null
+                             then ' in ' || coalesce(lc.min_value::varchar, '') || '..'
+                                 || coalesce(lc.max_value::varchar, '')
                              else '' end
                     when 'code' then 'not a code of list ' || lc.code_list
                     when 'la_code' then 'not an English local authority code'

@@ -40,7 +40,7 @@ derived as (
         case when w.decision = 'scr' then
             coalesce(w.agreed_completion_date, {{ due_date('completion_due', 'w.decision_date') }}) end
             as completion_due_date,
-        case when w.decision is distinct from 'scr' then null
+        case when (w.decision is distinct from 'scr') then null
              when w.agreed_completion_date is not null then 'agreed'
              when w.decision_date is not null then 'standard' end as completion_due_basis,
         {{ la_valid_at('w.lscb_la_code', 'coalesce(w.incident_date, w.chair_aware_date)') }} as lscb_la_valid

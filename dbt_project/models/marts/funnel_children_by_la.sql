@@ -36,7 +36,7 @@ expected as (
 cdf as (
     select e.financial_year, e.la_code, k.k,
            sum(case when e.expected > 0 then exp(k.k * ln(e.expected) - e.expected - lgamma(k.k + 1))
-                    else case when k.k = 0 then 1.0 else 0.0 end end)
+                    when k.k = 0 then 1.0 else 0.0 end)
                over (partition by e.financial_year, e.la_code order by k.k) as p_le
     from expected e
     cross join lateral (select range as k from range(0, (ceil(e.expected + 12 * sqrt(e.expected)) + 20)::bigint)) k

@@ -1,6 +1,7 @@
 -- One row per notified incident: every stage of its journey (incident, LA aware, notified, chair aware, decision,
 -- completion, evaluations, action plan), each stage's due date, whether it was on time, and where it is stuck as of
--- var('as_of') (a stage dated after as_of has not happened yet). The incident's review is its main review decision: not withdrawn first, then the latest chair_aware_date.
+-- var('as_of') (a stage dated after as_of has not happened yet). The incident's review is its main review
+-- decision: not withdrawn first, then the latest chair_aware_date.
 with reviews_ranked as (
     select
         r.*,
@@ -89,7 +90,8 @@ staged as (
         coalesce(notified_date <= as_of_date, false) as notified_by_as_of,
         review_id is not null and (coalesce(review_status = 'withdrawn', false)
             or (decision is not null and (decision_date is null or decision_date <= as_of_date))) as decided_by_as_of,
-        coalesce(completion_date <= as_of_date, completion_date is null and coalesce(review_status = 'completed', false))
+        coalesce(completion_date <= as_of_date,
+                 completion_date is null and coalesce(review_status = 'completed', false))
             as completed_by_as_of
     from journey
 )

@@ -84,7 +84,8 @@ coded as (  -- each child's published group per topic; missing -> the group of `
 facts as (  -- one row per child and topic
     select financial_year, la_code, outcome, 'Total' as breakdown_topic, 'Total' as breakdown from coded
     union all select financial_year, la_code, outcome, 'Age band', age_band from coded
-    union all select financial_year, la_code, outcome, 'Age under 1', age_under_1 from coded where age_under_1 is not null
+    union all select financial_year, la_code, outcome, 'Age under 1', age_under_1 from coded
+              where age_under_1 is not null
     union all select financial_year, la_code, outcome, 'Sex', sex from coded
     union all select financial_year, la_code, outcome, 'Ethnicity', ethnicity from coded
     union all select financial_year, la_code, outcome, 'Disability', disability_group from coded
@@ -101,7 +102,7 @@ counts as (  -- each child under its own outcome and under Total, at all three l
            l.region_code, f.la_code, f.outcome, f.breakdown_topic, f.breakdown, count(*) as children
     from (select f.financial_year, f.la_code, f.breakdown_topic, f.breakdown,
                  case when t.is_total then 'Total' else f.outcome end as outcome
-            from facts f join (values (false), (true)) t(is_total) on true) f
+            from facts f join (values (false), (true)) t (is_total) on true) f
     join {{ ref('int_las') }} l on l.la_code = f.la_code
     group by {{ geography_grouping_sets(['f.outcome', 'f.breakdown_topic', 'f.breakdown']) }}
 ),

@@ -4,10 +4,10 @@
 -- Columns not applicable at a level (region above Regional, LA above Local authority) are NULL: the files
 -- leave them empty, as the contract says ("empty where the level is above them").
 with years as (
-    select (y * 100 + (y + 1) % 100)::integer as financial_year,
-           make_date(y::bigint, 4, 1) as fy_start,
-           make_date((y + 1)::bigint, 3, 31) as fy_end
-    from range(1990, 2051) t(y)
+    select (t.y * 100 + (t.y + 1) % 100)::integer as financial_year,
+           make_date(t.y::bigint, 4, 1) as fy_start,
+           make_date((t.y + 1)::bigint, 3, 31) as fy_end
+    from range(1990, 2051) t (y)
 )
 select y.financial_year, 'National' as geographic_level, 1 as level_order,
        null::varchar as region_code, null::varchar as region_name,

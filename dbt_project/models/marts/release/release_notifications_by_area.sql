@@ -43,7 +43,7 @@ facts as (  -- one row per incident or child, under its own type and under Total
     from incidents i
     left join scr s on s.incident_id = i.incident_id
     left join label lb on lb.code = i.incident_type
-    join (values (false), (true)) t(is_total) on true
+    join (values (false), (true)) t (is_total) on true
     union all
     select k.financial_year, k.la_code, case when t.is_total then 'Total' else coalesce(lb.label, 'Not known') end,
            0, 1, 0,
@@ -51,7 +51,7 @@ facts as (  -- one row per incident or child, under its own type and under Total
            case when k.notified_on_time is not null then 1 else 0 end
     from kids k
     left join label lb on lb.code = k.incident_type
-    join (values (false), (true)) t(is_total) on true
+    join (values (false), (true)) t (is_total) on true
 ),
 counts as (
     select f.financial_year,

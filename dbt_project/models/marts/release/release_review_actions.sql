@@ -20,7 +20,8 @@ with a as (
     left join {{ ref('code_lists') }} ag on ag.code_list = 'agency' and ag.code = a.agency
     left join {{ ref('code_lists') }} fo on fo.code_list = 'action_focus' and fo.code = a.focus
     left join {{ ref('code_lists') }} st on st.code_list = 'action_status' and st.code = a.status
-    where r.decision = 'scr' and r.incident_known and r.incident_date is not null and {{ in_date_window("r.incident_date") }}
+    where r.decision = 'scr' and r.incident_known and r.incident_date is not null
+      and {{ in_date_window("r.incident_date") }}
       and r.incident_financial_year is not null and r.lscb_la_code is not null and r.lscb_la_valid
 ),
 values_of (filter, value, value_order) as (

@@ -10,7 +10,8 @@ with r as (
                recommendations, action_points, family_contributed
         from {{ ref('int_reviews') }}
         where decision = 'scr' and status = 'completed'
-          and incident_known and incident_date is not null and {{ in_date_window("incident_date") }} and incident_financial_year is not null
+          and incident_known and incident_date is not null and {{ in_date_window("incident_date") }}
+          and incident_financial_year is not null
           and lscb_la_code is not null and lscb_la_valid
     )
 ),
@@ -32,16 +33,20 @@ categories as (
     union all select 3, 'Recommendations', 'Not known', 99
     union all select 4, 'Action points', band, sort_order from bands where band_set = 'action_points'
     union all select 4, 'Action points', 'Not known', 99
-    union all select 5, 'Family contributed', publication_group, sort_order from groups where code_list = 'yes_no_unknown'
+    union all select 5, 'Family contributed', publication_group, sort_order from groups
+              where code_list = 'yes_no_unknown'
 ),
 coded as (
     select r.financial_year, r.la_code,
-           coalesce((select g.publication_group from cl g where g.code_list = 'author_status' and g.code = r.author_status),
-                    (select g.publication_group from cl g where g.code_list = 'author_status' and g.code = 'not_reported'))
+           coalesce((select g.publication_group from cl g
+                     where g.code_list = 'author_status' and g.code = r.author_status),
+                    (select g.publication_group from cl g
+                     where g.code_list = 'author_status' and g.code = 'not_reported'))
                as author,
            coalesce((select b.band from bands b where b.band_set = 'report_pages' and r.report_pages >= b.min_value
                      and (b.max_value is null or r.report_pages <= b.max_value)), 'Not known') as pages,
-           coalesce((select b.band from bands b where b.band_set = 'recommendations' and r.recommendations >= b.min_value
+           coalesce((select b.band from bands b
+                     where b.band_set = 'recommendations' and r.recommendations >= b.min_value
                      and (b.max_value is null or r.recommendations <= b.max_value)), 'Not known') as recs,
            coalesce((select b.band from bands b where b.band_set = 'action_points' and r.action_points >= b.min_value
                      and (b.max_value is null or r.action_points <= b.max_value)), 'Not known') as actions,

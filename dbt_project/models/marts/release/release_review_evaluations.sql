@@ -7,7 +7,8 @@ with e as (
            r.lscb_la_code as la_code
     from {{ ref('int_evaluations') }} e
     join {{ ref('int_reviews') }} r on r.review_id = e.review_id
-    where e.review_known and e.evaluation_date is not null and {{ in_date_window("e.evaluation_date") }} and e.grade is not null
+    where e.review_known and e.evaluation_date is not null and {{ in_date_window("e.evaluation_date") }}
+      and e.grade is not null
       and r.lscb_la_code is not null and r.lscb_la_valid
 ),
 latest as (

@@ -7,7 +7,8 @@ with banded as (
     select review_id, incident_financial_year as financial_year, lscb_la_code as la_code, decision_band,
            completion_band, timescale_band
     from {{ ref('int_review_bands') }}
-    where incident_known and incident_date is not null and {{ in_date_window("incident_date") }} and incident_financial_year is not null
+    where incident_known and incident_date is not null and {{ in_date_window("incident_date") }}
+      and incident_financial_year is not null
       and lscb_la_code is not null and lscb_la_valid
 ),
 categories (measure, measure_order, band, band_order) as (
@@ -34,10 +35,14 @@ facts as (
     select financial_year, la_code, 'Total' as measure, 'Total' as band from banded
     union all select financial_year, la_code, 'Decision within one month', 'Total' from banded
     union all select financial_year, la_code, 'Decision within one month', decision_band from banded
-    union all select financial_year, la_code, 'Incident to completion', 'Total' from banded where completion_band is not null
-    union all select financial_year, la_code, 'Incident to completion', completion_band from banded where completion_band is not null
-    union all select financial_year, la_code, 'Completed within timescale', 'Total' from banded where timescale_band is not null
-    union all select financial_year, la_code, 'Completed within timescale', timescale_band from banded where timescale_band is not null
+    union all select financial_year, la_code, 'Incident to completion', 'Total' from banded
+              where completion_band is not null
+    union all select financial_year, la_code, 'Incident to completion', completion_band from banded
+              where completion_band is not null
+    union all select financial_year, la_code, 'Completed within timescale', 'Total' from banded
+              where timescale_band is not null
+    union all select financial_year, la_code, 'Completed within timescale', timescale_band from banded
+              where timescale_band is not null
 ),
 counts as (
     select f.financial_year,
