@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scr_warehouse.release.disclosure import protect
 from scr_warehouse.release.audit import audit
+from scr_warehouse.release.disclosure import protect
 from scr_warehouse.release.relations import observed_equalities, round_half_up, rounding_interval
+
 from tests.release.test_disclosure import T, W, hide, period
 
 
@@ -151,3 +152,19 @@ def test_completed_reviews_with_no_date_are_the_same_in_both_completion_measures
     assert small in {c for c, _, _ in audit(linked, pattern, T, W).failing}
     units, result = protect(linked, T, W)
     assert result.failing == [] and units[linked.unit_of[small]]
+
+
+def test_primary_cells_are_those_the_rule_hides_not_the_headline_nor_rounded_regions():
+    """The audit summary's `primary` (and so its secondary = suppressed - primary) counts only cells the primary
+    rule hides: England's headline and rounded regional counts of 1 to 5 are published, so they are not primary."""
+    from scr_warehouse.release.datasets import load_datasets
+    from scr_warehouse.release.writer import _primary_cells
+
+    ds = load_datasets()["notifications_by_area"]
+    rows = pd.DataFrame({"geographic_level": ["National", "Regional", "Local authority", "Local authority"],
+                         "incident_type": ["Total"] * 4})
+    for c in ds.counts:
+        rows[c] = [3, 4, 2, 0]
+    n = len(ds.counts)
+    assert _primary_cells(rows, ds, "notifications_by_area", T, rounding=10) == n  # the LA's 2s only
+    assert _primary_cells(rows, ds, "notifications_by_area", T, rounding=0) == 2 * n  # exact regions: and the 4s

@@ -29,7 +29,7 @@ from .datasets import (GEOGRAPHY, META_COLUMNS, Dataset, headline_cells, linked_
                        sort_rows, suppression_cost)
 from .disclosure import Audit, audit, hidden_vars, protect
 from .period_cache import PeriodCache, code_fingerprint, period_key
-from .relations import GEO_KEY, Period, as_text, build_period, published_rows, round_half_up
+from .relations import GEO_KEY, Period, as_text, build_period, headline_rows, published_rows, round_half_up
 
 GUIDANCE = "data_guidance.md"
 AUDIT = "disclosure_audit.json"
@@ -235,9 +235,8 @@ def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
         lines[name] = (_csv_text(format_cells(d, ds, none)[ds.columns], None), _csv_text(text[name][ds.columns], None))
     summary = {
         "suppressed": {name: int(sum(m[c].sum() for c in datasets[name].counts)) for name, m in masks.items()},
-        "primary": {name: int(sum(((pd.to_numeric(published[name][c]) >= 1)
-                                   & (pd.to_numeric(published[name][c]) <= threshold)).sum()
-                                  for c in datasets[name].counts)) for name in frames},
+        "primary": {name: _primary_cells(published[name], datasets[name], name, threshold, rounding)
+                    for name in frames},
         "cells": {name: int(len(published[name]) * len(datasets[name].counts)) for name in frames},
         "information_lost": {name: float(sum(pd.to_numeric(published[name][c])[m[c]].sum()
                                              for c in datasets[name].counts)) for name, m in masks.items()},
@@ -253,6 +252,15 @@ def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
                    "reused": len(certified.get("blocks_used", set()) & kept)},
     }
     return lines, summary
+
+
+def _primary_cells(d: pd.DataFrame, ds: Dataset, name: str, threshold: int, rounding: int) -> int:
+    """Count cells the contract's primary rule hides (2.6): from 1 to the threshold, neither a headline figure
+    (published exactly) nor a rounded regional count (published rounded)."""
+    exempt = headline_rows(d, name, headline_cells())
+    if rounding:
+        exempt |= (d["geographic_level"] == "Regional").to_numpy()
+    return int(sum((pd.to_numeric(d[c]).between(1, threshold).to_numpy() & ~exempt).sum() for c in ds.counts))
 
 
 def _csv_text(rows: pd.DataFrame | None, columns: list[str] | None) -> str:
