@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 export DAGSTER_HOME := $(CURDIR)/$(DATA)/dagster_home
 
-.PHONY: install demo test test-fast explore dev serve bench browser clean
+.PHONY: install demo lint test test-fast explore dev serve bench browser clean
 
 # Creates .venv and installs the project with every dependency pinned (constraints.txt),
 # then parses the dbt project once so Dagster can load its manifest.
@@ -46,7 +46,13 @@ demo: install
 	 echo "  report:    $$(ls $(DATA)/demo/release/report/*.html 2>/dev/null | head -1)"; \
 	 echo "  dbt docs:  $(DATA)/demo/release/docs/index.html"
 
-test: install browser
+# ruff on the Python (rules in pyproject.toml), sqlfluff on the dbt models (.sqlfluff: duckdb dialect, offline jinja
+# templater). Both come with the test extras, so `install` brings them. `make test` runs it first.
+lint: install
+	$(BIN)/ruff check orchestration dashboards tests tools
+	$(BIN)/sqlfluff lint dbt_project/models --processes 2
+
+test: install lint browser
 	$(BIN)/scr-warehouse prepare
 	$(BIN)/pytest -q -n 2 --dist loadfile tests
 

@@ -14,26 +14,30 @@ import json
 from pathlib import Path
 
 from .ingest.landing import landing_fingerprint
-from .paths import CONFIG_DIR, DASHBOARDS_DIR, DBT_PROJECT_DIR, EXPECTATIONS_DIR
+from .paths import REPO_ROOT
 
-_PACKAGE = Path(__file__).resolve().parent
-# What a build reads besides the landing folder (dbt's target and logs folders are its output, not input).
-_PROJECT = [(_PACKAGE, "*.py"), (DASHBOARDS_DIR, "*.py"), (DBT_PROJECT_DIR / "models", "*"),
-            (DBT_PROJECT_DIR / "macros", "*"), (DBT_PROJECT_DIR / "seeds", "*"), (DBT_PROJECT_DIR / "tests", "*"),
-            (CONFIG_DIR, "*.yml"), (EXPECTATIONS_DIR, "*.json")]
-_PROJECT_FILES = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+# What a build reads besides the landing folder, relative to the repository root (dbt's target and logs folders are
+# its output, not input): folders with the pattern of the files read, and single files.
+PROJECT_INPUTS = (("orchestration/scr_warehouse", "*.py"), ("dashboards", "*.py"), ("dbt_project/models", "*"),
+                  ("dbt_project/macros", "*"), ("dbt_project/seeds", "*"), ("dbt_project/tests", "*"),
+                  ("config", "*.yml"), ("expectations", "*.json"))
+PROJECT_FILES = ("dbt_project/dbt_project.yml", "dbt_project/profiles.yml")
 # Outputs that must still be there for a build to count as current.
 OUTPUTS = ("disclosure_audit.json", "quality/steward_queue.csv", "report/index.html")
 
 
-def project_fingerprint() -> str:
+def project_files(root: Path = REPO_ROOT) -> list[Path]:
+    """The project files a build reads under `root`, sorted."""
+    files = [p for folder, pattern in PROJECT_INPUTS for p in (root / folder).rglob(pattern) if p.is_file()]
+    files += [root / f for f in PROJECT_FILES if (root / f).is_file()]
+    return sorted(p for p in set(files) if "__pycache__" not in p.parts)
+
+
+def project_fingerprint(root: Path = REPO_ROOT) -> str:
+    """The digest of the project files a build reads under `root` (each file's path and content)."""
     h = hashlib.sha256()
-    files = [p for root, pattern in _PROJECT for p in root.rglob(pattern) if p.is_file()] + \
-            [p for p in _PROJECT_FILES if p.is_file()]
-    for p in sorted(set(files)):
-        if "__pycache__" in p.parts:
-            continue
-        h.update(str(p.relative_to(_PACKAGE.parents[1])).encode() + b"\0" + p.read_bytes() + b"\0")
+    for p in project_files(root):
+        h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
 
 

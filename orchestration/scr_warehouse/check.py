@@ -242,9 +242,7 @@ def check_file(file: str | Path, feed: str, max_file_bytes: int | None = None) -
     """check_problems, with the rows loaded and each row's LA (the explorer refuses another LA's rows)."""
     import duckdb
 
-    from .quality.frames import LA_COLUMN
-
-    from .quality.frames import read_frames
+    from .quality.frames import LA_COLUMN, read_frames
     from .quality.suites import GX_FAILURE_COLUMNS, GX_FEEDS, load_suite
     from .quality.validate import failure_rows, write_failures
 

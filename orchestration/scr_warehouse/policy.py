@@ -189,7 +189,7 @@ def seed_table(name: str) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple
     """A seed as dbt loads it, for SQL that runs outside the warehouse (`scr-warehouse check`): its schema (policy or
     reference), its columns with the types its yml gives (`column_types`; varchar otherwise) and its rows (an empty
     cell is NULL, as dbt loads it)."""
-    for schema, folder in (("policy", POLICY_SEEDS_DIR), ("reference", REFERENCE_SEEDS_DIR)):
+    for schema, folder in (("policy", POLICY_SEEDS_DIR), ("reference", REFERENCE_SEEDS_DIR)):  # noqa: B007 (returned)
         path = folder / f"{name}.csv"
         if path.exists():
             break

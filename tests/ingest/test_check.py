@@ -17,6 +17,7 @@ from scr_warehouse.policy import landing_columns
 from scr_warehouse.quality.frames import read_frames
 from scr_warehouse.quality.suites import GX_FEEDS, load_suite
 from scr_warehouse.quality.validate import Validator, failure_rows
+
 from tests.helpers import notification_row
 
 COLUMNS = [c.column_name for c in landing_columns()["notifications"]]

@@ -10,6 +10,7 @@ import pytest
 
 from scr_warehouse.ingest import load_feed
 from scr_warehouse.policy import landing_columns
+
 from tests.helpers import Landing, build
 
 NOTIFICATION_COLUMNS = [c.column_name for c in landing_columns()["notifications"]]
@@ -81,14 +82,16 @@ def test_binary_and_empty_and_non_csv_files_are_rejected_whole(con, landing):
 
     reasons = dict(q(con, "SELECT source_file, reason FROM raw.rejected_files"))
     assert stats.files_rejected == 4 and stats.files_loaded == 0
-    assert "binary" in reasons["notifications/a_binary.csv"] and "byte offset 5" in reasons["notifications/a_binary.csv"]
+    binary = reasons["notifications/a_binary.csv"]
+    assert "binary" in binary and "byte offset 5" in binary
     assert reasons["notifications/b_empty.csv"].startswith("empty file")
     assert reasons["notifications/c_bom_only.csv"].startswith("empty file")
     # a file not named .csv is not taken at all: it is reported (raw.untaken_files, then the queue), never loaded
     from scr_warehouse.ingest import record_untaken
     assert [(f, why) for _, f, why in record_untaken(con, landing.root)] == [
         ("notifications/d_notes.txt", "not a .csv file (.txt): save it as CSV (.csv)")]
-    assert "not CSV" in reasons["notifications/e_unterminated.csv"] and "line 3" in reasons["notifications/e_unterminated.csv"]
+    unterminated = reasons["notifications/e_unterminated.csv"]
+    assert "not CSV" in unterminated and "line 3" in unterminated
     assert q(con, "SELECT count(*) FROM raw.notifications") == [(0,)]
     assert q(con, "SELECT count(*) FROM raw.load_log WHERE status = 'rejected'") == [(4,)]
 
@@ -190,7 +193,8 @@ def test_population_identifier_is_la_code_and_year(con, landing):
 
     assert stats.rows_loaded == 2
     assert q(con, "SELECT source_line, record_id, column_name, reason FROM raw.rejected_rows ORDER BY 1") == [
-        (4, "E09000002|2009", "la_code|year", "identifier repeated within the file (first at line 2); later row rejected"),
+        (4, "E09000002|2009", "la_code|year",
+         "identifier repeated within the file (first at line 2); later row rejected"),
         (5, None, "year", "no identifier: year is empty")]
 
 
@@ -328,7 +332,8 @@ def test_duplicate_or_semicolon_headers_reject_the_file_and_unnamed_extras_are_n
 
     reasons = dict(q(con, "SELECT source_file, reason FROM raw.rejected_files"))
     assert reasons["notifications/a_dup.csv"] == "duplicate column(s): la_code"
-    assert reasons["notifications/b_semicolon.csv"].endswith("(the header has one column: is the file comma-separated?)")
+    assert reasons["notifications/b_semicolon.csv"].endswith(
+        "(the header has one column: is the file comma-separated?)")
     n = len(NOTIFICATION_COLUMNS)
     assert stats.extra_columns == [f"column_{n + 1}"]
     assert q(con, "SELECT _extra FROM raw.notifications") == [(json.dumps({f"column_{n + 1}": "x"}),)]

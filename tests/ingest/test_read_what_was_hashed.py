@@ -17,6 +17,7 @@ from scr_warehouse.ingest import load_feed
 from scr_warehouse.ingest.landing import landing_fingerprint
 from scr_warehouse.ingest.parse import CHUNK, parse_bytes, read_landing_file
 from scr_warehouse.policy import landing_columns, max_landing_file_bytes
+
 from tests.helpers import Landing, build, notification_row
 
 COLUMNS = [c.column_name for c in landing_columns()["notifications"]]

@@ -129,8 +129,8 @@ def one(built, sql, params=None):
 
 
 def test_latest_version_wins_and_versions_counted(built):
-    age, versions, src = one(built, "select child_age_months, _versions, _source_file from intermediate.int_notifications"
-                                    " where notification_id = 'N1'")
+    age, versions, src = one(built, "select child_age_months, _versions, _source_file"
+                                    " from intermediate.int_notifications where notification_id = 'N1'")
     assert (age, versions, src) == (6, 2, "notifications/2009-10_b.csv")
     assert one(built, "select count(*) from staging.stg_notifications")[0] == 12
 
@@ -141,7 +141,8 @@ def test_invalid_values_become_null_never_dropped(built):
                                          " from intermediate.int_notifications where notification_id = 'N6'")
     assert (date, age, fy, in_stats) == (None, None, None, False)
     # DD/MM/YYYY is read
-    assert one(built, "select incident_date from intermediate.int_notifications where notification_id = 'N5'")[0] == D("2009-04-01")
+    n5 = one(built, "select incident_date from intermediate.int_notifications where notification_id = 'N5'")
+    assert n5[0] == D("2009-04-01")
 
 
 def test_corrections_applied_rejected_superseded(built):
@@ -179,7 +180,8 @@ def test_corrections_applied_rejected_superseded(built):
 
 def test_notification_due_in_working_days_over_easter(built):
     due = {r[0]: r[1:] for r in built.query(
-        "select notification_id, la_aware_date, notification_due_date, notified_on_time from intermediate.int_notifications")}
+        "select notification_id, la_aware_date, notification_due_date, notified_on_time"
+        " from intermediate.int_notifications")}
     assert due["N1"] == (D("2009-04-09"), D("2009-04-20"), True)   # Thu + Fri GF, Mon EM skipped
     assert due["N2"] == (D("2009-04-07"), D("2009-04-16"), False)  # aware falls back to incident_date
     assert due["N3"] == (D("2009-03-31"), D("2009-04-07"), True)

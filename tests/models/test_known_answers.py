@@ -250,7 +250,7 @@ def test_funnel_limits_are_exact_poisson(built):
                       "from marts.funnel_children_by_la where time_period = 200910 order by new_la_code")
     # national rate over LAs with a population: (30 + 15) / (20000 + 10000); expected = rate x population
     assert [(g[0], g[1]) for g in got] == [(HART, 30), (MIDD, 15)]
-    for (la, obs, expected, l998, l95, u95, u998), pop in zip(got, (20000, 10000)):
+    for (_la, _obs, expected, l998, l95, u95, u998), pop in zip(got, (20000, 10000)):
         assert expected == pytest.approx(45 / 30000 * pop)
         for k, q in ((l998, 0.001), (l95, 0.025), (u95, 0.975), (u998, 0.999)):
             assert k == poisson.ppf(q, expected)

@@ -14,6 +14,7 @@ import pytest
 
 from scr_warehouse import quality
 from scr_warehouse.policy import code_lists, landing_columns
+
 from tests.helpers import TEST_OUTPUT, Landing, build
 
 SCRIPT = "<script>alert(1)</script>"
@@ -45,7 +46,7 @@ def write_corpus(land: Landing) -> None:
     rows = [
         notif("N1", "I1"),                                                    # 2 good
         notif("N2", "I2", harm_category=""),                                  # 3 missing_required (fixed by C1)
-        notif("N3", "I3", incident_type="boom", child_age_months="300"),      # 4 2x invalid_value (fixed by resubmission)
+        notif("N3", "I3", incident_type="boom", child_age_months="300"),      # 4 2x invalid_value (resubmission fixes)
         notif("N4", "I4", incident_date="2009-02-30"),                        # 5 invalid_date
         notif("N5", "I5", notified_date="2009-04-01"),                        # 6 date_order (notified before incident)
         notif("N6", "I6", la_code="E99999999"),                               # 7 unknown_reference (not an LA)
@@ -70,8 +71,9 @@ def write_corpus(land: Landing) -> None:
     ], columns=R_COLS)
     land.write_rows("evaluations", "2009-10_a.csv", [
         dict(evaluation_id="V1", review_id="R1", evaluation_date="2009-10-01", grade="good"),       # 2 good
-        dict(evaluation_id="V2", review_id="R404", evaluation_date="2009-10-01", grade="good"),     # 3 unknown_reference
-        dict(evaluation_id="V3", review_id="R1", evaluation_date="2009-08-01", grade="superb"),     # 4 date_order, invalid_value
+        dict(evaluation_id="V2", review_id="R404", evaluation_date="2009-10-01", grade="good"),     # 3 unknown_ref
+        # 4 date_order, invalid_value
+        dict(evaluation_id="V3", review_id="R1", evaluation_date="2009-08-01", grade="superb"),
     ])
     land.write_rows("actions", "2009-10_a.csv", [
         dict(action_id="A1", review_id="R404", agency="health", focus="training", lead_officer_named="Y",
@@ -81,7 +83,7 @@ def write_corpus(land: Landing) -> None:
     ])
     land.write_rows("population", "2009_a.csv", [
         dict(la_code="E06000001", year="2009", population_0_17="20000", source="illustrative"),    # 2 good
-        dict(la_code="X1", year="2009", population_0_17="-5", source="illustrative"),               # 3 unknown_ref, invalid
+        dict(la_code="X1", year="2009", population_0_17="-5", source="illustrative"),    # 3 unknown_ref, invalid
     ])
     # every rejected-file reason
     land.write_bytes("notifications", "2009-10_b_latin1.csv",
@@ -206,7 +208,8 @@ def test_queue_values_and_la_codes(before):
     assert (r["la_code"], r["value"]) == ("E06000001", "boom")
     assert rows[("notifications", "N6", NA, "7", "la_code", "unknown_reference")]["value"] == "E99999999"
     # evaluations and actions belong to their review's LSCB
-    assert rows[("evaluations", "V3", "evaluations/2009-10_a.csv", "4", "grade", "invalid_value")]["la_code"] == "E06000001"
+    v3 = rows[("evaluations", "V3", "evaluations/2009-10_a.csv", "4", "grade", "invalid_value")]
+    assert v3["la_code"] == "E06000001"
     files = {r["source_file"]: r["value"] for r in rows.values() if r["problem"] == "rejected_file"}
     assert "not UTF-8" in files["notifications/2009-10_b_latin1.csv"]
     assert "binary" in files["notifications/2009-10_c_binary.csv"]
@@ -223,8 +226,8 @@ def test_gx_failures_in_warehouse(before):
         if k[5] in ("missing_required", "invalid_value", "invalid_date", "date_order", "unknown_reference"):
             expected[k[5]] = expected.get(k[5], 0) + 1
     assert dict(got) == expected
-    cols = [r[0] for r in before.query("select column_name from information_schema.columns where "
-                                       "table_schema = 'quality' and table_name = 'gx_failures' order by ordinal_position")]
+    cols = [r[0] for r in before.query("select column_name from information_schema.columns where table_schema"
+                                       " = 'quality' and table_name = 'gx_failures' order by ordinal_position")]
     assert cols == quality.GX_FAILURE_COLUMNS
 
 

@@ -18,6 +18,7 @@ from scr_warehouse import policy
 from scr_warehouse.paths import POLICY_SEEDS_DIR
 from scr_warehouse.release import guidance, load_datasets, revisions, write_release
 from scr_warehouse.release.writer import AUDIT, GUIDANCE, UPLOAD
+
 from tests.release.test_release_writer import warehouse
 
 NAMES = ("review_evaluations", "review_actions")
@@ -160,7 +161,7 @@ def test_each_datasets_filters_and_indicators_are_its_files(releases):
     with open(second / "review_evaluations.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     items = "; ".join(dict.fromkeys(r["grade"] for r in rows))
-    assert f"| `grade` | Grade |" in text and f"| {items} |" in text
+    assert "| `grade` | Grade |" in text and f"| {items} |" in text
     with open(second / "review_evaluations.meta.csv", newline="", encoding="utf-8") as f:
         for m in csv.DictReader(f):
             if m["col_type"] == "Indicator":

@@ -9,6 +9,7 @@ import zipfile
 
 import duckdb
 import pandas as pd
+
 from scr_warehouse.release import load_datasets, screen_release, write_release
 from scr_warehouse.release.writer import AUDIT, GUIDANCE, UPLOAD
 
@@ -46,6 +47,17 @@ def warehouse(tmp_path, with_actions_rows: bool = False):
     return con
 
 
+def assert_upload_is_the_published_files(release) -> None:
+    """upload.zip holds the published files byte for byte: no restricted (unsuppressed) file under any name."""
+    with zipfile.ZipFile(release / UPLOAD) as z:
+        inside = {name: z.read(name) for name in z.namelist()}
+    assert inside and not any(n.startswith("restricted") or "/" in n for n in inside)
+    for name, data in inside.items():
+        assert data == (release / name).read_bytes(), f"{name} in {UPLOAD} is not the published file"
+    restricted = {p.read_bytes() for p in (release / "restricted").glob("*.csv")}
+    assert not restricted & set(inside.values()), f"a restricted file is inside {UPLOAD}"
+
+
 def test_release_files_upload_zip_guidance_and_determinism(tmp_path):
     datasets = {k: v for k, v in load_datasets().items() if k in ("review_evaluations", "review_actions")}
     con = warehouse(tmp_path)
@@ -61,6 +73,7 @@ def test_release_files_upload_zip_guidance_and_determinism(tmp_path):
     assert "review_actions" in (a / GUIDANCE).read_text(encoding="utf-8").split("## Datasets not published")[1]
     assert sorted(zipfile.ZipFile(a / UPLOAD).namelist()) == sorted(
         ["review_evaluations.csv", "review_evaluations.meta.csv", GUIDANCE])
+    assert_upload_is_the_published_files(a)
     assert screen_release(a) == []
     audit = json.loads((a / AUDIT).read_text(encoding="utf-8"))
     assert audit["failing_count"] == 0 and audit["narrowest_whole_numbers"] >= 4
@@ -116,6 +129,7 @@ def test_unchanged_periods_reuse_their_protection_and_changed_ones_match_a_fresh
     assert changed["periods"]["blocks_audited"] > 0 and changed["periods"]["blocks_reused"] == 0
     for f in ("review_evaluations.csv", "restricted/review_evaluations.csv", UPLOAD):
         assert (tmp_path / "c" / f).read_bytes() == (tmp_path / "d" / f).read_bytes(), f
-    assert (tmp_path / "c" / "review_evaluations.csv").read_bytes() != (tmp_path / "a" / "review_evaluations.csv").read_bytes()
+    corrected = (tmp_path / "c" / "review_evaluations.csv").read_bytes()
+    assert corrected != (tmp_path / "a" / "review_evaluations.csv").read_bytes()
     assert len(list(cache.glob("*.json.gz"))) == 2  # the entry of the old 2010-11 is gone
     assert sorted(f.name for f in (cache / "blocks").iterdir()) == ["200910.json.gz", "201011.json.gz"]

@@ -10,6 +10,7 @@ import os
 import stat
 
 import pytest
+
 from scr_warehouse.release import revisions
 from scr_warehouse.release.revisions import COLUMNS, REVISIONS, SUMMARY
 
@@ -39,8 +40,8 @@ def write_release(folder, published: dict, restricted: dict, label_suffix: str =
     for name, (filters, indicators) in DATASETS.items():
         inds = [i for i in indicators if i != drop_indicator]
         header = GEO + filters + inds
-        for tier, rows, where in ((published, published.get(name), folder / f"{name}.csv"),
-                                  (restricted, restricted.get(name), folder / "restricted" / f"{name}.csv")):
+        for rows, where in ((published.get(name), folder / f"{name}.csv"),
+                            (restricted.get(name), folder / "restricted" / f"{name}.csv")):
             if rows is None:
                 continue
             out = []
@@ -283,6 +284,7 @@ def test_a_correction_and_a_late_return_revise_exactly_the_cells_they_change(tmp
     import zipfile
 
     from scr_warehouse.synthetic import generate
+
     from tests.helpers import Built, build, notification_row
 
     full = tmp_path / "generated"

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from scr_warehouse import policy
-from scr_warehouse.synthetic import generate, load_config
 from scr_warehouse.paths import REFERENCE_SEEDS_DIR
+from scr_warehouse.synthetic import generate, load_config
 
 CFG = load_config()
 UNREADABLE = CFG["files"]["unreadable_file"]
@@ -46,10 +46,13 @@ def ref_las() -> dict[str, tuple[dt.date | None, dt.date | None]]:
     return out
 
 
-def la_valid(code: str, day: dt.date, las=ref_las()) -> bool:
-    if code not in las:
+LAS = ref_las()
+
+
+def la_valid(code: str, day: dt.date) -> bool:
+    if code not in LAS:
         return False
-    start, end = las[code]
+    start, end = LAS[code]
     return (start is None or day >= start) and (end is None or day <= end)
 
 
@@ -409,7 +412,8 @@ def test_notification_defects_in_files_match_reported_counts_and_rates(gen5):
         if any(r[c] == "" for c, spec in cols.items() if spec.required):
             found["missing_required"] += 1
         elif any(spec.kind == "code" and r[c] != "" and r[c] not in codes[spec.code_list] for c, spec in cols.items()) \
-                or not (0 <= int(r["child_age_months"]) <= 215 if r["child_age_months"].lstrip("-").isdigit() else False):
+                or not (0 <= int(r["child_age_months"]) <= 215
+                        if r["child_age_months"].lstrip("-").isdigit() else False):
             found["invalid_value"] += 1
         elif any(r[c] and parse_date(r[c]) is None for c in ("incident_date", "la_aware_date", "notified_date")):
             found["invalid_date"] += 1

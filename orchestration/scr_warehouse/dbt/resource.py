@@ -7,7 +7,7 @@ dagster-dbt 0.29 does two things before every `dbt.cli(...)` that this project n
 - it builds a dbt adapter inside the Dagster process (importing dbt and loading its macros, 2-4 s), which is used
   only to fetch row counts or column metadata after a run (`fetch_row_counts`, `fetch_column_metadata`); the build
   does not fetch them, so no adapter is built.
-Both override private members of the pinned dagster-dbt (constraints.txt); tests/test_cli.py checks them.
+Both override private members of the pinned dagster-dbt (constraints.txt); tests/orchestration/test_cli.py checks them.
 
 The warehouse file reaches dbt's profile (profiles.yml) as the environment variable SCR_WAREHOUSE, the name the
 Dagster code location reads too, set in one place: `warehouse_env`.

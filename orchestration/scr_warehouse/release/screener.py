@@ -1,10 +1,10 @@
-"""The Department's published-data screener (eesyscreener 0.3.1 rules, listed in docs/architecture.md), applied to
+"""The Department's published-data screener (eesyscreener 0.3.1 rules, listed below in RULES), applied to
 every published data file and its meta file, with the same levels and stage order: a stage with any FAIL stops the
 file's run. Two checks of our own follow the Department's: indicators are numbers or GSS symbols, and published
 parts add up to their published Total. A release is publishable only when no rule FAILs.
 
 One rule is one function in screen_rules/ (structure.py, values.py), registered here with its stage and level (RULES);
-tests/test_screener.py gives each a failing fixture.
+tests/release/test_screener.py gives each a failing fixture.
 """
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ RULES: list[tuple[str, str, object]] = [
     ("meta", FAIL, R.rule_dupe_label), ("meta", FAIL, R.rule_fil_grp), ("meta", FAIL, R.rule_fil_grp_dupe),
     ("meta", FAIL, R.rule_fil_grp_match), ("meta", FAIL, R.rule_fil_grp_stripped), ("meta", FAIL, R.rule_filter_hint),
     ("meta", FAIL, R.rule_indicator_grouping), ("meta", FAIL, R.rule_ind_unit), ("meta", FAIL, R.rule_indicator_dp),
-    ("meta", FAIL, R.rule_ind_dp_values), ("meta", WARNING, R.rule_ind_dp_set), ("meta", FAIL, R.rule_ind_unit_validation),
+    ("meta", FAIL, R.rule_ind_dp_values), ("meta", WARNING, R.rule_ind_dp_set),
+    ("meta", FAIL, R.rule_ind_unit_validation),
     ("time", FAIL, R.rule_time_period_num), ("time", FAIL, R.rule_time_id_valid), ("time", FAIL, R.rule_time_id_mix),
     ("time", FAIL, R.rule_time_period_six),
     ("filters", FAIL, R.rule_filter_not_singular), ("filters", WARNING, R.rule_filter_defaults),
@@ -91,7 +92,8 @@ NOT_DATA = {"revisions.csv"}  # the revisions list (contract 2.8) sits beside th
 
 
 def data_files(directory: Path | str) -> list[Path]:
-    return sorted(p for p in Path(directory).glob("*.csv") if not p.name.endswith(".meta.csv") and p.name not in NOT_DATA)
+    return sorted(p for p in Path(directory).glob("*.csv")
+                  if not p.name.endswith(".meta.csv") and p.name not in NOT_DATA)
 
 
 def screen_results(directory: Path | str) -> list[Result]:

@@ -114,7 +114,8 @@ def _axis_title(layout: dict, name: str) -> str:
     return title.get("text", "") if isinstance(title, dict) else str(title)
 
 
-def counts_on_page(html: str, period: str, labels: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, str, str]]:
+def counts_on_page(html: str, period: str,
+                   labels: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, str, str]]:
     """(where, year, number) for every count of children, incidents, reviews or actions on the page. A number in a
     table's text column is read too, unless it is one of `labels` (the published files' filter values, such as the
     age band "15")."""

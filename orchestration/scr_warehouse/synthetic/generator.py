@@ -11,7 +11,6 @@ Only counts are returned or printed, never rows.
 """
 from __future__ import annotations
 
-
 import csv
 import datetime as dt
 from pathlib import Path
@@ -19,9 +18,27 @@ from pathlib import Path
 import numpy as np
 
 from ..policy import bank_holidays
-from .reference import (AGE_BAND_MONTHS, COLUMNS, CONFIG_PATH, D0, D1, DAYS_PER_MONTH, EPOCH, FEEDS, LA,
-                        UNDER_1_MONTHS, _Batch, _date_table, _day, _fy_label, _mix, _nums, _range, load_config,
-                        load_las)
+from .reference import (
+    AGE_BAND_MONTHS,
+    COLUMNS,
+    CONFIG_PATH,
+    D0,
+    D1,
+    DAYS_PER_MONTH,
+    EPOCH,
+    FEEDS,
+    LA,
+    UNDER_1_MONTHS,
+    _Batch,
+    _date_table,
+    _day,
+    _fy_label,
+    _mix,
+    _nums,
+    _range,
+    load_config,
+    load_las,
+)
 from .submissions import Submissions
 
 
@@ -87,7 +104,8 @@ class _Generator(Submissions):
         y0, y1 = self.cfg["period"]["population_years"]
         base = {}
         for la in self.las:
-            base[la.code] = pc["base_by_entity"].get(la.entity, 50000) * float(np.exp(rng.normal(0, pc["spread_sd_log"])))
+            spread = float(np.exp(rng.normal(0, pc["spread_sd_log"])))
+            base[la.code] = pc["base_by_entity"].get(la.entity, 50000) * spread
         rows = []
         for year in range(y0, y1 + 1):
             mid = _day(dt.date(year, 6, 30))
@@ -127,10 +145,12 @@ class _Generator(Submissions):
         mean_size = 1 + vol["multi_child_incident_share"]["value"] * float(np.dot(np.array(extra_keys, float), extra_p))
         n_inc = int(rng.poisson(vol["children_per_year"] * self.scale / 4 / mean_size))
         las, w = self._la_weights(fy, start, end)
-        inc_la = np.array([la.code for la in las], dtype=object)[rng.choice(len(las), n_inc, p=w)] if n_inc else np.array([], dtype=object)
+        codes = np.array([la.code for la in las], dtype=object)
+        inc_la = codes[rng.choice(len(las), n_inc, p=w)] if n_inc else np.array([], dtype=object)
         inc_date = self._uniform_int(np.full(n_inc, start), np.full(n_inc, end))
         multi = rng.random(n_inc) < vol["multi_child_incident_share"]["value"]
-        sizes = 1 + np.where(multi, np.array(extra_keys, dtype=np.int64)[rng.choice(len(extra_keys), n_inc, p=extra_p)], 0)
+        extra = np.array(extra_keys, dtype=np.int64)[rng.choice(len(extra_keys), n_inc, p=extra_p)]
+        sizes = 1 + np.where(multi, extra, 0)
         inc_ids = np.array(self._ids("incident", "INC", n_inc), dtype=object)
         # timing (per incident): la_aware, notified
         tk, tp = _mix(c["notification_timing"]["la_aware_delay_days"])
@@ -140,7 +160,8 @@ class _Generator(Submissions):
         la_aware = inc_date + self._uniform_int(lo, hi)
         nt = c["notification_timing"]
         late = rng.random(n_inc) < nt["late_share"]["value"]
-        wd = np.where(late, self._uniform_int(*nt["late_working_days"], n_inc), self._uniform_int(*nt["on_time_working_days"], n_inc))
+        wd = np.where(late, self._uniform_int(*nt["late_working_days"], n_inc),
+                      self._uniform_int(*nt["on_time_working_days"], n_inc))
         notified = np.busday_offset(la_aware.astype("datetime64[D]"), wd, roll="forward",
                                     holidays=self.holidays).astype(np.int64)
         notified = np.minimum(notified, self.snapshot)
@@ -203,7 +224,8 @@ class _Generator(Submissions):
         n = len(ids)
         chair = aware + self._uniform_int(*rc["chair_aware_delay_days"], n)
         within = rng.random(n) < rc["decision_within_month_share"]["value"]
-        decision_date = chair + np.where(within, self._uniform_int(1, 30, n), self._uniform_int(*rc["late_decision_days"], n))
+        decision_date = chair + np.where(within, self._uniform_int(1, 30, n),
+                                         self._uniform_int(*rc["late_decision_days"], n))
         decision = self._choice(rc["decision"], n)
         pending = decision_date > self.snapshot
         decision = np.where(pending, "", decision).astype(object)
@@ -297,7 +319,8 @@ class _Generator(Submissions):
         done_date = np.where(done, done_date, -1)
         fmt, bom = self._file_style()
         cols = [np.array(self._ids("action", "ACT", na, 9), dtype=object), review_ids[ri],
-                self._choice(ac["agency"], na), self._choice(ac["focus"], na), self._choice(ac["lead_officer_named"], na),
+                self._choice(ac["agency"], na), self._choice(ac["focus"], na),
+                self._choice(ac["lead_officer_named"], na),
                 self._dates(np.where(due_given, due, -1), fmt), astatus, self._dates(done_date, fmt)]
         batch = _Batch(list(zip(*cols)), {"due_date": np.where(due_given, due, -1), "completed_date": done_date,
                                           "base": abase}, fmt)

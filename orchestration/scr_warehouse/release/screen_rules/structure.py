@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-
 from ..datasets import META_COLUMNS
-from .file import File, OBSERVATIONAL, OPTIONAL_META, REQUIRED_DATA, SMUSHED, SNAKE, UNITS
+from .file import OBSERVATIONAL, OPTIONAL_META, REQUIRED_DATA, SMUSHED, SNAKE, UNITS, File
 
 
 # ---------------------------------------------------------------------------------------------------- filenames

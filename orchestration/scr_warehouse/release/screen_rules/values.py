@@ -2,14 +2,13 @@
 additive: our own), harmonised values and the API's character limits."""
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
 from ...policy import setting
 from ..datasets import load_datasets
 from ..relations import row_relations
-from .file import File, GEO_COLS, LEVEL_COLUMNS, NUMBER, OBSERVATIONAL, SYMBOLS, TIME_IDENTIFIERS, _lookups
+from .file import GEO_COLS, LEVEL_COLUMNS, NUMBER, OBSERVATIONAL, SYMBOLS, TIME_IDENTIFIERS, File, _lookups
 
 
 # ------------------------------------------------------------------------------------------------------------ time
