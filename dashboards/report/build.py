@@ -21,9 +21,11 @@ import plotly.graph_objects as go
 
 from scr_warehouse.parallel import fork_map
 
-from ..common import DATASETS, esc, period_label, populations, read_published
+from ..common import DATASETS, period_label, populations, read_published
 
-from .page import CHROMIUM, CSS, render_page
+from .changes import read_revisions
+from .html import render
+from .page import CHROMIUM, METHODOLOGY, PageInputs, render_methodology, render_page
 
 
 PNG_EXPORT_SECONDS = 180  # four charts take 4 to 10 s; kaleido's own limit is 90 s a chart
@@ -35,6 +37,7 @@ class ReportResult:
     pngs: list[Path] = field(default_factory=list)
     png_message: str = ""
     periods: list[str] = field(default_factory=list)
+    methodology: Path | None = None
 
     def as_metadata(self) -> dict:
         return {
@@ -187,35 +190,31 @@ def build_reports(release: Path | str, out_dir: Path | str | None = None, wareho
     from plotly.offline import get_plotlyjs
 
     (out / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
-    quality = _scoreboard(warehouse, release)
-    pop_sources = _population_sources(warehouse)
-    population = populations(warehouse)
+    inputs = PageInputs(release, data, _scoreboard(warehouse, release), _population_sources(warehouse), periods,
+                        populations(warehouse), read_revisions(release))
     # Earlier years render on forked worker processes while this one renders the latest year and exports its
     # charts to PNG (a Chromium process via kaleido), so the two cores overlap instead of waiting for each other.
     pages: dict[str, str] = {}
     png_result: dict[str, tuple[list[Path], str]] = {}
 
     def latest_and_pngs() -> None:
-        pages[periods[-1]], latest_figs = render_page(release, periods[-1], data, quality, pop_sources, periods,
-                                                            population)
+        pages[periods[-1]], latest_figs = render_page(inputs, periods[-1])
         if png:
             main = {k: latest_figs[k] for k in ("deaths_injuries_by_year", "regional_funnel", "la_tile_map",
                                                 "timeliness") if k in latest_figs}
             png_result["r"] = export_pngs(main, out / "png")
 
     earlier = periods[:-1]
-    pages.update(zip(earlier, fork_map(lambda p: render_page(release, p, data, quality, pop_sources, periods,
-                                                                     population)[0],
-                                       earlier, beside=latest_and_pngs)))
+    pages.update(zip(earlier, fork_map(lambda p: render_page(inputs, p)[0], earlier, beside=latest_and_pngs)))
     for p in periods:
         path = out / f"national_report_{period_label(p)}.html"
         path.write_text(pages[p], encoding="utf-8")
         result.pages.append(path)
-    links = "".join(f'<li><a href="{esc(p.name)}">{esc(p.stem.replace("national_report_", ""))}</a></li>'
-                    for p in reversed(result.pages))
-    (out / "index.html").write_text(
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>National reports</title>'
-        f'<style>{CSS}</style></head><body><h1>National reports by financial year</h1><ul>{links}</ul></body></html>',
+    result.methodology = out / METHODOLOGY
+    result.methodology.write_text(render_methodology(release, periods), encoding="utf-8")
+    (out / "index.html").write_text(str(render(
+        "index.html.j2", methodology=METHODOLOGY,
+        pages=[{"name": p.name, "label": p.stem.replace("national_report_", "")} for p in reversed(result.pages)])),
         encoding="utf-8")
     if png:
         result.pngs, result.png_message = png_result.get("r", ([], "PNG export failed (no result)"))
