@@ -22,11 +22,9 @@ import plotly.graph_objects as go
 from scr_warehouse.parallel import fork_map
 
 from ..common import DATASETS, period_label, populations, read_published
-
 from .changes import read_revisions
 from .html import render
 from .page import CHROMIUM, METHODOLOGY, PageInputs, render_methodology, render_page
-
 
 PNG_EXPORT_SECONDS = 180  # four charts take 4 to 10 s; kaleido's own limit is 90 s a chart
 

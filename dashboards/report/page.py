@@ -12,8 +12,20 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from .. import figures as F
-from ..common import (COUNT_COLUMNS, DATASETS, SYMBOLS, disclosure_threshold, fmt_1dp, fmt_count, fmt_rate,
-                      map_scale_max, period_label, rate_dp, read_meta, region_names)
+from ..common import (
+    COUNT_COLUMNS,
+    DATASETS,
+    SYMBOLS,
+    disclosure_threshold,
+    fmt_1dp,
+    fmt_count,
+    fmt_rate,
+    map_scale_max,
+    period_label,
+    rate_dp,
+    read_meta,
+    region_names,
+)
 from .changes import Revisions
 from .html import fig_html, markdown_html, render, table_html
 

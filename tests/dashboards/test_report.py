@@ -19,6 +19,7 @@ from dashboards.common import period_label
 from dashboards.report import build_reports
 
 from tests.helpers import TEST_OUTPUT  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 GEO = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
        "region_name", "new_la_code", "old_la_code", "la_name"]
@@ -295,8 +296,9 @@ def test_period_labels():
 @pytest.fixture(scope="module")
 def real_build(tmp_path_factory):
     """The whole asset graph (ingest -> dbt -> quality -> release -> report) on a small synthetic landing folder."""
-    from tests.helpers import build
     from scr_warehouse.synthetic import generate
+
+    from tests.helpers import build
 
     root = tmp_path_factory.mktemp("realbuild")
     generate(root / "landing", seed=7, scale=0.01)
@@ -347,7 +349,8 @@ def test_command_line_build_is_recorded_with_its_checks_and_ends_with_a_summary(
     assert runs
     checks = {r.event_log_entry.dagster_event.asset_check_evaluation_data.check_name
               for run in runs
-              for r in instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records}
+              for r in instance.get_records_for_run(run.run_id,
+                                                    of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records}
     assert {"disclosure_audit", "published_data_screener"} <= checks
     log = build_log_path(real_build.warehouse)
     assert "dbt" in log.read_text(encoding="utf-8")
@@ -448,8 +451,8 @@ def test_funnel_points_carry_names_on_the_population_axis():
 def test_tile_map_has_no_grey_scale_marks_c_and_x_and_outlines_regions():
     from plotly.colors import get_colorscale, hex_to_rgb, unlabel_rgb
 
-    from dashboards.figures import tile_map
     from dashboards.common import map_scale_max, region_names
+    from dashboards.figures import tile_map
 
     nba = _nba_frame()
     las = nba[(nba["geographic_level"] == "Local authority") & (nba["time_period"] == "201617")
@@ -545,7 +548,8 @@ def test_stacked_counts_mark_c_to_scale_only_where_an_exact_total_gives_the_size
     from dashboards.figures import actions_by_agency, grades
 
     ev = pd.DataFrame([{"time_period": p, "geographic_level": "National", "grade": g, "reviews": n}
-                       for p, counts in (("201516", ["60", "c", "25", "20", "c"]), ("201617", ["c", "0", "30", "c", "9"]))
+                       for p, counts in (("201516", ["60", "c", "25", "20", "c"]),
+                                         ("201617", ["c", "0", "30", "c", "9"]))
                        for g, n in zip(["Total", "Outstanding", "Good", "Adequate", "Inadequate"], counts)])
     fig, (_, rows, _) = grades(ev, "201617")
     marks = {t.type: t for t in fig.data if t.name == "c: suppressed"}

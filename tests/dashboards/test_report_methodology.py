@@ -18,6 +18,7 @@ from dashboards.report.changes import read_revisions
 from dashboards.report.page import Page, _changes
 from scr_warehouse.release import load_datasets, revisions
 from scr_warehouse.report.assets import check_report_pages
+
 from tests.dashboards.test_report import write_release
 
 GUIDANCE = """# Data guidance and methodology
