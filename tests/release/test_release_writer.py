@@ -4,14 +4,16 @@ and a percentage never published beside a hidden count."""
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import zipfile
 
 import duckdb
 import pandas as pd
+import pytest
 
 from scr_warehouse.release import load_datasets, screen_release, write_release
-from scr_warehouse.release.writer import AUDIT, GUIDANCE, UPLOAD
+from scr_warehouse.release.writer import AUDIT, GUIDANCE, UPLOAD, DisclosureError
 
 GEO = [("National", None, None, None, None, None),
        ("Regional", "E12000001", "North East", None, None, None),
@@ -133,3 +135,26 @@ def test_unchanged_periods_reuse_their_protection_and_changed_ones_match_a_fresh
     assert corrected != (tmp_path / "a" / "review_evaluations.csv").read_bytes()
     assert len(list(cache.glob("*.json.gz"))) == 2  # the entry of the old 2010-11 is gone
     assert sorted(f.name for f in (cache / "blocks").iterdir()) == ["200910.json.gz", "201011.json.gz"]
+
+
+def test_a_failing_audit_publishes_nothing(tmp_path):
+    """A release whose audit fails keeps the restricted tier and the audit, and writes no published file, no guidance
+    and no upload.zip; the files of the last good release are removed. The engine suppresses until its audit passes,
+    so the failing audit is made by hand: each period's result, as the period cache holds it, gets one failing cell."""
+    datasets = {k: v for k, v in load_datasets().items() if k in ("review_evaluations", "review_actions")}
+    con = warehouse(tmp_path)
+    cache, release = tmp_path / "cache", tmp_path / "r"
+    write_release(con, release, datasets, cache_dir=cache)
+    assert (release / UPLOAD).is_file() and (release / "review_evaluations.csv").is_file()
+    entries = sorted(cache.glob("*.json.gz"))
+    assert len(entries) == 2
+    for f in entries:
+        value = json.loads(gzip.decompress(f.read_bytes()))
+        value["summary"].update(failing_count=1, failing=[["3", "2", "3"]])
+        f.write_bytes(gzip.compress(json.dumps(value).encode("utf-8")))
+    with pytest.raises(DisclosureError, match="nothing written for upload"):
+        write_release(con, release, datasets, cache_dir=cache)
+    assert sorted(p.name for p in release.iterdir() if p.is_file()) == [AUDIT]
+    assert json.loads((release / AUDIT).read_text(encoding="utf-8"))["failing_count"] == 2
+    assert sorted(p.name for p in (release / "restricted").iterdir()) == [
+        "review_actions.csv", "review_evaluations.csv"]
