@@ -104,37 +104,63 @@ def test_a_published_small_count_fails_and_bounds_narrow_ranges():
     assert failing(p, [1]) == set()
 
 
-def brute_ranges(values, hidden, eqs, les, cap):
-    """Every whole-number assignment of the hidden cells (>= 1) consistent with everything published."""
-    ranges = {h: [np.inf, -np.inf] for h in hidden}
-    for combo in itertools.product(range(1, cap + 1), repeat=len(hidden)):
-        v = list(values)
-        for h, x in zip(hidden, combo):
-            v[h] = x
-        if all(v[t] == sum(v[q] for q in parts) for t, parts in eqs) and all(v[a] <= v[b] for a, b in les):
-            for h, x in zip(hidden, combo):
-                ranges[h][0] = min(ranges[h][0], x)
-                ranges[h][1] = max(ranges[h][1], x)
-    return ranges
+def table_values(inner: np.ndarray) -> np.ndarray:
+    """Rows of the cells of two-by-three tables from rows of their six inner cells: total, the three column totals,
+    the two row totals, then the inner cells (the order of `two_by_three`)."""
+    rows = inner.reshape(-1, 2, 3)
+    return np.concatenate([rows.sum(axis=(1, 2))[:, None], rows.sum(axis=1), rows.sum(axis=2), inner], axis=1)
+
+
+def two_by_three(seed: int, offset: int = 0, bump: bool = False) -> tuple[list[int], list[tuple[int, list[int]]]]:
+    """The random two-by-three table of one seed: its cells (`table_values` order) and its relations, numbered from
+    `offset`; `bump`: one more in its first inner cell (and its totals), as a correction does."""
+    rng = random.Random(seed)
+    inner = np.array([rng.choice([0, 1, 2, 3, 4, 6, 9]) for _ in range(6)])
+    inner[0] += bump
+    o = offset
+    eqs = [(o, [o + 1, o + 2, o + 3]), (o, [o + 4, o + 5]), (o + 4, [o + 6, o + 7, o + 8]),
+           (o + 5, [o + 9, o + 10, o + 11])] + [(o + 1 + j, [o + 6 + j, o + 9 + j]) for j in range(3)]
+    return [int(x) for x in table_values(inner[None, :])[0]], eqs
+
+
+def _row_options(values: list[int], hidden: list[int], row: int, cap: int) -> np.ndarray:
+    """The inner cells one row of a two-by-three table can hold: each hidden one 1..cap (zeros are published), each
+    published one as published, adding up to the row total when that is published (at least 1 when hidden)."""
+    cells = [6 + 3 * row + j for j in range(3)]
+    choices = [range(1, cap + 1) if c in hidden else [values[c]] for c in cells]
+    rows = np.array(list(itertools.product(*choices)), dtype=int)
+    total = rows.sum(axis=1)
+    return rows[total == values[4 + row]] if 4 + row not in hidden else rows[total >= 1]
+
+
+def brute_ranges(values: list[int], hidden: list[int], cap: int) -> dict[int, tuple[int, int]]:
+    """Every two-by-three table of whole numbers consistent with what is published, and the range of each hidden
+    cell over them. Whole tables are enumerated (the totals follow from the inner cells), so any number of hidden
+    cells is brute-forced: each row's possible inner cells, then every pair of them."""
+    top, bottom = _row_options(values, hidden, 0, cap), _row_options(values, hidden, 1, cap)
+    inner = np.concatenate([np.repeat(top, len(bottom), axis=0), np.tile(bottom, (len(top), 1))], axis=1)
+    t = table_values(inner)
+    shown = [v for v in range(len(values)) if v not in hidden]
+    t = t[(t[:, shown] == np.array(values)[shown]).all(axis=1) & (t[:, hidden] >= 1).all(axis=1)]
+    return {h: (int(t[:, h].min()), int(t[:, h].max())) for h in hidden}
 
 
 @pytest.mark.parametrize("seed", range(12))
 def test_protect_on_random_two_by_three_tables_is_confirmed_by_brute_force(seed):
-    rng = random.Random(seed)
-    a = [[rng.choice([0, 1, 2, 3, 4, 6, 9]) for _ in range(3)] for _ in range(2)]
-    values = [sum(map(sum, a))] + [a[0][j] + a[1][j] for j in range(3)] + [sum(a[0]), sum(a[1])] + a[0] + a[1]
-    eqs = [(0, [1, 2, 3]), (0, [4, 5]), (4, [6, 7, 8]), (5, [9, 10, 11])] + [(1 + j, [6 + j, 9 + j]) for j in range(3)]
+    values, eqs = two_by_three(seed)
     p = period(values, eqs)
     units, result = protect(p, T, W)
     assert result.failing == []
     hidden = [v for v in range(len(values)) if units[p.unit_of[v]]]
     assert all(v in hidden for v in range(len(values)) if 1 <= values[v] <= T)
-    if 0 < len(hidden) <= 4:
-        ranges = brute_ranges(values, hidden, eqs, [], cap=max(values) + T + 3)  # room for an unbounded total
-        for h, (lo, hi) in ranges.items():
-            assert hi - lo + 1 >= W, f"cell {h} ({values[h]}) spans {lo}..{hi}"
-            if values[h] <= T:
-                assert hi > T, f"primary cell {h} ({values[h]}) never passes the threshold: {lo}..{hi}"
+    assert hidden, "every seed's table has a small count to protect"
+    # cap: past every inner value by the span, so a cell whose range is unbounded above still shows W values
+    ranges = brute_ranges(values, hidden, cap=max(*values[6:], T) + W)
+    assert all(lo <= values[h] <= hi for h, (lo, hi) in ranges.items())  # the true table is among them
+    for h, (lo, hi) in ranges.items():
+        assert hi - lo + 1 >= W, f"cell {h} ({values[h]}) spans {lo}..{hi}"
+        if values[h] <= T:
+            assert hi > T, f"primary cell {h} ({values[h]}) never passes the threshold: {lo}..{hi}"
 
 
 def test_secondary_suppression_spares_the_cells_of_costly_levels():
@@ -151,15 +177,8 @@ def test_secondary_suppression_spares_the_cells_of_costly_levels():
 def test_blocks_audited_on_threads_give_the_same_protection_and_audit():
     """A period of twelve unlinked two-by-three tables (twelve blocks): protected and audited with its blocks on
     three threads, it gets the same cells hidden, the same failing cells and the same LPs as on one."""
-    values, eqs = [], []
-    for seed in range(12):
-        rng = random.Random(seed)
-        a = [[rng.choice([0, 1, 2, 3, 4, 6, 9]) for _ in range(3)] for _ in range(2)]
-        o = len(values)
-        values += [sum(map(sum, a))] + [a[0][j] + a[1][j] for j in range(3)] + [sum(a[0]), sum(a[1])] + a[0] + a[1]
-        eqs += [(o, [o + 1, o + 2, o + 3]), (o, [o + 4, o + 5]), (o + 4, [o + 6, o + 7, o + 8]),
-                (o + 5, [o + 9, o + 10, o + 11])] + [(o + 1 + j, [o + 6 + j, o + 9 + j]) for j in range(3)]
-    p = period(values, eqs)
+    p = _tables(range(12))
+    values = p.values
     one, three = protect(p, T, W, threads=1), protect(p, T, W, threads=3)
     assert np.array_equal(one[0], three[0]) and one[0].sum() > 12
     assert (one[1].failing, one[1].lps, one[1].narrowest) == (three[1].failing, three[1].lps, three[1].narrowest)
@@ -182,12 +201,7 @@ def test_an_audit_that_reuses_what_protection_certified_still_catches_a_pinned_c
     assert {c for c, _, _ in audit(p, hide(p, [2]), T, W, cache=certified, void={1}).failing} == {1, 2}
     saved = 0
     for seed in range(12):
-        rng = random.Random(seed)
-        a = [[rng.choice([0, 1, 2, 3, 4, 6, 9]) for _ in range(3)] for _ in range(2)]
-        values = [sum(map(sum, a))] + [a[0][j] + a[1][j] for j in range(3)] + [sum(a[0]), sum(a[1])] + a[0] + a[1]
-        eqs = [(0, [1, 2, 3]), (0, [4, 5]), (4, [6, 7, 8]), (5, [9, 10, 11])] + \
-            [(1 + j, [6 + j, 9 + j]) for j in range(3)]
-        p = period(values, eqs)
+        p = period(*two_by_three(seed))
         certified = {}
         units, _ = protect(p, T, W, cache=certified)
         more = units.copy()
@@ -203,13 +217,9 @@ def _tables(seeds, bump=None) -> Period:
     more in its first cell (and its totals), as a correction does."""
     values, eqs = [], []
     for seed in seeds:
-        rng = random.Random(seed)
-        a = [[rng.choice([0, 1, 2, 3, 4, 6, 9]) for _ in range(3)] for _ in range(2)]
-        a[0][0] += seed == bump
-        o = len(values)
-        values += [sum(map(sum, a))] + [a[0][j] + a[1][j] for j in range(3)] + [sum(a[0]), sum(a[1])] + a[0] + a[1]
-        eqs += [(o, [o + 1, o + 2, o + 3]), (o, [o + 4, o + 5]), (o + 4, [o + 6, o + 7, o + 8]),
-                (o + 5, [o + 9, o + 10, o + 11])] + [(o + 1 + j, [o + 6 + j, o + 9 + j]) for j in range(3)]
+        v, e = two_by_three(seed, offset=len(values), bump=seed == bump)
+        values += v
+        eqs += e
     return period(values, eqs)
 
 
