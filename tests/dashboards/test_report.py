@@ -412,8 +412,6 @@ def _nba_frame():
 
 
 def test_funnel_points_carry_names_on_the_population_axis():
-    import pandas as pd
-
     from dashboards.figures import funnel
 
     nba = _nba_frame()
@@ -445,7 +443,9 @@ def test_funnel_points_carry_names_on_the_population_axis():
     # and without a population input there is nowhere to put them: a message, not empty axes
     fig, _ = funnel(hidden, england, "Regions, 2016-17", population=None)
     assert "Nothing to plot" in fig.layout.annotations[0].text and fig.layout.title.text == "Regions, 2016-17"
-    assert isinstance(pd, object)
+    # the table beside the chart: England's and each region's published children and rate, as the file has them
+    assert [r[:3] for r in rows] == [["England", "2,460", "3.90"], ["North East", "45", "8.00"],
+                                     ["London", "90", "4.60"]]  # rates to two places, as the report writes them
 
 
 def test_tile_map_has_no_grey_scale_marks_c_and_x_and_outlines_regions():
