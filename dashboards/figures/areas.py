@@ -3,6 +3,7 @@ LAs with region outlines."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -11,9 +12,9 @@ import plotly.graph_objects as go
 from ..common import (
     MOSTLY_SUPPRESSED,
     PALETTE,
+    SEQUENTIAL,
     SUPPRESSED_MARKER,
     SUPPRESSED_NAME,
-    SEQUENTIAL,
     classify,
     esc,
     fmt_count,
@@ -70,20 +71,10 @@ def deaths_injuries_by_year(nba: pd.DataFrame, upto: str, area: str = "England")
     return fig, table
 
 
-def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
-           population: dict[tuple[str, str], int] | None = None, label: str = "all",
-           y_title: str = "Children harmed per 10,000 children") -> tuple[go.Figure, Table]:
-    """Funnel plot of rates per 10,000 children against each area's child population (the population input of
-    the rates, `population[(time_period, area code)]`), with Poisson 95% and 99.8% limits around the England rate.
-    Without a population input the x axis falls back to the population implied by the published count and rate,
-    and its title says so. Areas whose count or rate is suppressed are never estimated: with a population input
-    each is marked (a ringed c) at its population in a strip under the plot, with a legend entry "c: suppressed";
-    without one they are named in words. Areas not available (x) are in the table only. When most areas are
-    suppressed the chart says so in words above the plot. Points carry their area's name (`label="all"`), or only
-    those outside the 95% limits (`label="outside"`, for the many LAs of a region)."""
-    from plotly.subplots import make_subplots
-
-    eng_rate = number(england.get("children_rate_per_10000")) if england is not None else None
+def _funnel_points(areas: pd.DataFrame, population: dict | None) -> tuple[list[tuple], list[tuple]]:
+    """(name, count, rate, population or None, published count, published rate, code) of every area, and
+    (name, population) of the suppressed ones. Without a population input the population is the one the published
+    count and rate imply; an area whose count or rate is not published has none (never estimated)."""
     pts, hidden = [], []
     for _, r in areas.iterrows():
         obs, rate = number(r.get("children")), number(r.get("children_rate_per_10000"))
@@ -99,28 +90,26 @@ def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
         pts.append((name, obs, rate, pop, r.get("children"), r.get("children_rate_per_10000"), code))
         if is_c(r.get("children")) or is_c(r.get("children_rate_per_10000")):
             hidden.append((name, known))
-    plotted = [p for p in pts if p[3] is not None]
-    strip = [(n, p) for n, p in hidden if p]
-    if strip:  # the suppressed areas' strip under the plot, on the same population axis
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.86, 0.14], vertical_spacing=0.04)
-    else:
-        fig = go.Figure()
-    spread = [p[3] for p in plotted] + [p for _, p in strip]
-    # the population axis runs from half the smallest area to a little past the largest (limits and ticks alike)
-    pmin, pmax = (max(min(spread) * 0.5, 1.0), max(spread) * 1.15) if spread else (None, None)
-    if eng_rate and spread:
-        grid = np.geomspace(pmin, pmax, 30)  # smooth on a log axis; each point is drawing time
-        expected = grid * eng_rate / 10000
-        for cov, dash, colour in [(0.95, "dash", PALETTE[0]), (0.998, "dot", PALETTE[5])]:
-            lo, hi = poisson_limits_array(expected, cov)
-            name = f"{cov * 100:g}% limits"
-            fig.add_scatter(x=grid, y=hi / grid * 10000, mode="lines", line={"dash": dash, "color": colour},
-                            name=name, legendgroup=name, hoverinfo="skip")
-            fig.add_scatter(x=grid, y=lo / grid * 10000, mode="lines", line={"dash": dash, "color": colour},
-                            name=name, legendgroup=name, showlegend=False, hoverinfo="skip")
-        fig.add_scatter(x=[grid[0], grid[-1]], y=[eng_rate, eng_rate], mode="lines",
-                        line={"color": "#505a5f"}, name=f"England rate ({fmt_rate(eng_rate)})", hoverinfo="skip")
-    verdicts = {p[0]: classify(p[1], p[3], eng_rate) for p in pts}
+    return pts, hidden
+
+
+def _funnel_limits(fig: go.Figure, pmin: float, pmax: float, eng_rate: float) -> None:
+    """Poisson 95% and 99.8% limits around the England rate, and the England rate, across the population axis."""
+    grid = np.geomspace(pmin, pmax, 30)  # smooth on a log axis; each point is drawing time
+    expected = grid * eng_rate / 10000
+    for cov, dash, colour in [(0.95, "dash", PALETTE[0]), (0.998, "dot", PALETTE[5])]:
+        lo, hi = poisson_limits_array(expected, cov)
+        name = f"{cov * 100:g}% limits"
+        fig.add_scatter(x=grid, y=hi / grid * 10000, mode="lines", line={"dash": dash, "color": colour},
+                        name=name, legendgroup=name, hoverinfo="skip")
+        fig.add_scatter(x=grid, y=lo / grid * 10000, mode="lines", line={"dash": dash, "color": colour},
+                        name=name, legendgroup=name, showlegend=False, hoverinfo="skip")
+    fig.add_scatter(x=[grid[0], grid[-1]], y=[eng_rate, eng_rate], mode="lines",
+                    line={"color": "#505a5f"}, name=f"England rate ({fmt_rate(eng_rate)})", hoverinfo="skip")
+
+
+def _funnel_marks(fig: go.Figure, plotted: list[tuple], strip: list[tuple], verdicts: dict, label: str) -> None:
+    """The areas' points (named: all, or those outside the 95% limits) and the suppressed areas' ringed c's."""
     if plotted:
         def shown(p):
             return label == "all" or not verdicts[p[0]].startswith("Within")
@@ -141,13 +130,12 @@ def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
                         cliponaxis=False, customdata=[[esc(n), f"{p:,.0f}"] for n, p in strip],
                         hovertemplate="%{customdata[0]}: suppressed (c)<br>population %{customdata[1]}"
                                       "<extra></extra>", row=2, col=1)
-    x_title = ("Children aged 0 to 17 in the area (population input of the rates)" if population else
-               "Children aged 0 to 17 in the area (implied by the published count and rate: no population input)")
-    _layout(fig, title, x_title, y_title)
-    fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left", "yanchor": "top"},
-                      margin={"r": 170})
-    if spread:
-        ticks = log_ticks(pmin, pmax)
+
+
+def _funnel_axes(fig: go.Figure, span: tuple | None, strip: bool) -> None:
+    """The log population axis with its ticks given, and the strip of suppressed areas under the plot."""
+    if span:
+        ticks = log_ticks(*span)
         fig.update_xaxes(type="log", tickmode="array", tickvals=ticks, ticktext=[f"{t:,.0f}" for t in ticks])
     else:
         fig.update_xaxes(type="log", tickformat=",.0f")
@@ -158,8 +146,13 @@ def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
         fig.add_annotation(text="c", xref="paper", yref="y2", x=0, y=0, xanchor="right", xshift=-8,
                            showarrow=False, font={"size": 13, "color": "#505a5f"})
         fig.update_layout(height=460)
+
+
+def _funnel_notes(fig: go.Figure, pts: list[tuple], hidden: list[tuple], strip: bool) -> None:
+    """The suppressed areas named in words (on paper and in a PNG the strip's rings are unnamed), and a chart mostly
+    suppressed saying so."""
     notes = []
-    if hidden:  # the suppressed areas named in words too (on paper and in a PNG the strip's rings are unnamed)
+    if hidden:
         names = [esc(n) for n, _ in hidden]
         listed = ", ".join(names) if len(names) <= 6 else f"{len(names)} areas (see the table)"
         notes.append(f"c: suppressed{', marked under the axis' if strip else ', not plotted'}: {listed}")
@@ -172,13 +165,49 @@ def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
         fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=1, xanchor="left",
                            yanchor="top", showarrow=False, align="left", bgcolor="rgba(255,255,255,0.85)",
                            font={"size": 12})
-    if not (plotted or strip or (eng_rate and spread)):
+
+
+def funnel(areas: pd.DataFrame, england: pd.Series | None, title: str,
+           population: dict[tuple[str, str], int] | None = None, label: str = "all",
+           y_title: str = "Children harmed per 10,000 children") -> tuple[go.Figure, Table]:
+    """Funnel plot of rates per 10,000 children against each area's child population (the population input of
+    the rates, `population[(time_period, area code)]`), with Poisson 95% and 99.8% limits around the England rate.
+    Without a population input the x axis falls back to the population implied by the published count and rate,
+    and its title says so. Areas whose count or rate is suppressed are never estimated: with a population input
+    each is marked (a ringed c) at its population in a strip under the plot, with a legend entry "c: suppressed";
+    without one they are named in words. Areas not available (x) are in the table only. When most areas are
+    suppressed the chart says so in words above the plot. Points carry their area's name (`label="all"`), or only
+    those outside the 95% limits (`label="outside"`, for the many LAs of a region)."""
+    from plotly.subplots import make_subplots
+
+    eng_rate = number(england.get("children_rate_per_10000")) if england is not None else None
+    pts, hidden = _funnel_points(areas, population)
+    plotted = [p for p in pts if p[3] is not None]
+    strip = [(n, p) for n, p in hidden if p]
+    # the suppressed areas' strip under the plot, on the same population axis
+    fig = (make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.86, 0.14], vertical_spacing=0.04)
+           if strip else go.Figure())
+    spread = [p[3] for p in plotted] + [p for _, p in strip]
+    # the population axis runs from half the smallest area to a little past the largest (limits and ticks alike)
+    span = (max(min(spread) * 0.5, 1.0), max(spread) * 1.15) if spread else None
+    if eng_rate and span:
+        _funnel_limits(fig, *span, eng_rate)
+    verdicts = {p[0]: classify(p[1], p[3], eng_rate) for p in pts}
+    _funnel_marks(fig, plotted, strip, verdicts, label)
+    x_title = ("Children aged 0 to 17 in the area (population input of the rates)" if population else
+               "Children aged 0 to 17 in the area (implied by the published count and rate: no population input)")
+    _layout(fig, title, x_title, y_title)
+    fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left", "yanchor": "top"},
+                      margin={"r": 170})
+    _funnel_axes(fig, span, bool(strip))
+    _funnel_notes(fig, pts, hidden, bool(strip))
+    if not (plotted or strip or (eng_rate and span)):
         fig = or_nothing(fig, "every area's count or rate is suppressed or not available")
     rows = []
     if england is not None:
         rows.append(["England", fmt_count(england.get("children")), fmt_rate(england.get("children_rate_per_10000")),
                      "Reference rate"])
-    for name, obs, rate, pop, raw_obs, raw_rate, _code in pts:
+    for name, _obs, _rate, _pop, raw_obs, raw_rate, _code in pts:
         rows.append([str(name), fmt_count(raw_obs), fmt_rate(raw_rate), verdicts[name]])
     return fig, (["Area", "Children", "Rate per 10,000 children", "Compared with England"], rows,
                  ["text", "count", "num", "text"])
@@ -219,70 +248,120 @@ def _hex_outlines(region_of: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def tile_map(las: pd.DataFrame, title: str, height: int = 640, scale_max: float | None = None,
-             region_names: dict[str, str] | None = None) -> tuple[go.Figure, Table]:
-    """Hex tile map of LA rates per 10,000 children on a sequential scale with no grey in it (viridis), fixed from 0
-    to `scale_max` so a colour means the same rate in every year. Suppressed LAs are outlined hexagons with a dot,
-    unavailable ones empty outlines, each with a legend entry; regions are outlined and named."""
-    layout = hex_layout()
-    region_of = regions()
+ZERO_NAME = "Rate of 0 (none notified)"
+ZERO_MARKER = {"color": "#ffffff", "line": {"width": 2, "color": "#0b0c0c"}}  # white with a black rim: off the scale
+LABEL_GAP = 0.75  # data units between a region label and the nearest hexagon centre in its row (circumradius 0.58)
+LABEL_SPACING = 0.8  # data units between two labels on the same side
+CHAR_WIDTH = 0.2  # data units a label character takes at least, at font size 11 (for the axis range)
+
+
+@dataclass
+class Tiles:
+    """Every hexagon of the tile map: where it is, whose it is, and what it shows."""
+    codes: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    xs: list[float] = field(default_factory=list)
+    ys: list[float] = field(default_factory=list)
+    rates: list[float | None] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)
+    counts: list[str] = field(default_factory=list)
+    symbols: list[str] = field(default_factory=list)  # c or x, for a hexagon without a rate
+
+    def subset(self, keep) -> list[int]:
+        return [i for i in range(len(self.codes)) if keep(i)]
+
+
+def _tiles(las: pd.DataFrame) -> Tiles:
     by_code = {r["new_la_code"]: r for _, r in las.iterrows()} if not las.empty else {}
-    xs, ys, names, rates, shown, counts, codes, raw = [], [], [], [], [], [], [], []
-    for code, (name, x, y) in layout.items():
+    t = Tiles()
+    for code, (name, x, y) in hex_layout().items():
         r = by_code.get(code)
         raw_rate = r["children_rate_per_10000"] if r is not None else "x"
         raw_count = r["children"] if r is not None else "x"
-        xs.append(x)
-        ys.append(y)
-        names.append(str(r["la_name"]) if r is not None else name)
-        rates.append(number(raw_rate))
-        shown.append(fmt_rate(raw_rate))
-        counts.append(fmt_count(raw_count))
-        codes.append(code)
-        raw.append("c" if "c" in (str(raw_rate).strip(), str(raw_count).strip()) else "x")
-    fig = go.Figure()
-    # (the template's shape defaults are a translucent black fill: a boundary is a solid line and nothing else)
-    fig.add_shape(type="path", path=_hex_outlines(region_of), xref="x", yref="y", layer="above", opacity=1,
-                  fillcolor="rgba(0,0,0,0)", line={"color": "#0b0c0c", "width": 2.5}, name="Region boundary",
-                  showlegend=True)
+        t.codes.append(code)
+        t.names.append(str(r["la_name"]) if r is not None else name)
+        t.xs.append(x)
+        t.ys.append(y)
+        t.rates.append(number(raw_rate))
+        t.shown.append(fmt_rate(raw_rate))
+        t.counts.append(fmt_count(raw_count))
+        t.symbols.append("c" if "c" in (str(raw_rate).strip(), str(raw_count).strip()) else "x")
+    return t
+
+
+def _tile_traces(fig: go.Figure, t: Tiles, scale_max: float | None) -> None:
+    """One trace per kind of hexagon: coloured by rate; a rate of 0 white with a black rim (never the scale's
+    darkest colour); c an outlined hexagon with a dark dot; x an empty outline (marks, not text: a map of 150 text
+    labels takes a browser twice as long to draw). Each names its LA on hover."""
     marker = {"symbol": "hexagon", "size": 23, "line": {"width": 0.5, "color": "#ffffff"}}
     hover = "%{text}<br>rate: %{customdata[0]}<br>children: %{customdata[1]}<extra></extra>"
-    # c: an outlined hexagon with a dark dot; x: an outlined empty hexagon (marks, not text: a map of 150 text
-    # labels takes a browser twice as long to draw)
+
+    def add(idx: list[int], name: str, mark: dict, **kw) -> None:
+        if idx:
+            fig.add_scatter(x=[t.xs[i] for i in idx], y=[t.ys[i] for i in idx], mode="markers", name=name,
+                            marker={**marker, **mark}, text=[esc(t.names[i]) for i in idx],
+                            customdata=[[t.shown[i], t.counts[i]] for i in idx], hovertemplate=hover, **kw)
+
     for symbol, legend, shape in (("c", "Suppressed (c)", "hexagon-open-dot"), ("x", "Not available (x)",
                                                                                   "hexagon-open")):
-        idx = [i for i, v in enumerate(rates) if v is None and raw[i] == symbol]
-        if idx:
-            fig.add_scatter(
-                x=[xs[i] for i in idx], y=[ys[i] for i in idx], mode="markers", name=legend,
-                marker={**marker, "symbol": shape, "size": 21, "color": "#505a5f" if symbol == "c" else "#b1b4b6",
-                        "line": {"width": 1}},
-                text=[esc(names[i]) for i in idx], customdata=[[shown[i], counts[i]] for i in idx],
-                hovertemplate=hover,
-            )
-    col = [i for i, v in enumerate(rates) if v is not None]
-    if col:
-        top = scale_max or max(rates[i] for i in col) or 1.0
-        fig.add_scatter(
-            x=[xs[i] for i in col], y=[ys[i] for i in col], mode="markers", showlegend=False,
-            marker={**marker, "color": [rates[i] for i in col], "colorscale": SEQUENTIAL, "showscale": True,
-                    "cmin": 0, "cmax": top,
-                    "colorbar": {"title": {"text": "Per 10,000<br>children"}, "len": 0.6}},
-            name="Rate per 10,000 children", text=[esc(names[i]) for i in col],
-            customdata=[[shown[i], counts[i]] for i in col], hovertemplate=hover,
-        )
-    centres: dict[str, list[tuple[float, float]]] = {}
-    for i, code in enumerate(codes):
-        centres.setdefault(region_of.get(code, ""), []).append((xs[i], ys[i]))
-    for region, pts in centres.items():
-        if region and region_names and region in region_names:
-            fig.add_annotation(x=max(p[0] for p in pts) + 0.6, y=sum(p[1] for p in pts) / len(pts),
-                               text=esc(region_names[region]), showarrow=False, xanchor="left",
-                               font={"size": 11, "color": "#0b0c0c"}, bgcolor="rgba(255,255,255,0.8)")
+        add(t.subset(lambda i, s=symbol: t.rates[i] is None and t.symbols[i] == s), legend,
+            {"symbol": shape, "size": 21, "color": "#505a5f" if symbol == "c" else "#b1b4b6", "line": {"width": 1}})
+    add(t.subset(lambda i: t.rates[i] == 0), ZERO_NAME, {**ZERO_MARKER, "size": 21})
+    col = t.subset(lambda i: t.rates[i] is not None and t.rates[i] > 0)
+    top = scale_max or max((t.rates[i] for i in col), default=0) or 1.0
+    add(col, "Rate per 10,000 children",
+        {"color": [t.rates[i] for i in col], "colorscale": SEQUENTIAL, "showscale": True, "cmin": 0, "cmax": top,
+         "colorbar": {"title": {"text": "Per 10,000<br>children"}, "len": 0.6}}, showlegend=False)
+
+
+def _region_labels(fig: go.Figure, t: Tiles, region_names: dict[str, str]) -> tuple[float, float]:
+    """Each region's name beside the map, clear of every hexagon (east of the easternmost, or west of the
+    westernmost, hexagon in its rows), with a line to the region's middle hexagon; labels on one side kept apart.
+    Returns the x range that holds the map and its labels."""
+    region_of = regions()
+    members: dict[str, list[int]] = {}
+    for i, code in enumerate(t.codes):
+        members.setdefault(region_of.get(code, ""), []).append(i)
+    mid_x = (min(t.xs) + max(t.xs)) / 2
+    lo, hi = min(t.xs) - 1, max(t.xs) + 1
+    placed: dict[bool, list[float]] = {True: [], False: []}
+    items = sorted(((sum(t.ys[i] for i in idx) / len(idx), r, idx) for r, idx in members.items()
+                    if r and r in region_names), reverse=True)
+    for y_mid, region, idx in items:
+        east = sum(t.xs[i] for i in idx) / len(idx) >= mid_x
+        y = min([y_mid, *(p - LABEL_SPACING for p in placed[east])])
+        placed[east].append(y)
+        row = [t.xs[i] for i in range(len(t.xs)) if abs(t.ys[i] - y) < 1.0] or t.xs
+        x = max(row) + LABEL_GAP if east else min(row) - LABEL_GAP
+        head = min(idx, key=lambda i: (t.xs[i] - sum(t.xs[j] for j in idx) / len(idx)) ** 2 + (t.ys[i] - y_mid) ** 2)
+        text = esc(region_names[region])
+        width = CHAR_WIDTH * len(region_names[region]) + 0.5
+        lo, hi = min(lo, x - width if not east else lo), max(hi, x + width if east else hi)
+        fig.add_annotation(x=t.xs[head], y=t.ys[head], ax=x, ay=y, axref="x", ayref="y", text=text, showarrow=True,
+                           arrowhead=0, arrowwidth=1, arrowcolor="#505a5f", xanchor="left" if east else "right",
+                           font={"size": 11, "color": "#0b0c0c"}, bgcolor="rgba(255,255,255,0.9)",
+                           name=f"Region label {region}")
+    return lo, hi
+
+
+def tile_map(las: pd.DataFrame, title: str, height: int = 640, scale_max: float | None = None,
+             region_names: dict[str, str] | None = None) -> tuple[go.Figure, Table]:
+    """Hex tile map of LA rates per 10,000 children on a sequential scale with no grey in it (viridis), fixed from 0
+    to `scale_max` so a colour means the same rate in every year; a rate of 0 is its own mark and legend entry.
+    Suppressed LAs are outlined hexagons with a dot, unavailable ones empty outlines, each with a legend entry;
+    every hexagon names its LA on hover; regions are outlined and named beside the map, clear of the hexagons."""
+    t = _tiles(las)
+    fig = go.Figure()
+    # (the template's shape defaults are a translucent black fill: a boundary is a solid line and nothing else)
+    fig.add_shape(type="path", path=_hex_outlines(regions()), xref="x", yref="y", layer="above", opacity=1,
+                  fillcolor="rgba(0,0,0,0)", line={"color": "#0b0c0c", "width": 2.5}, name="Region boundary",
+                  showlegend=True)
+    _tile_traces(fig, t, scale_max)
+    lo, hi = _region_labels(fig, t, region_names or {})
     _layout(fig, title, height=height)
-    fig.update_xaxes(visible=False, scaleanchor="y", scaleratio=1)
-    fig.update_yaxes(visible=False, rangemode="normal")
-    fig.update_layout(legend={"orientation": "h", "y": -0.02})
-    rows = sorted(([names[i], codes[i], counts[i], shown[i]] for i in range(len(xs))), key=lambda r: r[0])
+    fig.update_xaxes(visible=False, scaleanchor="y", scaleratio=1, range=[lo, hi])
+    fig.update_yaxes(visible=False, rangemode="normal", range=[min(t.ys) - 1, max(t.ys) + 1])
+    fig.update_layout(legend={"orientation": "h", "y": -0.02}, hovermode="closest")
+    rows = sorted(([t.names[i], t.codes[i], t.counts[i], t.shown[i]] for i in range(len(t.xs))), key=lambda r: r[0])
     return fig, (["Local authority", "Code", "Children", "Rate per 10,000 children"], rows,
                  ["text", "text", "count", "num"])

@@ -8,8 +8,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from ..common import (FONT, MOSTLY_SUPPRESSED, PALETTE, SUPPRESSED_MARKER, SUPPRESSED_NAME, SUPPRESSED_PATTERN, esc,
-                      period_label)
+from ..common import (
+    FONT,
+    MOSTLY_SUPPRESSED,
+    PALETTE,
+    SUPPRESSED_MARKER,
+    SUPPRESSED_NAME,
+    SUPPRESSED_PATTERN,
+    esc,
+    period_label,
+)
 
 # The house style's base template, set once as the default: naming a template on every figure re-validates it
 # (about 20 ms a figure, seconds over a report's 160 figures).

@@ -2,14 +2,22 @@
 evaluation grades, decisions on time, and action plans by agency."""
 from __future__ import annotations
 
-
 import pandas as pd
 import plotly.graph_objects as go
 
 from ..common import PALETTE, esc, fmt_1dp, fmt_count, is_c, mostly_suppressed, number, period_label
-
-from .base import (Table, _layout, _span, add_suppressed, empty_figure, isfinite, legend_only_drawn, level,
-                   mostly_suppressed_figure, or_nothing)
+from .base import (
+    Table,
+    _layout,
+    _span,
+    add_suppressed,
+    empty_figure,
+    isfinite,
+    legend_only_drawn,
+    level,
+    mostly_suppressed_figure,
+    or_nothing,
+)
 
 
 def timeliness_bands(rt: pd.DataFrame, upto: str, measure: str = "Incident to completion") -> tuple[go.Figure, Table]:
@@ -75,6 +83,25 @@ def _area_rows(df: pd.DataFrame, region: str | None) -> pd.DataFrame:
     return level(df, "National")
 
 
+def _profile_gaps(fig: go.Figure, years: list[str], drawn_years: list[str], hidden: dict[int, list[str]],
+                  symbols: dict[int, list[tuple[str, str]]]) -> None:
+    """What the profile does not draw, said: the years with nothing published named in words, a ringed c in each
+    suppressed category's slot beside its year's other bars, and x or z over its own (missing) bar."""
+    left_out = [period_label(y) for y in years if y not in drawn_years]
+    if left_out and drawn_years:
+        fig.add_annotation(text=f"Not drawn, no figure published (c or x): {', '.join(left_out)}", xref="paper",
+                           yref="paper", x=1, y=1, xanchor="right", yanchor="bottom", showarrow=False,
+                           font={"size": 12})
+    for i, at in hidden.items():
+        add_suppressed(fig, at, offsetgroup=str(i), what=period_label(drawn_years[i]))
+    for i, marks in symbols.items():
+        fig.add_bar(x=[c for c, _ in marks], y=[0] * len(marks), offsetgroup=str(i),
+                    text=[s for _, s in marks], textposition="outside", showlegend=False,
+                    marker_color=PALETTE[i % len(PALETTE)], cliponaxis=False,
+                    hovertemplate="%{x}: %{text} (not available or not applicable)<extra>"
+                                  + period_label(drawn_years[i]) + "</extra>")
+
+
 def profile(cc: pd.DataFrame, upto: str, topic: str = "Age band", outcome: str = "Total", n_years: int = 3,
             region: str | None = None, area: str = "England", count: str = "children",
             percent: str = "children_percent", who: str | None = None) -> tuple[go.Figure, Table]:
@@ -120,19 +147,7 @@ def profile(cc: pd.DataFrame, upto: str, topic: str = "Age band", outcome: str =
                 hidden.setdefault(i, []).append(esc(c))
             elif number(p) is None:
                 symbols.setdefault(i, []).append((esc(c), fmt_1dp(p)))
-    left_out = [period_label(y) for y in years if y not in drawn_years]
-    if left_out and drawn_years:
-        fig.add_annotation(text=f"Not drawn, no figure published (c or x): {', '.join(left_out)}", xref="paper",
-                           yref="paper", x=1, y=1, xanchor="right", yanchor="bottom", showarrow=False,
-                           font={"size": 12})
-    for i, at in hidden.items():  # a ringed c in each suppressed category's slot, beside its year's other bars
-        add_suppressed(fig, at, offsetgroup=str(i), what=period_label(drawn_years[i]))
-    for i, marks in symbols.items():  # x or z: the symbol over its own (missing) bar
-        fig.add_bar(x=[c for c, _ in marks], y=[0] * len(marks), offsetgroup=str(i),
-                    text=[s for _, s in marks], textposition="outside", showlegend=False,
-                    marker_color=PALETTE[i % len(PALETTE)], cliponaxis=False,
-                    hovertemplate="%{x}: %{text} (not available or not applicable)<extra>" + period_label(drawn_years[i])
-                                  + "</extra>")
+    _profile_gaps(fig, years, drawn_years, hidden, symbols)
     fig.update_layout(barmode="group")
     _layout(fig, f"{who} by {topic.lower()}, {area}, {_span(years)}", topic, f"Percentage of {unit}")
     fig.update_yaxes(ticksuffix="%")
@@ -207,7 +222,7 @@ def decisions_on_time(rt: pd.DataFrame, upto: str) -> Table:
     for y in years:
         s = nat[nat["time_period"] == y]
 
-        def cell(measure, band, col):
+        def cell(measure, band, col, s=s):
             m = s[(s["measure"] == measure) & (s["band"] == band)]
             return m[col].iloc[0] if len(m) else "x"
 

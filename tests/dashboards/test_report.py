@@ -471,6 +471,10 @@ def test_tile_map_has_no_grey_scale_marks_c_and_x_and_outlines_regions():
     outline = [s for s in fig.layout.shapes if s.name == "Region boundary"][0]
     assert outline.showlegend and outline.path.count("M") > 100  # one segment per boundary edge
     assert {a.text for a in fig.layout.annotations} == {"North East", "London"}
+    # a rate of 0 (Camden) is its own white mark with a legend entry, not the scale's darkest colour
+    zero = [t for t in fig.data if t.name == "Rate of 0 (none notified)"][0]
+    assert list(zero.text) == ["Camden"] and zero.marker.color == "#ffffff" and zero.showlegend is not False
+    assert "Camden" not in list(coloured.text) and min(coloured.marker.color) > 0
 
 
 def test_timeliness_bars_run_to_100_with_suppressed_parts_drawn_and_bands_in_order():
