@@ -1,9 +1,16 @@
 """Test set-up: environment for every test process, the `landing` fixture and the shared output folder. The
-helpers themselves are in tests/helpers.py; tests are in one folder per stage."""
+helpers themselves are in tests/helpers.py; tests are in one folder per stage.
+
+Browser tests (every test of a `*_browser.py` file or of tests/a11y/, marked `browser`) need /usr/bin/chromium
+(`make browser`). A browser test that skips because Chromium is missing FAILS, so that a machine without it (CI
+included) cannot pass with none of them run; on a machine that cannot have Chromium, SCR_SKIP_BROWSER=1 lets them
+skip (`make test-fast` sets it: it leaves the browser tests out anyway)."""
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 
@@ -22,3 +29,37 @@ def landing(tmp_path) -> Landing:
 
 def pytest_configure(config):
     TEST_OUTPUT.mkdir(exist_ok=True)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+SKIP_BROWSER = "SCR_SKIP_BROWSER"
+
+
+def is_browser_test(path: Path) -> bool:
+    return path.name.endswith("_browser.py") or "a11y" in path.parts
+
+
+def missing_browser_fails(reason: str, chromium: Path | None = None, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether a skip for want of Chromium is turned into a failure: yes, unless Chromium is there (the skip is for
+    another reason) or SCR_SKIP_BROWSER=1 says this machine cannot have it."""
+    environ = os.environ if environ is None else environ
+    return ("chromium" in reason.lower() and not (chromium or CHROMIUM).exists()
+            and environ.get(SKIP_BROWSER) != "1")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if is_browser_test(item.path):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        if missing_browser_fails(reason):
+            report.outcome = "failed"
+            report.longrepr = (f"{reason}\nA browser test may not skip for want of Chromium: run `make browser`, or "
+                               f"set {SKIP_BROWSER}=1 on a machine that cannot have it (never in CI).")
