@@ -169,9 +169,10 @@ def make_server(app, host: str = "127.0.0.1", port: int = 8050, threads: int = 8
 
 
 def run(warehouse: str, release: str, port: int = 8050, host: str = "127.0.0.1", secure_cookie: bool = False,
-        threads: int = 8) -> int:
+        threads: int = 8, landing: str | None = None) -> int:
     """Start the explorer. Restricted views only with a valid SCR_EXPLORER_USERS file; the session cookie is
-    marked Secure with `secure_cookie` (or SCR_EXPLORER_SECURE_COOKIE=1), for serving over HTTPS."""
+    marked Secure with `secure_cookie` (or SCR_EXPLORER_SECURE_COOKIE=1), for serving over HTTPS. Stewards'
+    submissions (contract section 4) go to `landing` (or SCR_EXPLORER_LANDING); without one, none are taken."""
     if not Path(release).is_dir():
         print(f"scr-warehouse explore: release folder not found: {release}", file=sys.stderr)
         return 2
@@ -183,8 +184,12 @@ def run(warehouse: str, release: str, port: int = 8050, host: str = "127.0.0.1",
         print(f"restricted views disabled ({e}); starting with published statistics only", file=sys.stderr)
     secure = secure_cookie or os.environ.get("SCR_EXPLORER_SECURE_COOKIE") == "1"
     settings = settings_from_env()
+    landing = landing or os.environ.get("SCR_EXPLORER_LANDING") or None
+    if landing and not Path(landing).is_dir():
+        print(f"scr-warehouse explore: landing folder not found: {landing}", file=sys.stderr)
+        return 2
     app = create_app(warehouse, release, users, secret=os.environ.get("SCR_EXPLORER_SECRET"), secure_cookie=secure,
-                     settings=settings)
+                     settings=settings, landing=landing)
     server = make_server(app, host=host, port=port, threads=threads, settings=settings)
     proxies = settings["trusted_proxies"]
     print(f"explorer: http://{host}:{port}/ (waitress, {threads} threads"

@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; put a reverse "
                    "proxy with HTTPS in front of anything else)")
     e.add_argument("--secure-cookie", action="store_true", help="mark the session cookie Secure (serving over HTTPS)")
+    e.add_argument("--landing", default=None, help="landing folder stewards' web submissions go to (contract "
+                   "section 4); without it the explorer takes none")
 
 
     sub.add_parser("suites", help="rewrite expectations/<feed>.json from the policy seeds (then commit them)")
@@ -105,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         from dashboards.explorer import run as run_explorer  # noqa: PLC0415
 
         return run_explorer(args.warehouse, args.release, args.port, host=args.host,
-                            secure_cookie=args.secure_cookie)
+                            secure_cookie=args.secure_cookie, landing=args.landing)
     return 1
 
 

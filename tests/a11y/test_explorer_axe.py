@@ -36,6 +36,20 @@ def site(tmp_path_factory):
         for i in range(60):  # more than a page: the table's page buttons are drawn
             w.writerow(["notifications", f"N-A{i}", "E06000001", "notifications/a.csv", str(i + 2), "child_sex",
                         "invalid_value", "Q"])
+    with open(rel / "quality" / "by_la" / "national_team.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["feed", "record_id", "la_code", "source_file", "source_line", "column_name", "problem", "value",
+                    "message"])
+        for i in range(3):
+            w.writerow(["notifications", f"N-X{i}", "E99999999", "notifications/b.csv", str(i + 2), "la_code",
+                        "unknown_reference", "E99999999", "not an English local authority"])
+    (rel / "quality" / "chase").mkdir(exist_ok=True)
+    with open(rel / "quality" / "chase" / "E06000001_Hartlepool.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["lscb_la_code", "la_name", "what_is_late", "who_must_act", "incident_id", "review_id", "due_date",
+                    "days_overdue"])
+        w.writerow(["E06000001", "Hartlepool", "The review decision is late", "The LSCB chair", "INC-A1", "",
+                    "2016-05-01", "40"])
     wh = root / "warehouse.duckdb"
     con = duckdb.connect(str(wh))
     con.execute("create schema marts")
@@ -132,14 +146,13 @@ def test_restricted_views_pass_axe_before_and_after_sign_in(site, browser):
         page.fill("#password", PASSWORD)
         page.click("#login-btn")
         page.locator("#whoami", has_text="Signed in as analyst1").wait_for()
+        # the national team's own queue first: the problems that belong to no LA
+        page.locator("#queue", has_text="3 open problems").wait_for()
+        _assert_no_violations(page, "the national team's queue", seen)
         page.fill("#incident-id", "INC-A1")
         page.press("#incident-id", "Enter")
         page.locator("#journey", has_text="review overdue").wait_for()
-        page.click("#queue-la")
-        page.locator("label.dash-dropdown-option", has_text="Hartlepool").first.click()
-        page.locator("#queue", has_text="60 open problems").wait_for()
-        page.locator("#queue .next-page").wait_for()  # 60 rows: the table has pages
-        _assert_no_violations(page, "an analyst's journey and queue", seen)
+        _assert_no_violations(page, "an analyst's journey", seen)
         page.click("#logout-btn")
         page.locator("#whoami", has_text="Signed out").wait_for()
         page.fill("#username", "steward1")
@@ -147,8 +160,15 @@ def test_restricted_views_pass_axe_before_and_after_sign_in(site, browser):
         page.click("#login-btn")
         page.locator("#whoami", has_text="Signed in as steward1").wait_for()
         page.locator("#queue", has_text="60 open problems").wait_for()
-        page.locator("#journey", has_text="analyst role").wait_for()
-        _assert_no_violations(page, "a steward's queue", seen)
+        page.locator("#journey", has_text="INC-A1").wait_for()
+        page.locator("#chase", has_text="late").wait_for()
+        _assert_no_violations(page, "a steward's queue, chase list, journeys and forms", seen)
+        page.locator("#queue button", has_text="Correct").first.click()
+        page.locator("#corr-target", has_text="Correcting child_sex").wait_for()
+        page.fill("#nf-child_age_months", "300")
+        page.press("#nf-child_age_months", "Tab")
+        page.locator("#notify-check", has_text="a whole number from 0 to 215").wait_for()
+        _assert_no_violations(page, "the correction and notification forms with messages", seen)
         for label in PUBLIC_TABS:  # the public tabs, signed in
             _open_tab(page, label)
             _assert_no_violations(page, f"{label} (signed in)", seen)
@@ -176,10 +196,13 @@ def _tab_until(page, want, limit=80, key="Tab") -> dict:
     raise AssertionError(f"not reached with {limit} presses of {key}")
 
 
-def test_sign_in_and_read_a_queue_with_the_keyboard_only(site, browser):
-    """From opening the page to a signed-in steward reading their queue and signing out: no mouse."""
+def test_sign_in_and_correct_a_value_with_the_keyboard_only(site, browser, tmp_path):
+    """From opening the page to a signed-in steward correcting a value from their queue and signing out: no mouse.
+    The correction lands in the landing folder as contract section 4 says."""
     rel, wh, users = site
-    ex = Explorer(rel, wh, users=users)
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    ex = Explorer(rel, wh, users=users, extra=["--landing", str(landing)])
     try:
         page, errors = _open(browser, ex.url)
         f = _tab_until(page, lambda f: f["role"] == "tab")
@@ -196,18 +219,25 @@ def test_sign_in_and_read_a_queue_with_the_keyboard_only(site, browser):
         _tab_until(page, lambda f: f["id"] == "login-btn", limit=1)
         page.keyboard.press("Enter")
         page.locator("#whoami", has_text="Signed in as steward1").wait_for()
-        # the queue: the LA list opens from the keyboard, typing narrows it, Enter chooses
-        _tab_until(page, lambda f: f["id"] == "queue-la")
-        page.keyboard.press("Enter")
-        page.get_by_role("radio", name="Hartlepool").first.wait_for()
-        page.keyboard.type("Hartle")
-        page.keyboard.press("ArrowDown")
-        page.keyboard.press("Enter")
+        # their LA is chosen for them: the queue is there; the first row's Correct button, from the keyboard
         page.locator("#queue", has_text="60 open problems").wait_for()
         assert "N-A0" in page.locator("#queue").inner_text()
-        _assert_no_violations(page, "the steward's queue reached by keyboard", {})
-        # sign out, backwards through the form
-        _tab_until(page, lambda f: f["id"] == "logout-btn", key="Shift+Tab")
+        _tab_until(page, lambda f: f["tag"] == "BUTTON" and f["text"] == "Correct", limit=40)
+        page.keyboard.press("Enter")
+        page.locator("#corr-target", has_text="Correcting child_sex of notification N-A0").wait_for()
+        _tab_until(page, lambda f: f["id"] == "corr-value", limit=200)
+        page.keyboard.type("F")
+        _tab_until(page, lambda f: f["id"] == "corr-reason", limit=1)
+        page.keyboard.type("The case file says F")
+        _tab_until(page, lambda f: f["id"] == "corr-btn", limit=1)
+        page.keyboard.press("Enter")
+        page.locator("#corr-result", has_text="Correction sent").wait_for()
+        _assert_no_violations(page, "the steward's correction made by keyboard", {})
+        (landed,) = list((landing / "corrections").glob("web_E06000001_*_1.csv"))
+        row = landed.read_text(encoding="utf-8").splitlines()[1].split(",")
+        assert row[1:5] == ["notifications", "N-A0", "child_sex", "F"] and row[6] == "steward1"
+        # sign out, backwards through the page
+        _tab_until(page, lambda f: f["id"] == "logout-btn", key="Shift+Tab", limit=300)
         page.keyboard.press("Enter")
         page.locator("#whoami", has_text="Signed out").wait_for()
         assert not errors, errors

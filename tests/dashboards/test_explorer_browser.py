@@ -410,9 +410,9 @@ def test_explorer_restricted_views_need_login(release, browser, tmp_path):
         page.get_by_text("Restricted (sign in)").click()
         page.wait_for_selector("#journey")
         page.wait_for_function("document.querySelector('#journey').innerText.includes('Sign in')")
-        _choose(page, "queue-la", "Hartlepool")
         page.wait_for_function("document.querySelector('#queue').innerText.includes('Sign in')")
         assert "N-T1" not in page.content()
+        assert page.locator("#queue-la").inner_text().strip() in ("", "Select...")  # no LA offered before sign-in
 
         page.fill("#username", "steward1")
         page.fill("#password", "wrong password")
@@ -422,13 +422,20 @@ def test_explorer_restricted_views_need_login(release, browser, tmp_path):
         page.fill("#password", password)
         page.click("#login-btn")
         page.wait_for_function("document.querySelector('#whoami').innerText.includes('Signed in as steward1')")
-        page.wait_for_function("document.querySelector('#queue').innerText.includes('2 open problems')")
-        # a steward may not see another LA's queue, nor incident journeys
-        _choose(page, "queue-la", "Middlesbrough")
-        page.wait_for_function("document.querySelector('#queue').innerText.includes('may not see')")
+        # the steward's own view: their LA chosen for them (the only one offered), its queue in words, the sign-in
+        # fields gone, and their LA's incidents' journeys
+        page.wait_for_function("document.querySelector('#queue').innerText.includes('2 open problems for Hartlepool')")
+        queue_text = page.locator("#queue").inner_text()
+        assert "Value not allowed" in queue_text and "invalid_value" not in queue_text
+        assert not page.locator("#username").is_visible() and page.locator("#logout-btn").is_visible()
+        page.click("#queue-la")
+        assert page.locator(".dash-dropdown-option").all_inner_texts() == ["Hartlepool (E06000001)"]
+        page.keyboard.press("Escape")
+        page.wait_for_function("document.querySelector('#journey').innerText.includes('INC-T1')")
+        # an incident looked up by identifier is the national team's (analyst role) only
         page.fill("#incident-id", "INC-T1")
         page.press("#incident-id", "Enter")
-        page.wait_for_function("document.querySelector('#journey').innerText.includes('analyst role')")
+        page.wait_for_function("document.querySelector('#journey').innerText.includes('review overdue')")
 
         page.click("#logout-btn")
         # sign-out ends before sign-in starts: otherwise the two responses' session cookies race

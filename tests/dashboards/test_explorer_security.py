@@ -110,9 +110,13 @@ class Served:
         return r.json()["response"]["whoami"]["children"]
 
 
+LOGIN_OUTPUTS = [("whoami", "children"), ("password", "value"), ("signin-form", "style"), ("logout-btn", "style"),
+                 ("steward-forms", "style"), ("queue-la", "options"), ("queue-la", "value")]
+
+
 def login_body(username, password, button="login-btn") -> dict:
-    return {"output": "..whoami.children...password.value..",
-            "outputs": [{"id": "whoami", "property": "children"}, {"id": "password", "property": "value"}],
+    return {"output": ".." + "...".join(f"{i}.{p}" for i, p in LOGIN_OUTPUTS) + "..",
+            "outputs": [{"id": i, "property": p} for i, p in LOGIN_OUTPUTS],
             "inputs": [{"id": "login-btn", "property": "n_clicks", "value": 1},
                        {"id": "logout-btn", "property": "n_clicks", "value": 1}],
             "changedPropIds": [f"{button}.n_clicks"], "parsedChangedPropsIds": [f"{button}.n_clicks"],
@@ -121,9 +125,11 @@ def login_body(username, password, button="login-btn") -> dict:
 
 
 def queue_body(la) -> dict:
-    return {"output": "queue.children", "outputs": {"id": "queue", "property": "children"},
+    return {"output": "..queue.children...chase.children..",
+            "outputs": [{"id": "queue", "property": "children"}, {"id": "chase", "property": "children"}],
             "inputs": [{"id": "queue-la", "property": "value", "value": la},
-                       {"id": "whoami", "property": "children", "value": ""}],
+                       {"id": "whoami", "property": "children", "value": ""},
+                       {"id": "corr-result", "property": "children", "value": ""}],
             "changedPropIds": ["queue-la.value"], "parsedChangedPropsIds": ["queue-la.value"], "state": []}
 
 
@@ -400,10 +406,11 @@ def test_the_explorer_works_under_its_csp_and_cannot_be_framed(served, browser):
     page.click("#login-btn")
     page.locator("#whoami", has_text="Signed in as analyst1").wait_for()
     page.click("#queue-la")
+    page.keyboard.type("Hartlepool")
     page.locator("label.dash-dropdown-option", has_text="Hartlepool").first.click()
     page.locator("#queue", has_text="1 open problems").wait_for()
-    with page.expect_download() as dl:  # the queue table's own export
-        page.locator("#queue .export").click()
+    with page.expect_download() as dl:  # the LA's queue file as written
+        page.click("#queue-download-btn")
     assert "N-T1" in open(dl.value.path(), encoding="utf-8").read()
     assert page.evaluate("window.__csp") == []
     assert not errors, errors

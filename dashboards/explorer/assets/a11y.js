@@ -23,7 +23,11 @@
    (WCAG 4.1.2: aria-input-field-name, nested-interactive). What it really is, is a group of radio buttons, each
    named by its label and checked when chosen, and so it is presented here: the list becomes a radiogroup named
    by the dropdown's label (its search box too), and the labels lose the option role. Choose a value in a test
-   with get_by_role("radio", name=...). */
+   with get_by_role("radio", name=...).
+
+   dcc.Upload draws a <div> a mouse clicks and a hidden file input with no name (axe: label). The div takes a tab
+   stop and Enter or Space on it opens the file chooser; the input gets a name. (The div is not given the button
+   role: a file input inside a button is nested-interactive.) */
 (function () {
   let queued = false;
   const PAGE_BUTTONS = {"first-page": "First page", "previous-page": "Previous page", "next-page": "Next page",
@@ -68,6 +72,14 @@
         if (option.hasAttribute("aria-selected")) option.removeAttribute("aria-selected");
       });
     });
+    document.querySelectorAll(".upload").forEach(function (zone) {
+      if (zone.tabIndex !== 0) zone.tabIndex = 0;
+      const input = zone.querySelector("input[type=file]");
+      if (input && input.getAttribute("aria-label") !== "Choose a CSV file") {
+        input.setAttribute("aria-label", "Choose a CSV file");
+        input.tabIndex = -1;  // the zone takes the tab stop; Enter or Space on it opens the chooser
+      }
+    });
     document.querySelectorAll(".previous-next-container button").forEach(function (button) {
       const name = Object.keys(PAGE_BUTTONS).find(function (c) { return button.classList.contains(c); });
       if (name && button.getAttribute("aria-label") !== PAGE_BUTTONS[name]) {
@@ -96,6 +108,12 @@
     if (!target) return;
     if (e.key === "Tab" && !e.ctrlKey && !e.altKey && !e.metaKey && target.closest(".dash-table-container")) {
       e.stopPropagation();
+      return;
+    }
+    if ((e.key === "Enter" || e.key === " ") && target.classList.contains("upload")) {
+      e.preventDefault();
+      const input = target.querySelector("input[type=file]");
+      if (input) input.click();
       return;
     }
     const tab = target.closest(".tab-container .tab");
