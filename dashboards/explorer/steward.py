@@ -348,7 +348,8 @@ def _send_callbacks(app, release_dir: Path, current_user, sender) -> None:
         except Refused as e:
             return str(e)
         given = {c: v for c, v in zip(fields, values) if v not in (None, "")}
-        row = {**given, "la_code": la_code}
+        # a row with no identifier is rejected whole before any value is checked: a stand-in until one is typed
+        row = {"notification_id": "not-yet-given", "incident_id": "not-yet-given", **given, "la_code": la_code}
         problems = [p for p in check_bytes(csv_bytes(feed_columns("notifications"), [row]), "notifications").problems
                     if p.column_name in given]
         return _problem_list(html, problems, "Problems so far") if problems else "No problems so far."
