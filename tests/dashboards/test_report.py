@@ -335,6 +335,31 @@ def test_report_on_a_real_build(real_build):
     shutil.copy(pages[-1], TEST_OUTPUT / "real_build_report.html")
 
 
+@pytest.mark.slow
+def test_guidance_and_methodology_on_a_real_build(real_build):
+    """The release asset writes the data guidance from the release's own files (issue 26): every figure in it is in
+    the published and meta files, the audit, the revisions summary or the seeds it quotes; upload.zip carries it; the
+    report's methodology page shows it, and every year's page links to it."""
+    import zipfile
+
+    from tests.release.test_guidance import _numbers_in, _own_text, _release_numbers
+
+    rel = real_build.release
+    text = (rel / "data_guidance.md").read_text(encoding="utf-8")
+    found = _numbers_in(_own_text(rel))
+    assert len(found) > 30 and sorted(found - _release_numbers(rel)) == []
+    assert len(text.split()) > 1500  # a Department release's guidance, not a list of symbols (issue 26: 153 words)
+    with zipfile.ZipFile(rel / "upload.zip") as z:
+        assert z.read("data_guidance.md").decode("utf-8") == text
+    methodology = (rel / "report" / "methodology.html").read_text(encoding="utf-8")
+    for heading in re.findall(r"^## (.+)$", text, re.M):
+        assert f">{heading.replace('&', '&amp;').replace(chr(39), '&#39;')}</h2>" in methodology, heading
+    for page in (rel / "report").glob("national_report_*.html"):
+        assert 'href="methodology.html"' in page.read_text(encoding="utf-8")
+    shutil.copy(rel / "report" / "methodology.html", TEST_OUTPUT / "real_build_methodology.html")
+    shutil.copy(rel / "data_guidance.md", TEST_OUTPUT / "real_build_data_guidance.md")
+
+
 def test_command_line_build_is_recorded_with_its_checks_and_ends_with_a_summary(real_build):
     """run_build records its run in the DAGSTER_HOME instance (conftest gives each test process its own), with the
     asset checks' results, so `make dev` shows command-line builds; tool output goes to the build log."""

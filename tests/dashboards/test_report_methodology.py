@@ -119,6 +119,7 @@ def test_a_release_not_compared_or_the_first_says_so(tmp_path):
     assert "first release of these statistics" in page.sections[0].html
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="no Chromium at /usr/bin/chromium")
 def test_methodology_page_passes_axe(release):
     """(The year pages, this section included, are checked by tests/a11y/test_explorer_axe.py.)"""

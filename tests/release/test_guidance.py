@@ -173,3 +173,21 @@ def test_each_datasets_filters_and_indicators_are_its_files(releases):
 
 def test_a_value_from_a_file_cannot_break_the_guidances_tables():
     assert guidance.table(["a", "b"], [["x | y", "line\nbreak"]])[2] == "| x \\| y | line break |"
+
+
+def test_the_names_the_department_would_need_are_those_the_screener_warns_about(releases):
+    """Issue 26: the guidance lists the names the Department's data dictionary would need; the screener's API rules
+    warn about exactly these (and nothing else warns)."""
+    from scr_warehouse.release import screener
+
+    _, second = releases
+    text = (second / GUIDANCE).read_text(encoding="utf-8")
+    section = text.split("## Names for the Department's API data sets")[1]
+    results = screener.screen_results(second)
+    assert {r.rule for r in results} == {"api_dict_col_name", "api_dict_fil_item"}
+    warned_columns = re.findall(r"'(\w+)'", next(r.message for r in results if r.rule == "api_dict_col_name"))
+    warned_items = re.findall(r"'(\w+) / ([^']+)'", next(r.message for r in results if r.rule == "api_dict_fil_item"))
+    row = next(line for line in section.splitlines() if line.startswith("| `review_evaluations.csv`"))
+    columns, items = row.split(" | ")[1:3]
+    assert sorted(re.findall(r"`(\w+)` \(", columns)) == sorted(warned_columns)
+    assert sorted(re.findall(r"`(\w+)`: ([^;|]+?)(?:;|\s*\|?$)", items)) == sorted(warned_items)

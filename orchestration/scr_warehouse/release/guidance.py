@@ -256,10 +256,36 @@ def _datasets(rel: ReleaseFiles, datasets: dict[str, Dataset]) -> list[str]:
     return lines
 
 
+def _api_names(rel: ReleaseFiles) -> list[str]:
+    """The names the Department's data dictionary would need before the files can be API data sets: each file's
+    columns it does not name, and the items of the filters it names that it does not hold (the screener's API rules,
+    api_dict_col_name and api_dict_fil_item, find the same)."""
+    import pandas as pd
+
+    from .screen_rules.api_dict_col_name import non_dictionary_columns
+    from .screen_rules.api_dict_fil_item import non_dictionary_items
+
+    rows = []
+    for name, f in rel.files.items():
+        meta = pd.DataFrame(f.meta, dtype=str).fillna("")
+        data = pd.DataFrame(f.rows, dtype=str).fillna("")
+        columns = non_dictionary_columns(meta)
+        items = non_dictionary_items(data, [m["col_name"] for m in f.column("Filter")])
+        rows.append([f"`{name}.csv`", ", ".join(f"`{c}` ({k.lower()})" for k, c in columns) or "none",
+                     "; ".join(f"`{c}`: {item}" for c, item in items) or "none"])
+    if not rows:
+        return []
+    return ["## Names for the Department's API data sets", "",
+            "The Department's data dictionary for API data sets does not yet hold these names; it would need them "
+            "added (or the files would need to use names it holds) before the files can be API data sets. The "
+            "screener warns about the same names.", "",
+            *table(["File", "Columns not in the dictionary", "Filter items not in the dictionary"], rows)]
+
+
 def compose(rel: ReleaseFiles, datasets: dict[str, Dataset]) -> str:
     """The data guidance and methodology of the release read into `rel`, as markdown."""
     parts = [_publication(), _about(), _timescales(), _coverage(rel), _disclosure(rel), _rounding(rel),
-             _revisions(rel), _datasets(rel, datasets)]
+             _revisions(rel), _datasets(rel, datasets), _api_names(rel)]
     text = "\n".join(line for part in parts for line in part)
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")

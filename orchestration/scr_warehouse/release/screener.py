@@ -62,6 +62,7 @@ RULES: list[tuple[str, str, object]] = [
     ("indicators", FAIL, R.rule_additive),
     ("harmonised", FAIL, R.rule_eth_values),
     ("API", WARNING, R.rule_api_char_limits),
+    ("API", WARNING, R.rule_api_dict_col_name), ("API", WARNING, R.rule_api_dict_fil_item),
 ]
 
 

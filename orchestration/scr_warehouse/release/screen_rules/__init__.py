@@ -1,6 +1,8 @@
 """The rules of the Department's published-data screener (eesyscreener 0.3.1, see screener.py), one function each:
 `rule_<name>(f: File) -> list[str]`, messages naming the lines they concern; the registry with each rule's stage and
 level is in screener.py. Also two rules of our own: indicators numeric or a GSS symbol, and additivity."""
+from .api_dict_col_name import rule_api_dict_col_name
+from .api_dict_fil_item import rule_api_dict_fil_item
 from .file import FAIL, PASS, WARNING, File
 from .structure import (
     rule_col_ind_smushed,
@@ -73,5 +75,6 @@ __all__ = [
     "rule_filter_ob_total", "rule_geog_level", "rule_geog_level_present", "rule_geog_country_combo",
     "rule_geog_region_combo", "rule_geog_la_combo", "rule_geog_level_completed", "rule_geog_overcompleted_cols",
     "rule_geog_na", "rule_general_dupes", "rule_general_null", "rule_general_null_warn", "rule_ind_invalid_entry",
-    "rule_ind_numeric", "rule_additive", "rule_eth_values", "rule_api_char_limits",
+    "rule_ind_numeric", "rule_additive", "rule_eth_values", "rule_api_char_limits", "rule_api_dict_col_name",
+    "rule_api_dict_fil_item",
 ]
