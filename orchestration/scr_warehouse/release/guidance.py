@@ -137,7 +137,7 @@ def _timescales() -> list[str]:
             *table(["Stage", "Due", "Applies", "Source"], rows)]
 
 
-def _not_known_share(f: PublishedFile, topic: str, period: str, count_col: str, pct_col: str) -> str:
+def _not_known_share(f: PublishedFile, topic: str, period: str, pct_col: str) -> str:
     rows = [r for r in f.rows if r["geographic_level"] == "National" and r["time_period"] == period
             and r["breakdown_topic"] == topic and r["breakdown"] in NOT_KNOWN and r.get("outcome", "Total") == "Total"]
     return rows[0][pct_col] if rows else "z"
@@ -150,15 +150,14 @@ def _coverage(rel: ReleaseFiles) -> list[str]:
              "Completeness is shown as shares, never as counts of children: the published percentage of children "
              "(and of completed reviews) whose characteristic is not known, England, from the published files "
              "(`c`: suppressed; `z`: not applicable).", ""]
-    for name, count_col, pct_col in (("child_characteristics", "children", "children_percent"),
-                                     ("review_characteristics", "reviews", "reviews_percent")):
+    for name, pct_col in (("child_characteristics", "children_percent"), ("review_characteristics", "reviews_percent")):
         f = rel.files.get(name)
         if f is None or not f.rows:
             continue
         years = f.periods[-COVERAGE_YEARS:]
         topics = [t for t in dict.fromkeys(r["breakdown_topic"] for r in f.rows)
                   if any(r["breakdown"] in NOT_KNOWN for r in f.rows if r["breakdown_topic"] == t)]
-        rows = [[t, *(_not_known_share(f, t, y, count_col, pct_col) for y in years)] for t in topics]
+        rows = [[t, *(_not_known_share(f, t, y, pct_col) for y in years)] for t in topics]
         lines += [f"Not known, % ({name}):", "", *table(["Breakdown topic", *map(_period, years)], rows)]
     nba = rel.files.get("notifications_by_area")
     if nba is not None and nba.rows:
