@@ -87,6 +87,21 @@ def _same_origin(origin: str, host: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and parts.netloc.lower() == host.lower()
 
 
+def _from_own_page(request, settings: dict[str, int], key: bytes) -> bool:
+    """A request that may change something passes the CSRF checks (see the module's docstring)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    origin = request.headers.get("Origin")
+    host = request.headers.get("Host", "")
+    forwarded_host = request.headers.get("X-Forwarded-Host", "").split(",")[-1].strip()
+    if settings.get("trusted_proxies", 0) > 0 and forwarded_host and origin is not None \
+            and _same_origin(origin, forwarded_host):
+        host = forwarded_host  # a trusted proxy that rewrites Host says which host the browser asked for
+    token = request.cookies.get(CSRF_COOKIE)
+    return not ((site is not None and site != "same-origin") or (origin is not None and not _same_origin(origin, host))
+                or not csrf_token_valid(key, token)
+                or not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), token or ""))
+
+
 def harden(dash_app, settings: dict[str, int], secure_cookie: bool = False) -> None:
     """CSRF checks, security headers and request limits on every request of a Dash app (see the module's
     docstring). Call once the layout and callbacks are defined (the CSP names the inline scripts by hash)."""
@@ -115,22 +130,10 @@ def harden(dash_app, settings: dict[str, int], secure_cookie: bool = False) -> N
         if length is not None and length > limit:
             return refuse(413, f"Request too large: the explorer accepts at most {limit / (1 << 20):g} MB in one "
                                "request (a file to upload must be smaller: see the upload limit on the page).")
-        if request.method in SAFE_METHODS:
+        if request.method in SAFE_METHODS or _from_own_page(request, settings, key):
             return None
-        site = request.headers.get("Sec-Fetch-Site")
-        origin = request.headers.get("Origin")
-        host = request.headers.get("Host", "")
-        forwarded_host = request.headers.get("X-Forwarded-Host", "").split(",")[-1].strip()
-        if settings.get("trusted_proxies", 0) > 0 and forwarded_host and origin is not None \
-                and _same_origin(origin, forwarded_host):
-            host = forwarded_host  # a trusted proxy that rewrites Host says which host the browser asked for
-        token = request.cookies.get(CSRF_COOKIE)
-        if (site is not None and site != "same-origin") or (origin is not None and not _same_origin(origin, host)) \
-                or not csrf_token_valid(key, token) \
-                or not hmac.compare_digest(request.headers.get(CSRF_HEADER, ""), token or ""):
-            return refuse(403, "Refused: this request did not come from the explorer's own page (cross-site "
-                               "request protection). Reload the explorer and try again.")
-        return None
+        return refuse(403, "Refused: this request did not come from the explorer's own page (cross-site "
+                           "request protection). Reload the explorer and try again.")
 
     @server.after_request
     def _headers(response):

@@ -186,9 +186,10 @@ def register(app, gate: Gate, warehouse: str, release_dir: Path, landing: Path |
         return gate.user_for(flask.session.get("token"))
 
     def sender(user: User, requested: str | None) -> Sender:
+        la_code = steward_la(user, requested)  # the user record's LA, whatever the request says
         if landing is None:
             raise Refused("This explorer takes no submissions (it was started without a landing folder).")
-        return Sender(user.username, steward_la(user, requested), landing, log_path(warehouse))
+        return Sender(user.username, la_code, landing, log_path(warehouse))
 
     _sign_in_callbacks(app, gate, settings, current_user)
     _view_callbacks(app, warehouse, release_dir, current_user)

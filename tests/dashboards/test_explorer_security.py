@@ -8,6 +8,8 @@ name and by user name + address with the address read through trusted proxies, a
 password is checked, security headers on every response, request size limits, no file path from input."""
 from __future__ import annotations
 
+import base64
+
 import csv
 import http.client
 import json
@@ -64,12 +66,12 @@ def data(tmp_path_factory):
 class Served:
     """The explorer on waitress in a thread; `stop` closes every connection and ends the thread."""
 
-    def __init__(self, data, clock=time.monotonic, **overrides):
+    def __init__(self, data, clock=time.monotonic, landing=None, **overrides):
         rel, wh, users = data
         self.settings = settings_from_env({**auth.security_settings(), **overrides})
         self.gate = Gate(users, self.settings, clock)
         self.app = create_app(str(wh), str(rel), users, secret="test-secret-" + "x" * 20, gate=self.gate,
-                              warm=False, settings=self.settings)
+                              warm=False, settings=self.settings, landing=landing)
         self.server = make_server(self.app, host="127.0.0.1", port=0, threads=8, settings=self.settings)
         self.port = int(self.server.effective_port)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -495,3 +497,53 @@ def test_an_upload_is_limited_before_it_is_decoded():
     for bad in (None, "", "no comma", "data:text/csv,plain", "data:text/csv;base64,@@@@"):
         with pytest.raises(UploadError):
             upload_bytes(bad, limit)
+
+
+def correction_body(chosen: dict, value="F", reason="case file") -> dict:
+    return {"output": "corr-result.children", "outputs": {"id": "corr-result", "property": "children"},
+            "inputs": [{"id": "corr-btn", "property": "n_clicks", "value": 1}],
+            "changedPropIds": ["corr-btn.n_clicks"], "parsedChangedPropsIds": ["corr-btn.n_clicks"],
+            "state": [{"id": "corr-row", "property": "data", "value": chosen},
+                      {"id": "corr-value", "property": "value", "value": value},
+                      {"id": "corr-reason", "property": "value", "value": reason}]}
+
+
+def upload_body(data: bytes, la: str) -> dict:
+    url = "data:text/csv;base64," + base64.b64encode(data).decode()
+    return {"output": "upload-result.children", "outputs": {"id": "upload-result", "property": "children"},
+            "inputs": [{"id": "check-btn", "property": "n_clicks", "value": None},
+                       {"id": "submit-btn", "property": "n_clicks", "value": 1}],
+            "changedPropIds": ["submit-btn.n_clicks"], "parsedChangedPropsIds": ["submit-btn.n_clicks"],
+            "state": [{"id": "upload", "property": "contents", "value": url},
+                      {"id": "upload-feed", "property": "value", "value": "notifications"},
+                      {"id": "queue-la", "property": "value", "value": la}]}
+
+
+def test_a_steward_cannot_send_for_another_la_nor_without_the_csrf_token(data, tmp_path):
+    """The LA of a submission is the user record's: a correction or a file naming another LA in the request is
+    refused with a message and nothing lands; an analyst sends nothing; a request without the token is refused."""
+    from dashboards.explorer.submissions import csv_bytes, feed_columns
+    from tests.helpers import notification_row
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    served = Served(data, landing=str(landing))
+    try:
+        s = served.client()
+        served.sign_in(s, "steward1", STEWARD_PASSWORD)
+        other = {"la": "E06000047", "index": 0, "record_id": "N-T1", "column_name": None}
+        r = served.callback(s, correction_body(other))
+        assert r.status_code == 200 and "own local authority only" in r.text
+        durham = csv_bytes(feed_columns("notifications"), [notification_row("D1", "ID1", la_code="E06000047")])
+        r = served.callback(s, upload_body(durham, "E06000047"))
+        assert "own local authority only" in r.text
+        r = served.callback(s, upload_body(durham, "E06000001"))  # their own LA chosen, another LA's rows sent
+        assert "line 2: local authority E06000047, not yours (E06000001)" in r.text
+        assert served.callback(s, correction_body({"la": "E06000001", "index": 0}),
+                               {"Content-Type": "application/json"}).status_code == 403
+        assert not any(landing.rglob("*.csv"))
+        served.sign_in(s, "analyst1", PASSWORD)
+        assert "Only a steward" in served.callback(s, upload_body(durham, "E06000047")).text
+        assert not any(landing.rglob("*.csv"))
+    finally:
+        served.stop()
