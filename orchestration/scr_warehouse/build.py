@@ -16,6 +16,7 @@ from . import build_state
 # reports its own failure to the person who typed it, so the daemon never retries it (it could not: it has no
 # code location to run it from).
 CLI_RUN_TAGS = {"scr/trigger": "scr-warehouse build (command line)", "dagster/max_retries": "0"}
+INTAKE_RUN_TAGS = {"scr/trigger": "scr-warehouse intake (command line)", "dagster/max_retries": "0"}
 
 
 class BuildError(Exception):
@@ -26,19 +27,7 @@ def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_l
               record: bool = True, force: bool = False, previous: str = "") -> dict:
     """Run the whole asset graph in-process. Returns counts for the summary; raises BuildError if it cannot build.
     `previous`: the release folder revisions.csv compares with (default: the one last written to `release`)."""
-    restrict_new_files()  # restricted outputs: files 0600, folders 0700 (issue 24)
-    landing_dir = Path(landing)
-    if not landing_dir.is_dir():
-        raise BuildError(f"landing folder not found: {landing_dir} (expected sub-folders such as notifications/)")
-    wh, rel = Path(warehouse).resolve(), Path(release).resolve()
-    try:
-        wh.parent.mkdir(parents=True, exist_ok=True)
-        rel.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise BuildError(f"cannot create output folder: {e}") from None
-    for folder in (wh.parent, rel):
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise BuildError(f"cannot write to {folder}: give this user write permission or choose another folder")
+    landing_dir, wh, rel = _output_folders(landing, warehouse, release)
     with _build_lock(wh):
         print_ = build_state.fingerprint(landing_dir, wh, rel, as_of or dt.date.today().isoformat())
         # a named previous release is compared with even when nothing else changed
@@ -54,6 +43,40 @@ def run_build(landing: str, warehouse: str, release: str, as_of: str = "", log_l
             restrict_outputs(wh, rel)
         build_state.record_build(wh, print_, out)
         return out
+
+
+def run_intake(landing: str, warehouse: str, release: str, as_of: str = "", log_level: str = "WARNING",
+               record: bool = True) -> dict:
+    """The stewards' loop alone (issue 24): the `intake` job in-process, as the landing sensor runs it: new landing
+    files loaded, the models they feed and the quality checks, the stewards' files; no release or report. Raises
+    BuildError if it cannot run. The build's "nothing changed" record is dropped (the warehouse moved on)."""
+    landing_dir, wh, rel = _output_folders(landing, warehouse, release)
+    with _build_lock(wh):
+        build_state.forget_build(wh)
+        restrict_outputs(wh, rel)
+        try:
+            return _run_locked(landing_dir, wh, release, as_of, log_level, record, job_name="intake",
+                               tags=INTAKE_RUN_TAGS)
+        finally:
+            restrict_outputs(wh, rel)
+
+
+def _output_folders(landing: str, warehouse: str, release: str) -> tuple[Path, Path, Path]:
+    """(landing, warehouse, release) resolved, the output folders made and writable; BuildError says why not."""
+    restrict_new_files()  # restricted outputs: files 0600, folders 0700 (issue 24)
+    landing_dir = Path(landing)
+    if not landing_dir.is_dir():
+        raise BuildError(f"landing folder not found: {landing_dir} (expected sub-folders such as notifications/)")
+    wh, rel = Path(warehouse).resolve(), Path(release).resolve()
+    try:
+        wh.parent.mkdir(parents=True, exist_ok=True)
+        rel.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BuildError(f"cannot create output folder: {e}") from None
+    for folder in (wh.parent, rel):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise BuildError(f"cannot write to {folder}: give this user write permission or choose another folder")
+    return landing_dir, wh, rel
 
 
 class _build_lock:
@@ -80,7 +103,7 @@ class _build_lock:
 
 
 def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level: str, record: bool,
-                previous: str = "") -> dict:
+                previous: str = "", job_name: str = "build_everything", tags: dict | None = None) -> dict:
     import duckdb
 
     try:  # another process (an explorer, a notebook) holding the file stops the build here, in one line
@@ -96,12 +119,12 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
     from .definitions import build_definitions
 
     defs = build_definitions(str(landing_dir.resolve()), str(wh), str(Path(release).resolve()), as_of)
-    job = defs.resolve_job_def("build_everything")
+    job = defs.resolve_job_def(job_name)
     with _output_to(build_log_path(wh)), dagster_instance(record) as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            tags=CLI_RUN_TAGS,
+            tags=tags or CLI_RUN_TAGS,
             # Step-level debug chatter off; warnings and failures go to the build log.
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}},
                         # the release asset's config (release/assets.py ReleaseConfig): what revisions.csv compares with

@@ -1,4 +1,4 @@
-"""`scr-warehouse`: build (contract section 2), check, generate (synthetic data), prepare (dbt manifest), docs,
+"""`scr-warehouse`: build (contract section 2), intake (the stewards' loop), check, generate (synthetic data), prepare (dbt manifest), docs,
 explore. The benchmark is development tooling: tools/bench/bench.py (`make bench`)."""
 from __future__ import annotations
 
@@ -31,6 +31,13 @@ def main(argv: list[str] | None = None) -> int:
                    "successful build of this warehouse")
     b.add_argument("--previous", default=None, metavar="DIR", help="the previous release folder to compare with in "
                    "revisions.csv (default: the release last written to --release, kept in its previous/)")
+
+    i = sub.add_parser("intake", help="the stewards' loop alone: load new landing files, run the quality checks and "
+                       "write the stewards' files (the landing sensor's intake job); no release or report")
+    for flag, text in (("--landing", "landing folder"), ("--warehouse", "the DuckDB warehouse file"),
+                       ("--release", "release folder (the stewards' files go to its quality/)")):
+        i.add_argument(flag, required=True, help=text)
+    i.add_argument("--as-of", type=_date, default=None, help="date overdue is judged at (default today)")
 
     g = sub.add_parser("generate", help="write the synthetic national landing dataset")
     g.add_argument("--out", required=True, help="landing folder to write")
@@ -75,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         for line in build_summary(out, before):
             print(line)
         return 0
+    if args.command == "intake":
+        return intake(args.landing, args.warehouse, args.release, args.as_of or "")
     if args.command == "check":
         return check_file(args.file, args.feed)
     if args.command == "generate":
@@ -109,6 +118,22 @@ def main(argv: list[str] | None = None) -> int:
         return run_explorer(args.warehouse, args.release, args.port, host=args.host,
                             secure_cookie=args.secure_cookie, landing=args.landing)
     return 1
+
+
+def intake(landing: str, warehouse: str, release: str, as_of: str) -> int:
+    """Run the stewards' loop (build.run_intake) and say how the queue changed; 2 when it cannot run."""
+    from .build import run_intake
+
+    before = open_problems(Path(release))
+    try:
+        out = run_intake(landing, warehouse, release, as_of)
+    except BuildError as e:
+        print(f"scr-warehouse intake: {e}", file=sys.stderr)
+        return 2
+    after = open_problems(Path(release))
+    print(f"stewards' queue: {after} open problems (before: {'none written' if before is None else before}); "
+          f"{sum(out['steps'].values()):.1f} s in {len(out['steps'])} steps; files in {Path(release) / 'quality'}")
+    return 0
 
 
 def check_file(file: str, feed: str) -> int:

@@ -98,7 +98,8 @@ def tested_together() -> tuple[frozenset[AssetKey], ...]:
 
 def job_selections() -> tuple[AssetSelection, AssetSelection]:
     """(intake, publish). Intake is everything the stewards' files are made from, and the models a dbt test reads
-    together with one of those (the population feed's typed model, checked with the other feeds'). Publish is
+    together with one of those (the population feed's typed model, checked with the other feeds'), with the GX
+    checks and none of dbt's. Publish is
     everything else (the marts, release and report) plus the models between the two whose rows depend on the as-of
     date, and the tables built from them, so a run judged at the end of a period is judged there throughout."""
     from dagster._core.definitions.assets.graph.asset_graph import AssetGraph  # resolving needs no resources
@@ -112,8 +113,12 @@ def job_selections() -> tuple[AssetSelection, AssetSelection]:
             if reads & keys and not reads <= keys:
                 keys |= AssetSelection.assets(*reads).upstream().resolve(graph)
                 grown = True
-    intake = AssetSelection.assets(*sorted(keys, key=lambda k: k.path))
-    later = AssetSelection.all() - intake
+    assets = AssetSelection.assets(*sorted(keys, key=lambda k: k.path))
+    # The stewards' loop runs no dbt data tests: they check the models, not the landing data, and the stewards'
+    # files do not read them (publish and the command line's build run them); its checks are the GX suites.
+    dbt_keys = set(dbt_models.keys) | set(dbt_after_quality.keys)
+    intake = assets.without_checks() | AssetSelection.checks_for_assets(*sorted(keys - dbt_keys, key=lambda k: k.path))
+    later = AssetSelection.all() - assets
     later_models = later & AssetSelection.assets(dbt_models, dbt_after_quality)
     dated = AssetSelection.assets(*as_of_model_keys()).downstream() & later_models.upstream()
     return intake, later | dated

@@ -1,14 +1,16 @@
 """The dbt project as Dagster assets, in two runs around the GX validation:
-models tagged `after_quality` (stewards' queue, scoreboard) read the GX results, everything else comes first."""
+models tagged `after_quality` (stewards' queue, scoreboard) read the GX results, everything else comes first.
+dbt runs inside the Dagster process (inprocess.py: the project parsed once per process, not once per step)."""
 
 import json
 from pathlib import Path
 from typing import Any, Mapping
 
 from dagster import AssetExecutionContext, AssetKey
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from .. import preload
+from . import inprocess
 from ..resources import WarehouseConfig
 from .project import scr_dbt_project
 from .resource import warehouse_env
@@ -37,13 +39,12 @@ def dbt_build_args(as_of: str) -> list[str]:
     return ["build", "--vars", json.dumps({"as_of": as_of})]
 
 
-def _stream(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseConfig):
-    preload.start()  # GX imports here while dbt works in its own process
+def _stream(context: AssetExecutionContext, warehouse: WarehouseConfig):
+    preload.start()  # GX imports on a thread beside dbt
     wh = Path(warehouse.warehouse_path).resolve()
     with warehouse_env(wh):
-        invocation = dbt.cli(dbt_build_args(warehouse.as_of_date.isoformat()), context=context, raise_on_error=True,
-                             target_path=dbt_target_path(wh))
-        yield from invocation.stream()
+        yield from inprocess.run(dbt_build_args(warehouse.as_of_date.isoformat()), context, TRANSLATOR,
+                                 dbt_target_path(wh))
 
 
 def dbt_target_path(warehouse_file: Path) -> Path:
@@ -58,8 +59,8 @@ def _dbt_step(name: str, **selection):
 
     @dbt_assets(manifest=scr_dbt_project.manifest_path, project=scr_dbt_project, dagster_dbt_translator=TRANSLATOR,
                 name=name, **selection)
-    def _run(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseConfig):
-        yield from _stream(context, dbt, warehouse)
+    def _run(context: AssetExecutionContext, warehouse: WarehouseConfig):
+        yield from _stream(context, warehouse)
 
     return _run
 
