@@ -362,6 +362,35 @@ def test_explorer_url_holds_the_view_and_titles_name_area_and_year(release, brow
 
 
 @needs_browser
+def test_a_permalink_keeps_the_tab_and_a_value_the_release_lacks_is_corrected_and_said(release, browser):
+    rel, wh = release
+    ex = Explorer(rel, wh, users=None)
+    try:
+        errors: list[str] = []
+        page = _page(browser, errors)
+        page.goto(ex.url + "?year=201617&itype=Death")
+        _tab(page, "Action plans")
+        page.wait_for_function("location.search.includes('tab=actions') && location.search.includes('itype=Death')")
+        link = page.url
+        again = _page(browser, errors)
+        again.goto(link)  # the link opens the tab it was made on
+        again.locator(".tab--selected", has_text="Action plans").wait_for()
+        again.locator("#section-actions.section:not(.closed)").wait_for()
+        # an unknown year: the address is corrected to what is shown, and the page says so
+        again.goto(ex.url + "?year=199900&itype=Death&tab=profile")
+        again.wait_for_function("location.search.includes('year=201617') && !location.search.includes('199900')")
+        assert "tab=profile" in again.url and "itype=Death" in again.url
+        note = again.locator("#url-note").inner_text()
+        assert "year \u201c199900\u201d" in note and "does not hold" in note
+        again.locator(".tab--selected", has_text="Profile of the children").wait_for()
+        assert not errors, errors
+        page.close()
+        again.close()
+    finally:
+        ex.stop()
+
+
+@needs_browser
 def test_explorer_fits_an_800_pixel_window(release, browser):
     rel, wh = release
     ex = Explorer(rel, wh, users=None)
