@@ -4,9 +4,7 @@
     identifier (docs/architecture.md, raw layer: the files of one load supersede in name order, a later load
     supersedes an earlier one, so a file sent again under its name is a new submission), with `_versions` = how
     many versions the record has. -#}
-{% macro stg_current(feed, id_columns, only_ids_in=none) -%}
-{#- only_ids_in: optional SQL subquery of identifiers (single-column identifiers only): the current versions of just
-    those records, filtered before the window (which partitions by the identifier, so their ranks are unchanged). -#}
+{% macro stg_current(feed, id_columns) -%}
 with versions as (
     select
         r.*,
@@ -15,9 +13,6 @@ with versions as (
         count(*) over (partition by {{ id_columns | join(', ') }}) as _versions
     from {{ source('raw', feed) }} r
     where {% for c in id_columns %}r.{{ c }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
-    {%- if only_ids_in is not none %}
-      and r.{{ id_columns[0] }} in ({{ only_ids_in }})
-    {%- endif %}
 )
 select * exclude (_version_rank)
 from versions

@@ -5,10 +5,11 @@
 with current_records as (
     {%- for feed, id_col in [('notifications', 'notification_id'), ('reviews', 'review_id'),
                              ('evaluations', 'evaluation_id'), ('actions', 'action_id')] %}
-    {#- the current (stg_<feed>) version of only the records a correction names: filtered before the window #}
+    {#- the current version (stg_<feed>) of only the records a correction names: the filter is on the identifier
+        stg_current partitions by, so DuckDB applies it before the window and the ranks are unchanged #}
     select '{{ feed }}' as feed, s.{{ id_col }} as record_id, to_json(s) as record_json
-    from ({{ stg_current(feed, [id_col],
-                         "select record_id from " ~ ref('stg_corrections') ~ " where feed = '" ~ feed ~ "'") }}) s
+    from {{ ref('stg_' ~ feed) }} s
+    where s.{{ id_col }} in (select record_id from {{ ref('stg_corrections') }} where feed = '{{ feed }}')
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),

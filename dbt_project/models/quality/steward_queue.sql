@@ -101,8 +101,11 @@ rejected_rows as (
 ),
 rejected_corrections as (
     select
-        'corrections' as feed, c.correction_id as record_id, rl.la_code, c._source_file as source_file,
-        c._source_line as source_line, c.column_name, 'rejected_correction' as problem, c.reason as value,
+        -- keyed by the record the correction names (its id is in the value), so it sits beside that record's problems
+        'corrections' as feed, c.record_id, rl.la_code, c._source_file as source_file,
+        c._source_line as source_line, c.column_name, 'rejected_correction' as problem,
+        'correction ' || coalesce(c.correction_id, '(no id)') || ': ' || coalesce(c.reason, 'it could not be applied')
+            as value,
         null as rule, null as other_column, null as other_value
     from {{ ref('int_corrections') }} c
     left join record_la rl on rl.feed = c.feed and rl.record_id = c.record_id
@@ -127,8 +130,10 @@ allowed as (  -- what a column accepts, in words, from the landing-column and co
            case when lc.kind = 'code' then 'allowed values: ' || (
                     select string_agg(c.code, ', ' order by c.sort_order) from {{ ref('code_lists') }} c
                     where c.code_list = lc.code_list)
-                when lc.kind = 'int' and lc.min_value is not null
+                when lc.kind = 'int' and lc.min_value is not null and lc.max_value is not null
                     then 'a whole number from ' || lc.min_value || ' to ' || lc.max_value
+                when lc.kind = 'int' and lc.min_value is not null
+                    then 'a whole number of at least ' || lc.min_value
                 when lc.kind = 'int' then 'a whole number'
                 when lc.kind = 'la_code' then 'the ONS code of an English local authority valid on the date of '
                     || 'the incident (E06..., E08..., E09..., E10...)'
@@ -143,26 +148,26 @@ worded as (
              when 'missing_required' then coalesce(q.column_name, 'A required value') || ' is empty'
                  || coalesce(' (' || nullif(q.rule, 'a required value is empty') || ')', '')
                  || ' but is required' || coalesce(': ' || a.accepts, '')
-                 || '. Fill it in and send the record again, or ask the data steward for a correction.'
+                 || '. Fill it in and send the record again, or correct the value in the explorer (Correct on this row).'
              when 'invalid_value' then '"' || coalesce(q.value, '') || '" is not allowed in ' || q.column_name
                  || ': ' || case when q.rule like 'the same identifier%' or q.rule like 'a date from%' then q.rule
                                  when q.rule = 'identifiers are unique within their feed'
                                      then 'identifiers must be unique within their feed'
                                  else coalesce(a.accepts, q.rule, 'a valid value') end
-                 || '. Send the record again with a correct value, or ask the data steward for a correction.'
+                 || '. Send the record again with a correct value, or correct the value in the explorer (Correct on this row).'
              when 'invalid_date' then '"' || coalesce(q.value, '') || '" in ' || q.column_name
                  || ' is not a real date: write dates as YYYY-MM-DD or DD/MM/YYYY (for example 2009-04-01).'
              when 'date_order' then q.column_name || ' ' || coalesce(q.value, '') || ' is before '
                  || coalesce(q.other_column, 'the earlier date') || ' ' || coalesce(q.other_value, '')
                  || ': ' || coalesce(q.rule, 'the dates are in an impossible order')
-                 || '. Check both dates and send the record again, or ask the data steward for a correction.'
+                 || '. Check both dates and send the record again, or correct the value in the explorer (Correct on this row).'
              when 'unknown_reference' then '"' || coalesce(q.value, '') || '" in ' || q.column_name
                  || ' is not ' || coalesce(a.accepts, replace(coalesce(q.rule, 'a known record'), '_', ' '))
                  || '. Check the code or identifier against the records already sent.'
              when 'rejected_file' then 'The whole file was not loaded: ' || coalesce(q.value, 'it could not be read')
                  || '. Fix it and send it again.'
              when 'rejected_row' then case when q.value like 'no longer in %'
-                 then 'This record is ' || q.value || '. Send it again if it should stay, or ask the data steward.'
+                 then 'This record is ' || q.value || '. Send it again if it should stay.'
                  else 'This row was not loaded: ' || coalesce(q.value, 'it could not be read')
                       || '. Send the record again in a later file with one row per identifier.' end
              when 'rejected_correction' then 'This correction was not applied: '

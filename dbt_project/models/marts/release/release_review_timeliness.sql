@@ -11,25 +11,27 @@ with banded as (
       and incident_financial_year is not null
       and lscb_la_code is not null and lscb_la_valid
 ),
-categories (measure, measure_order, band, band_order) as (
-    values ('Total', 0, 'Total', 0),
-           ('Decision within one month', 1, 'Total', 0),
-           ('Decision within one month', 1, 'Yes', 1),
-           ('Decision within one month', 1, 'No', 2),
-           ('Decision within one month', 1, 'Decision pending', 3),
-           ('Incident to completion', 2, 'Total', 0),
-           ('Incident to completion', 2, '6 months or less', 1),
-           ('Incident to completion', 2, 'Over 6 to 12 months', 2),
-           ('Incident to completion', 2, 'Over 12 to 18 months', 3),
-           ('Incident to completion', 2, 'Over 18 months', 4),
-           ('Incident to completion', 2, 'Completed, not dated', 5),
-           ('Incident to completion', 2, 'Not completed', 6),
-           ('Completed within timescale', 3, 'Total', 0),
-           ('Completed within timescale', 3, 'Yes', 1),
-           ('Completed within timescale', 3, 'No', 2),
-           ('Completed within timescale', 3, 'Completed, not dated', 3),
-           ('Completed within timescale', 3, 'In progress, within timescale', 4),
-           ('Completed within timescale', 3, 'In progress, overdue', 5)
+categories (measure, band) as (
+    -- every band of every measure, for the zero rows (their order is the configuration's, config/release_datasets.yml
+    -- values_by_group, which the release writer sorts by; tests/models/test_release_config.py checks they agree)
+    values ('Total', 'Total'),
+           ('Decision within one month', 'Total'),
+           ('Decision within one month', 'Yes'),
+           ('Decision within one month', 'No'),
+           ('Decision within one month', 'Decision pending'),
+           ('Incident to completion', 'Total'),
+           ('Incident to completion', '6 months or less'),
+           ('Incident to completion', 'Over 6 to 12 months'),
+           ('Incident to completion', 'Over 12 to 18 months'),
+           ('Incident to completion', 'Over 18 months'),
+           ('Incident to completion', 'Completed, not dated'),
+           ('Incident to completion', 'Not completed'),
+           ('Completed within timescale', 'Total'),
+           ('Completed within timescale', 'Yes'),
+           ('Completed within timescale', 'No'),
+           ('Completed within timescale', 'Completed, not dated'),
+           ('Completed within timescale', 'In progress, within timescale'),
+           ('Completed within timescale', 'In progress, overdue')
 ),
 facts as (
     select financial_year, la_code, 'Total' as measure, 'Total' as band from banded
@@ -56,7 +58,7 @@ years as (
     select distinct financial_year from banded
 ),
 joined as (
-    select g.*, c.measure, c.measure_order, c.band, c.band_order, coalesce(n.reviews, 0)::integer as reviews
+    select g.*, c.measure, c.band, coalesce(n.reviews, 0)::integer as reviews
     from {{ ref('release_geography_spine') }} g
     join years y on y.financial_year = g.financial_year
     cross join categories c
@@ -74,4 +76,4 @@ select
     end::double as reviews_percent
 from joined
 window w as (partition by financial_year, geographic_level, region_code, new_la_code, measure)
-order by time_period, level_order, region_code nulls first, new_la_code nulls first, measure_order, band_order
+order by time_period, level_order, region_code nulls first, new_la_code nulls first, measure, band
