@@ -44,7 +44,7 @@ def label(column: str) -> str:
 
 def readable(value: object, column: str = "") -> str:
     """One value as a person reads it."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NaTType":
         return ""
     if isinstance(value, bool) or str(value) in ("True", "False"):
         return "Yes" if str(value) == "True" else "No"

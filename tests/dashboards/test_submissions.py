@@ -95,3 +95,15 @@ def test_a_correction_is_one_row_with_the_signed_in_steward(sender):
 def test_neutralised_values_are_shown_without_their_apostrophe():
     assert shown("'-3") == "-3" and shown("'=SUM(A1)") == "=SUM(A1)"
     assert shown("'quoted'") == "'quoted'" and shown(None) == ""
+
+
+def test_values_are_shown_in_words():
+    import pandas as pd
+
+    from dashboards.explorer.words import label, readable
+
+    assert readable(pd.Timestamp("2011-09-27")) == "27 September 2011" and readable(pd.NaT) == ""
+    assert readable("2011-09-27 00:00:00", "decision_date") == "27 September 2011"
+    assert (readable(True), readable("False"), readable(float("nan"))) == ("Yes", "No", "")
+    assert readable("invalid_value", "problem") == "Value not allowed" and readable("'-3", "value") == "-3"
+    assert label("notified_on_time") == "Notified on time" and label("some_new_column") == "Some new column"
