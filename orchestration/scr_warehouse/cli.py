@@ -1,5 +1,6 @@
-"""`scr-warehouse`: build (contract section 2), intake (the stewards' loop), check, generate (synthetic data), prepare (dbt manifest), docs,
-explore. The benchmark is development tooling: tools/bench/bench.py (`make bench`)."""
+"""`scr-warehouse`: build (contract section 2), intake (the stewards' loop), check, generate (synthetic data),
+prepare (dbt manifest), docs, explore, suites, hash-password. The benchmark is development tooling:
+tools/bench/bench.py (`make bench`)."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +11,8 @@ from pathlib import Path
 from .build import BuildError, run_build
 from .summary import build_summary, open_problems
 
+# One function adds each subcommand's arguments and names its handler (`_SUBCOMMANDS`, at the end); main dispatches.
+
 
 def _date(text: str) -> str:
     try:
@@ -18,10 +21,8 @@ def _date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"--as-of must be a date YYYY-MM-DD, got {text!r}") from None
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scr-warehouse", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
+# ---------------------------------------------------------------------------------------------------------- build
+def _add_build(sub) -> None:
     b = sub.add_parser("build", help="load the landing folder, build every model, run checks, write the release")
     b.add_argument("--landing", required=True, help="landing folder with notifications/, reviews/, ... sub-folders")
     b.add_argument("--warehouse", required=True, help="the DuckDB warehouse file")
@@ -31,93 +32,31 @@ def main(argv: list[str] | None = None) -> int:
                    "successful build of this warehouse")
     b.add_argument("--previous", default=None, metavar="DIR", help="the previous release folder to compare with in "
                    "revisions.csv (default: the release last written to --release, kept in its previous/)")
+    b.set_defaults(handler=_build)
 
+
+def _build(args) -> int:
+    before = open_problems(Path(args.release))
+    try:
+        out = run_build(args.landing, args.warehouse, args.release, args.as_of or "", force=args.force,
+                        previous=args.previous or "")
+    except BuildError as e:
+        print(f"scr-warehouse build: {e}", file=sys.stderr)
+        return 2
+    for line in build_summary(out, before):
+        print(line)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------------- intake
+def _add_intake(sub) -> None:
     i = sub.add_parser("intake", help="the stewards' loop alone: load new landing files, run the quality checks and "
                        "write the stewards' files (the landing sensor's intake job); no release or report")
     for flag, text in (("--landing", "landing folder"), ("--warehouse", "the DuckDB warehouse file"),
                        ("--release", "release folder (the stewards' files go to its quality/)")):
         i.add_argument(flag, required=True, help=text)
     i.add_argument("--as-of", type=_date, default=None, help="date overdue is judged at (default today)")
-
-    g = sub.add_parser("generate", help="write the synthetic national landing dataset")
-    g.add_argument("--out", required=True, help="landing folder to write")
-    g.add_argument("--seed", type=int, default=2009)
-    g.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1 = about the real national volume)")
-
-    c = sub.add_parser("check", help="check one landing file before sending it: the build's rules and messages, "
-                       "nothing loaded; exits 1 when the file has problems")
-    c.add_argument("file", help="the CSV file to check")
-    c.add_argument("--feed", required=True, help="the feed it is for (notifications, reviews, ...)")
-
-    sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)")
-
-    d = sub.add_parser("docs", help="write the dbt docs site (one offline HTML page) for a built warehouse")
-    d.add_argument("--warehouse", required=True)
-    d.add_argument("--out", required=True)
-
-    e = sub.add_parser("explore", help="serve the analysts' explorer (Dash on waitress) on localhost")
-    e.add_argument("--warehouse", required=True)
-    e.add_argument("--release", required=True)
-    e.add_argument("--port", type=int, default=8050)
-    e.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; put a reverse "
-                   "proxy with HTTPS in front of anything else)")
-    e.add_argument("--secure-cookie", action="store_true", help="mark the session cookie Secure (serving over HTTPS)")
-    e.add_argument("--landing", default=None, help="landing folder stewards' web submissions go to (contract "
-                   "section 4); without it the explorer takes none")
-
-
-    sub.add_parser("suites", help="rewrite expectations/<feed>.json from the policy seeds (then commit them)")
-    sub.add_parser("hash-password", help="make a password hash for the explorer's users file (reads the password "
-                   "from the terminal, or one line of standard input)")
-
-    args = parser.parse_args(argv)
-    if args.command == "build":
-        before = open_problems(Path(args.release))
-        try:
-            out = run_build(args.landing, args.warehouse, args.release, args.as_of or "", force=args.force,
-                            previous=args.previous or "")
-        except BuildError as e:
-            print(f"scr-warehouse build: {e}", file=sys.stderr)
-            return 2
-        for line in build_summary(out, before):
-            print(line)
-        return 0
-    if args.command == "intake":
-        return intake(args.landing, args.warehouse, args.release, args.as_of or "")
-    if args.command == "check":
-        return check_file(args.file, args.feed)
-    if args.command == "generate":
-        from .synthetic import generate
-
-        summary = generate(Path(args.out), seed=args.seed, scale=args.scale)
-        print(f"synthetic landing data written to {args.out}: {summary}")
-        return 0
-    if args.command == "docs":
-        from .dbt.prepare import write_dbt_docs
-
-        print(f"dbt docs: {write_dbt_docs(args.warehouse, args.out)}")
-        return 0
-    if args.command == "prepare":
-        from .dbt.prepare import prepare
-
-        print(f"dbt manifest: {prepare()}")
-        return 0
-    if args.command == "suites":
-        from .quality.suites import write_suites
-
-        for path in write_suites():
-            print(path)
-        return 0
-    if args.command == "hash-password":
-        from dashboards.explorer.server import hash_cli  # noqa: PLC0415
-
-        return hash_cli()
-    if args.command == "explore":
-        from dashboards.explorer import run as run_explorer  # noqa: PLC0415
-
-        return run_explorer(args.warehouse, args.release, args.port, host=args.host,
-                            secure_cookie=args.secure_cookie, landing=args.landing)
-    return 1
+    i.set_defaults(handler=lambda args: intake(args.landing, args.warehouse, args.release, args.as_of or ""))
 
 
 def intake(landing: str, warehouse: str, release: str, as_of: str) -> int:
@@ -136,6 +75,32 @@ def intake(landing: str, warehouse: str, release: str, as_of: str) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------------------- generate
+def _add_generate(sub) -> None:
+    g = sub.add_parser("generate", help="write the synthetic national landing dataset")
+    g.add_argument("--out", required=True, help="landing folder to write")
+    g.add_argument("--seed", type=int, default=2009)
+    g.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1 = about the real national volume)")
+    g.set_defaults(handler=_generate)
+
+
+def _generate(args) -> int:
+    from .synthetic import generate
+
+    summary = generate(Path(args.out), seed=args.seed, scale=args.scale)
+    print(f"synthetic landing data written to {args.out}: {summary}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------------------- check
+def _add_check(sub) -> None:
+    c = sub.add_parser("check", help="check one landing file before sending it: the build's rules and messages, "
+                       "nothing loaded; exits 1 when the file has problems")
+    c.add_argument("file", help="the CSV file to check")
+    c.add_argument("--feed", required=True, help="the feed it is for (notifications, reviews, ...)")
+    c.set_defaults(handler=lambda args: check_file(args.file, args.feed))
+
+
 def check_file(file: str, feed: str) -> int:
     """Check one file with the build's rules and messages (the ingest's parser, the GX suite, the stewards' queue
     model) on an in-memory DuckDB, building no warehouse, release or report (scr_warehouse/check.py), and print its
@@ -144,6 +109,97 @@ def check_file(file: str, feed: str) -> int:
     from .check import run_check
 
     return run_check(file, feed)
+
+
+# ---------------------------------------------------------------------------------------------- prepare and docs
+def _add_prepare(sub) -> None:
+    sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)").set_defaults(
+        handler=_prepare)
+
+
+def _prepare(args) -> int:
+    from .dbt.prepare import prepare
+
+    print(f"dbt manifest: {prepare()}")
+    return 0
+
+
+def _add_docs(sub) -> None:
+    d = sub.add_parser("docs", help="write the dbt docs site (one offline HTML page) for a built warehouse")
+    d.add_argument("--warehouse", required=True)
+    d.add_argument("--out", required=True)
+    d.set_defaults(handler=_docs)
+
+
+def _docs(args) -> int:
+    from .dbt.prepare import write_dbt_docs
+
+    print(f"dbt docs: {write_dbt_docs(args.warehouse, args.out)}")
+    return 0
+
+
+# -------------------------------------------------------------------------------------------------------- explore
+def _add_explore(sub) -> None:
+    e = sub.add_parser("explore", help="serve the analysts' explorer (Dash on waitress) on localhost")
+    e.add_argument("--warehouse", required=True)
+    e.add_argument("--release", required=True)
+    e.add_argument("--port", type=int, default=8050)
+    e.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; put a reverse "
+                   "proxy with HTTPS in front of anything else)")
+    e.add_argument("--secure-cookie", action="store_true", help="mark the session cookie Secure (serving over HTTPS)")
+    e.add_argument("--landing", default=None, help="landing folder stewards' web submissions go to (contract "
+                   "section 4); without it the explorer takes none")
+    e.set_defaults(handler=_explore)
+
+
+def _explore(args) -> int:
+    from dashboards.explorer import run as run_explorer
+
+    return run_explorer(args.warehouse, args.release, args.port, host=args.host,
+                        secure_cookie=args.secure_cookie, landing=args.landing)
+
+
+# -------------------------------------------------------------------------------------- suites and hash-password
+def _add_suites(sub) -> None:
+    sub.add_parser("suites", help="rewrite expectations/<feed>.json from the policy seeds (then commit them)"
+                   ).set_defaults(handler=_suites)
+
+
+def _suites(args) -> int:
+    from .quality.suites import write_suites
+
+    for path in write_suites():
+        print(path)
+    return 0
+
+
+def _add_hash_password(sub) -> None:
+    sub.add_parser("hash-password", help="make a password hash for the explorer's users file (reads the password "
+                   "from the terminal, or one line of standard input)").set_defaults(handler=_hash_password)
+
+
+def _hash_password(args) -> int:
+    from dashboards.explorer.server import hash_cli
+
+    return hash_cli()
+
+
+# The subcommands, in the order `scr-warehouse --help` lists them.
+_SUBCOMMANDS = (_add_build, _add_intake, _add_generate, _add_check, _add_prepare, _add_docs, _add_explore,
+                _add_suites, _add_hash_password)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="scr-warehouse", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    for add in _SUBCOMMANDS:
+        add(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.handler(args)
 
 
 if __name__ == "__main__":
