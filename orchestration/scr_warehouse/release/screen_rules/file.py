@@ -3,6 +3,7 @@ geography lookup (through scr_warehouse.policy)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -29,14 +30,21 @@ SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
+@dataclass(frozen=True)
+class Lookups:
+    """The Department's geography lookups: region code -> name; LA code -> (old number, name)."""
+    regions: dict[str, str]
+    las: dict[str, tuple[str, str]]
+
+
 @lru_cache(maxsize=None)
-def _lookups() -> tuple[dict, dict]:
-    """region code -> name; LA code -> (old number, name) as the Department's lookup lists them."""
+def lookups() -> Lookups:
+    """The geography lookups as the Department's lists give them (reference seeds)."""
     regions = {r["region_code"]: r["region_name"] for r in reference_rows("ref_region_la_hierarchy")
                if r["region_code"].startswith("E12")}
     las = {r["new_la_code"]: (r["old_la_code"], r["la_name"]) for r in reference_rows("ref_las")
            if " / " not in r["new_la_code"]}
-    return regions, las
+    return Lookups(regions, las)
 
 
 class File:

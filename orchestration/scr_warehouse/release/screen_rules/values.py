@@ -8,7 +8,7 @@ import pandas as pd
 from ...policy import setting
 from ..datasets import load_datasets
 from ..relations import row_relations
-from .file import GEO_COLS, LEVEL_COLUMNS, NUMBER, OBSERVATIONAL, SYMBOLS, TIME_IDENTIFIERS, File, _lookups
+from .file import GEO_COLS, LEVEL_COLUMNS, NUMBER, OBSERVATIONAL, SYMBOLS, TIME_IDENTIFIERS, File, lookups
 
 
 # ------------------------------------------------------------------------------------------------------------ time
@@ -106,14 +106,14 @@ def _lookup_mismatch(f: File, key: str, levels: list[str], matches, what: str) -
 
 
 def rule_geog_region_combo(f: File) -> list[str]:
-    regions, _ = _lookups()
+    regions = lookups().regions
     return _lookup_mismatch(f, "region_code", ["Regional", "Local authority"],
                             lambda d: d["region_code"].map(regions).fillna("\0") == d["region_name"],
                             "region code and name")
 
 
 def rule_geog_la_combo(f: File) -> list[str]:
-    _, las = _lookups()
+    las = lookups().las
     return _lookup_mismatch(
         f, "new_la_code", ["Local authority"],
         lambda d: pd.Series([las.get(c) == (o, n) for c, o, n in zip(d["new_la_code"], d["old_la_code"], d["la_name"])],
