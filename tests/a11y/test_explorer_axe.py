@@ -32,10 +32,11 @@ def site(tmp_path_factory):
     (rel / "quality" / "by_la").mkdir(parents=True, exist_ok=True)
     with open(rel / "quality" / "by_la" / "E06000001.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["feed", "record_id", "la_code", "source_file", "source_line", "column_name", "problem", "value"])
-        for i in range(60):  # more than a page: the table's page buttons are drawn
+        w.writerow(["feed", "record_id", "la_code", "source_file", "source_line", "column_name", "problem", "value",
+                    "message"])
+        for i in range(60):  # long values and messages: the table must still fit the page
             w.writerow(["notifications", f"N-A{i}", "E06000001", "notifications/a.csv", str(i + 2), "child_sex",
-                        "invalid_value", "Q"])
+                        "invalid_value", "Q" * 120, '"Q" is not allowed in child_sex: allowed values: M, F, U. ' * 4])
     with open(rel / "quality" / "by_la" / "national_team.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["feed", "record_id", "la_code", "source_file", "source_line", "column_name", "problem", "value",
@@ -163,6 +164,8 @@ def test_restricted_views_pass_axe_before_and_after_sign_in(site, browser):
         page.locator("#journey", has_text="INC-A1").wait_for()
         page.locator("#chase", has_text="late").wait_for()
         _assert_no_violations(page, "a steward's queue, chase list, journeys and forms", seen)
+        page.set_viewport_size({"width": 1280, "height": 900})  # the tables wrap: nothing wider than the page
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
         page.locator("#queue button", has_text="Correct").first.click()
         page.locator("#corr-target", has_text="Correcting child_sex").wait_for()
         page.fill("#nf-child_age_months", "300")
