@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,20 @@ from .reference import (
     load_las,
 )
 from .submissions import Submissions
+
+
+@dataclass
+class _Incidents:
+    """One quarter's incidents (arrays of the same length): what each child's notification repeats."""
+    ids: np.ndarray
+    la: np.ndarray
+    date: np.ndarray
+    sizes: np.ndarray
+    la_aware: np.ndarray
+    notified: np.ndarray
+    aware_missing: np.ndarray
+    ethnicity: np.ndarray
+    parent_ethnicity: np.ndarray
 
 
 class _Generator(Submissions):
@@ -131,15 +146,19 @@ class _Generator(Submissions):
         return float(vals[max([y for y in years if y <= fy] or [years[0]])])
 
     def quarter(self, fy: int, q: int) -> None:
-        c, m, rng = self.cfg, self.cfg["mixes"], self.rng
         month = 4 + 3 * (q - 1)
         start_d = dt.date(fy + (month > 12), (month - 1) % 12 + 1, 1)
         end_m = month + 3
         end_d = dt.date(fy + (end_m > 12), (end_m - 1) % 12 + 1, 1) - dt.timedelta(days=1)
-        start, end = _day(start_d), _day(end_d)
         label = f"{_fy_label(fy)}_q{q}"
+        inc = self._incidents(fy, _day(start_d), _day(end_d))
+        self._notifications(label, fy, inc)
+        # reviews, evaluations, actions of this quarter's incidents
+        self._reviews(label, fy, inc.ids, inc.la, inc.date, inc.la_aware)
 
-        # incidents and children
+    def _incidents(self, fy: int, start: int, end: int) -> _Incidents:
+        """The quarter's incidents: LA, date, how many children, when the LA knew and notified."""
+        c, m, rng = self.cfg, self.cfg["mixes"], self.rng
         vol = c["volume"]
         extra_keys, extra_p = _mix(vol["extra_children"])
         mean_size = 1 + vol["multi_child_incident_share"]["value"] * float(np.dot(np.array(extra_keys, float), extra_p))
@@ -168,8 +187,12 @@ class _Generator(Submissions):
         aware_missing = rng.random(n_inc) < nt["la_aware_missing"]["value"]
         eth_inc = self._choice(m["child_ethnicity"], n_inc)
         peth_inc = self._choice(m["parent_ethnicity"], n_inc)
+        return _Incidents(inc_ids, inc_la, inc_date, sizes, la_aware, notified, aware_missing, eth_inc, peth_inc)
 
-        ci = np.repeat(np.arange(n_inc), sizes)  # child -> incident
+    def _notifications(self, label: str, fy: int, inc: _Incidents) -> None:
+        """One notification per child of the quarter's incidents: age, outcome, social care chain."""
+        m, rng = self.cfg["mixes"], self.rng
+        ci = np.repeat(np.arange(len(inc.ids)), inc.sizes)  # child -> incident
         n = len(ci)
         # age
         bk, bp = _mix(m["age_band"])
@@ -194,27 +217,25 @@ class _Generator(Submissions):
         cin = np.where(known == "Y", np.where(r1 < m["cin_given_known"]["value"], "Y", "N"), known).astype(object)
         cp = np.where(cin == "Y", np.where(r2 < m["cp_given_cin"]["value"], "Y", "N"), cin).astype(object)
         fmt, bom = self._file_style()
-        aware_days = np.where(aware_missing, -1, la_aware)
+        aware_days = np.where(inc.aware_missing, -1, inc.la_aware)
         cols = [
             np.array(self._ids("notification", "NTF", n), dtype=object),
-            inc_ids[ci], inc_la[ci],
-            self._dates(inc_date[ci], fmt), self._dates(aware_days[ci], fmt), self._dates(notified[ci], fmt),
+            inc.ids[ci], inc.la[ci],
+            self._dates(inc.date[ci], fmt), self._dates(aware_days[ci], fmt),
+            self._dates(inc.notified[ci], fmt),
             np.where(death, "death", "serious_injury").astype(object), suicide_col,
             self._choice(m["harm_category"], n), self._choice(m["child_sex"], n), _nums(age),
-            eth_inc[ci], peth_inc[ci], self._choice(m["disability"], n), known, cin, cp,
+            inc.ethnicity[ci], inc.parent_ethnicity[ci], self._choice(m["disability"], n), known, cin, cp,
             self._choice(m["legal_status"], n),
         ]
         rows = list(zip(*cols))
         self.children_by_year[fy] = self.children_by_year.get(fy, 0) + n
         self.deaths_by_year[fy] = self.deaths_by_year.get(fy, 0) + int(death.sum())
-        batch = _Batch(rows, {"incident_date": inc_date[ci], "notified_date": notified[ci]}, fmt)
+        batch = _Batch(rows, {"incident_date": inc.date[ci], "notified_date": inc.notified[ci]}, fmt)
         self._finish("notifications", label, batch, bom, fy)
         # the unreadable copy (e.g. 2011-12_q2b.csv) follows the batch it re-sends (2011-12_q2.csv)
         if label == Path(self.cfg["files"]["unreadable_file"]).stem[:-1]:
             self._unreadable(rows[:5])
-
-        # reviews, evaluations, actions of this quarter's incidents
-        self._reviews(label, fy, inc_ids, inc_la, inc_date, la_aware)
 
     # -- reviews, evaluations, actions -------------------------------------------------------------------------
     def _reviews(self, label, fy, inc_ids, inc_la, inc_date, la_aware) -> None:
@@ -264,7 +285,6 @@ class _Generator(Submissions):
         pub = completed_scr & (comp >= 0) & (rng.random(n) < rc["summary_published"]["value"])
         pub_date = np.where(pub, comp + self._uniform_int(0, 90, n), -1)
         pub_date = np.where(pub_date > self.snapshot, -1, pub_date)
-
         fmt, bom = self._file_style()
         review_ids = np.array(self._ids("review", "REV", n), dtype=object)
         cols = [review_ids, ids, la, self._dates(chair, fmt), self._dates(decision_date, fmt), decision, status,
@@ -273,10 +293,15 @@ class _Generator(Submissions):
         batch = _Batch(list(zip(*cols)), {"chair_aware_date": chair, "decision_date": decision_date,
                                           "completion_date": comp}, fmt)
         self._finish("reviews", label, batch, bom, fy)
+        # the date evaluations and action plans follow: completion, or a while after the decision when not dated
+        base = np.where(comp >= 0, comp, decision_date + int(self.cfg["evaluations"]["not_dated_months_after_decision"]
+                                                             * DAYS_PER_MONTH))
+        self._evaluations(label, fy, review_ids, comp, base, completed_scr)
+        self._actions(label, fy, review_ids, base, completed_scr, points_num)
 
-        # evaluations of completed SCRs
-        ec = self.cfg["evaluations"]
-        base = np.where(comp >= 0, comp, decision_date + int(ec["not_dated_months_after_decision"] * DAYS_PER_MONTH))
+    def _evaluations(self, label, fy, review_ids, comp, base, completed_scr) -> None:
+        """Evaluations of completed SCRs (an inadequate one sometimes evaluated again)."""
+        ec, rng, n = self.cfg["evaluations"], self.rng, len(review_ids)
         evaluated = completed_scr & (rng.random(n) < ec["evaluated_share"]["value"])
         eval_date = base + self._uniform_int(*ec["days_after_completion"], n)
         evaluated &= eval_date <= self.snapshot
@@ -297,8 +322,9 @@ class _Generator(Submissions):
         batch = _Batch(list(zip(*cols)), {"evaluation_date": all_date[order], "completion_date": all_comp[order]}, fmt)
         self._finish("evaluations", label, batch, bom, fy)
 
-        # action-plan items of completed SCRs (one per action point)
-        ac = self.cfg["actions"]
+    def _actions(self, label, fy, review_ids, base, completed_scr, points_num) -> None:
+        """Action-plan items of completed SCRs (one per action point)."""
+        ac, rng, n = self.cfg["actions"], self.rng, len(review_ids)
         collected = completed_scr & (base >= _day(ac["collected_from"]))
         k = np.where(collected, np.minimum(points_num, ac["max_per_review"]), 0)
         k = np.maximum(k, 0)
