@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import time
 from pathlib import Path
 
 from .filemodes import restrict_new_files, restrict_outputs
@@ -59,6 +60,27 @@ def run_intake(landing: str, warehouse: str, release: str, as_of: str = "", log_
                                tags=INTAKE_RUN_TAGS)
         finally:
             restrict_outputs(wh, rel)
+
+
+def watch_intake(landing: str, warehouse: str, release: str, as_of: str = "", interval: float = 2.0,
+                 loops: int | None = None, on_loop=None) -> int:
+    """The stewards' loop as one long-running process: its fixed costs (Python and Dagster imports, dbt's parsed
+    project, the GX import) are paid once when it starts, then the loop runs whenever the landing folder changes
+    (the landing sensor's test, looked at every `interval` seconds). `loops`: stop after that many (tests, the
+    bench); `on_loop(out)` is called after each. Returns the number of loops run."""
+    from .ingest.landing import landing_fingerprint
+
+    seen, done = None, 0
+    while loops is None or done < loops:
+        now = landing_fingerprint(landing)
+        if now != seen:
+            out = run_intake(landing, warehouse, release, as_of)
+            seen, done = now, done + 1
+            if on_loop is not None:
+                on_loop(out)
+            continue
+        time.sleep(interval)
+    return done
 
 
 def _output_folders(landing: str, warehouse: str, release: str) -> tuple[Path, Path, Path]:

@@ -56,22 +56,35 @@ def _add_intake(sub) -> None:
                        ("--release", "release folder (the stewards' files go to its quality/)")):
         i.add_argument(flag, required=True, help=text)
     i.add_argument("--as-of", type=_date, default=None, help="date overdue is judged at (default today)")
+    i.add_argument("--watch", action="store_true", help="keep running: the loop runs again whenever the landing "
+                   "folder changes, with imports and dbt's parsed project kept from one loop to the next")
     i.set_defaults(handler=lambda args: intake(args.landing, args.warehouse, args.release, args.as_of or ""))
 
 
-def intake(landing: str, warehouse: str, release: str, as_of: str) -> int:
-    """Run the stewards' loop (build.run_intake) and say how the queue changed; 2 when it cannot run."""
-    from .build import run_intake
+def intake(landing: str, warehouse: str, release: str, as_of: str, watch: bool = False) -> int:
+    """Run the stewards' loop (build.run_intake; with `watch`, build.watch_intake until interrupted) and say how
+    the queue changed after each loop; 2 when it cannot run."""
+    from .build import run_intake, watch_intake
 
-    before = open_problems(Path(release))
+    before = [open_problems(Path(release))]
+
+    def said(out: dict) -> None:
+        after = open_problems(Path(release))
+        print(f"stewards' queue: {after} open problems (before: {'none written' if before[0] is None else before[0]});"
+              f" {sum(out['steps'].values()):.1f} s in {len(out['steps'])} steps; files in {Path(release) / 'quality'}",
+              flush=True)
+        before[0] = after
+
     try:
-        out = run_intake(landing, warehouse, release, as_of)
+        if watch:
+            watch_intake(landing, warehouse, release, as_of, on_loop=said)
+        else:
+            said(run_intake(landing, warehouse, release, as_of))
     except BuildError as e:
         print(f"scr-warehouse intake: {e}", file=sys.stderr)
         return 2
-    after = open_problems(Path(release))
-    print(f"stewards' queue: {after} open problems (before: {'none written' if before is None else before}); "
-          f"{sum(out['steps'].values()):.1f} s in {len(out['steps'])} steps; files in {Path(release) / 'quality'}")
+    except KeyboardInterrupt:
+        return 0
     return 0
 
 

@@ -16,7 +16,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "bench"))
 import bench  # noqa: E402  (tools/bench/bench.py: development tooling, not in the package)
 import compare_outputs  # noqa: E402
+import incremental  # noqa: E402
 import memory_sampler  # noqa: E402
+import stewards_loop  # noqa: E402
 import timed_runs  # noqa: E402
 
 GEO = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
@@ -268,3 +270,46 @@ def test_baseline_equals_build_restricted_files(tmp_path_factory):
     assert set(res["build"]["stages"]) >= {"ingest", "dbt"}
     assert res["equality"] is not None
     assert {ds: p for ds, p in res["equality"].items() if p} == {}
+    # the stewards' loop on the built warehouse (issue 24): a warm process takes a steward's correction in, and the
+    # profile accounts for the loop's time by phase
+    loop = stewards_loop.run_loop(root / "run-scale0p05", Path(res["landing"]), timed_runs.DEFAULT_AS_OF,
+                                  scenarios=("after a correction, warm process",))["after a correction, warm process"]
+    assert loop["success"], loop
+    assert "quality__steward_queue_files" in loop["steps"] and not [s for s in loop["steps"] if "release" in s]
+    assert set(loop["phases"]) == set(stewards_loop.PHASES)
+    assert loop["phases"]["dbt run"]["seconds"] > 0 and loop["phases"]["GX"]["seconds"] > 0
+    assert 0 < loop["phases"]["dbt parse"]["seconds"] < 0.5  # warm: dbt's project was parsed by the first loop
+    audit = (root / "run-scale0p05-loop" / "release" / "quality" / "correction_audit.csv").read_text(encoding="utf-8")
+    assert "BENCH-C2" in audit
+
+
+def test_each_bench_change_is_a_new_landing_file(tmp_path):
+    """The cold and the warm loops each take a change of their own (a file already loaded would change nothing)."""
+    from tests.helpers import Landing, notification_row
+
+    landing = Landing(tmp_path / "landing")
+    landing.write_rows("notifications", "2017-18_q1.csv", [notification_row("N1", "I1"),
+                                                           notification_row("N2", "I2", child_sex="F")])
+    (tmp_path / "landing" / "corrections").mkdir()
+    names = [incremental.add_correction(landing.root, n) for n in (1, 2)]
+    names += [incremental.add_new_file(landing.root, n) for n in (1, 2)]
+    assert len(set(names)) == 4
+    files = [p.read_bytes() for p in sorted((tmp_path / "landing").rglob("*.csv"))]
+    assert len(set(files)) == len(files) == 5
+    _, new = _rows(tmp_path / "landing" / "notifications" / names[3])
+    _, first = _rows(tmp_path / "landing" / "notifications" / names[2])
+    assert {r["notification_id"] for r in new}.isdisjoint({r["notification_id"] for r in first} | {"N1", "N2"})
+
+
+def test_the_loop_profile_counts_cpu_inside_wrapped_functions():
+    import types
+
+    ns = types.SimpleNamespace(busy=lambda: sum(i * i for i in range(300_000)),
+                               gen=lambda: (x for x in [sum(i for i in range(300_000))]))
+    phases = timed_runs._Phases()
+    phases.wrap(ns, "busy", "a")
+    phases.wrap(ns, "gen", "b", generator=True)
+    ns.busy()
+    assert list(ns.gen()) == [sum(range(300_000))]
+    assert set(phases.spent) == {"a", "b"}
+    assert all(p["cpu"] > 0 and p["seconds"] > 0 for p in phases.spent.values())

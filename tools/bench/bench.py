@@ -38,10 +38,12 @@ from timed_runs import (
     _baseline_child,
     _build_child,
     _fixed_child,
+    _loop_child,
     _rebuild_child,
     _run_child,
 )
 from incremental import format_incremental, run_incremental
+from stewards_loop import TARGETS as LOOP_TARGETS, format_loop, run_loop
 
 # --------------------------------------------------------------------------------------------------------------
 # The benchmark.
@@ -225,20 +227,36 @@ def main(scales: list[float], argv_extra: dict | None = None) -> int:
     if results and results[0].get("build", {}).get("success") and opts.get("incremental", True):
         print(f"scale {min(scales):g}: incremental builds ...", flush=True)
         incremental = run_incremental(first, Path(results[0]["landing"]), opts["as_of"])
+    loops = stewards_loops(results, root, opts)
     explorer = explorer_latency(first) if results else None
     extras = side_by_side(first, Path(results[0]["landing"])) if results and results[0].get("build", {}).get("success") \
         else []
     lines = [f"Machine: {machine_description()}", f"Run: {dt.datetime.now().isoformat(timespec='seconds')}, "
              f"seed {opts['seed']}, as-of {opts['as_of']}; each build and baseline run {opts['repeat']} times, "
              "the fastest reported (every run's time in results.json)", "", *format_results(results, fixed),
-             "", *format_incremental(incremental, min(scales)), "", *format_explorer(explorer, min(scales)), "", *extras]
+             "", *format_incremental(incremental, min(scales)),
+             *[line for scale, loop in loops.items() for line in ("", *format_loop(loop, scale))],
+             "", *format_explorer(explorer, min(scales)), "", *extras]
     print("\n".join(lines))
     (root / "results.json").write_text(json.dumps({"fixed": fixed, "results": results, "explorer": explorer,
-                                                   "incremental": incremental}, indent=1, default=str))
+                                                   "incremental": incremental,
+                                                   "stewards_loop": {f"{k:g}": v for k, v in loops.items()}},
+                                                  indent=1, default=str))
     (root / "results.md").write_text("\n".join(lines) + "\n")
     ok = all(r.get("build", {}).get("success") and "error" not in r["baseline"]
              and r.get("equality") is not None and not any(r["equality"].values()) for r in results)
     return 0 if ok else 1
+
+
+def stewards_loops(results: list[dict], root: Path, opts: dict) -> dict[float, dict]:
+    """The stewards' loop (tools/bench/stewards_loop.py) at each built scale that has an issue 24 target (1, 100)."""
+    loops = {}
+    for r in results:
+        if r["scale"] in LOOP_TARGETS and r.get("build", {}).get("success") and opts.get("loop", True):
+            print(f"scale {r['scale']:g}: the stewards' loop ...", flush=True)
+            loops[r["scale"]] = run_loop(root / f"run-scale{_scale_name(r['scale'])}", Path(r["landing"]),
+                                         opts["as_of"])
+    return loops
 
 
 def side_by_side(run_dir: Path, landing: Path) -> list[str]:
@@ -307,7 +325,7 @@ def format_explorer(result: dict | None, scale: float) -> list[str]:
 
 def _child_main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python tools/bench/bench.py")
-    p.add_argument("kind", choices=["build", "rebuild", "baseline", "fixed", "bench"])
+    p.add_argument("kind", choices=["build", "rebuild", "loop", "baseline", "fixed", "bench"])
     p.add_argument("--started", type=float, default=None)
     p.add_argument("--result")
     p.add_argument("--landing")
@@ -316,6 +334,7 @@ def _child_main(argv: list[str]) -> int:
     p.add_argument("--out")
     p.add_argument("--as-of", default=DEFAULT_AS_OF)
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--change", default="", help="loop: the change a warm process makes after its first loop")
     p.add_argument("--scales", default="1,10,100")
     p.add_argument("--no-fixed", action="store_true")
     p.add_argument("--repeat", type=int, default=DEFAULT_REPEAT)
@@ -327,6 +346,8 @@ def _child_main(argv: list[str]) -> int:
         data = _build_child(a.landing, a.warehouse, a.release, a.as_of, started)
     elif a.kind == "rebuild":
         data = _rebuild_child(a.landing, a.warehouse, a.release, a.as_of, started)
+    elif a.kind == "loop":
+        data = _loop_child(a.landing, a.warehouse, a.release, a.as_of, started, a.change)
     elif a.kind == "baseline":
         data = _baseline_child(a.landing, a.out, a.as_of, started, a.threads)
     else:

@@ -39,31 +39,34 @@ def _latest_notifications(landing: Path) -> tuple[Path, list[str], list[dict]]:
         return path, list(r.fieldnames or []), list(r)
 
 
-def add_correction(landing: Path) -> str:
-    """One correction of one notification's child_sex, as a steward sends it."""
+def add_correction(landing: Path, n: int = 1) -> str:
+    """One correction of one notification's child_sex, as a steward sends it (`n`: the how-manyth, a file of its
+    own)."""
     _, _, rows = _latest_notifications(landing)
     row = next(r for r in rows if r.get("notification_id") and r.get("child_sex") in ("M", "F"))
     new = "F" if row["child_sex"] == "M" else "M"
-    path = landing / "corrections" / "bench_correction_001.csv"
+    path = landing / "corrections" / f"bench_correction_{n:03d}.csv"
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\r\n")
         w.writerow(["correction_id", "feed", "record_id", "column_name", "new_value", "reason", "steward",
                     "corrected_at"])
-        w.writerow(["BENCH-C1", "notifications", row["notification_id"], "child_sex", new,
+        w.writerow([f"BENCH-C{n}", "notifications", row["notification_id"], "child_sex", new,
                     "recorded wrongly at notification", "bench", "2018-06-01T09:00:00"])
     return path.name
 
 
-def add_new_file(landing: Path) -> str:
-    """Three new children, copies of the latest file's first complete rows under new identifiers."""
+def add_new_file(landing: Path, n: int = 1) -> str:
+    """Three new children, copies of the latest file's first complete rows under new identifiers (`n`: the
+    how-manyth such file)."""
     _, columns, rows = _latest_notifications(landing)
     good = [r for r in rows if all(r.get(c) for c in ("notification_id", "incident_id", "la_code", "incident_date"))]
-    path = landing / "notifications" / "zz_bench_new_001.csv"
+    path = landing / "notifications" / f"zz_bench_new_{n:03d}.csv"
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=columns, lineterminator="\r\n")
         w.writeheader()
         for i, r in enumerate(good[:3], 1):
-            w.writerow({**r, "notification_id": f"BENCH-N{i}", "incident_id": f"BENCH-I{i}"})
+            tag = "BENCH" if n == 1 else f"BENCH{n}"
+            w.writerow({**r, "notification_id": f"{tag}-N{i}", "incident_id": f"{tag}-I{i}"})
     return path.name
 
 

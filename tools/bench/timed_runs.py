@@ -127,6 +127,89 @@ def _rebuild_child(landing: str, warehouse: str, release: str, as_of: str, start
             "periods": out.get("periods", {}), "audit_seconds": audit.get("audit_seconds")}
 
 
+class _Phases:
+    """Seconds and CPU seconds (this process and its waited-for workers) spent inside some functions of the loop,
+    by phase: the functions are wrapped where the assets call them."""
+
+    def __init__(self):
+        self.spent: dict[str, dict[str, float]] = {}
+
+    @staticmethod
+    def now() -> tuple[float, float]:
+        import resource
+
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.time(), own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def add(self, phase: str, start: tuple[float, float]) -> None:
+        end = self.now()
+        p = self.spent.setdefault(phase, {"seconds": 0.0, "cpu": 0.0})
+        p["seconds"] += end[0] - start[0]
+        p["cpu"] += end[1] - start[1]
+
+    def wrap(self, owner, name: str, phase: str, generator: bool = False) -> None:
+        fn = getattr(owner, name)
+
+        def timed(*a, **k):
+            start = self.now()
+            try:
+                return fn(*a, **k)
+            finally:
+                self.add(phase, start)
+
+        def timed_gen(*a, **k):
+            start = self.now()
+            try:
+                yield from fn(*a, **k)
+            finally:
+                self.add(phase, start)
+
+        setattr(owner, name, timed_gen if generator else timed)
+
+
+def _loop_child(landing: str, warehouse: str, release: str, as_of: str, started: float, change: str = "") -> dict:
+    """Runs in a subprocess: the stewards' loop exactly as `scr-warehouse intake` runs it (build.run_intake), with
+    each step's seconds and the profile by phase (stewards_loop.PHASES). With `change` (correction, new file): a
+    warm process, as `scr-warehouse intake --watch` keeps one: one loop first, then the change, then the loop timed
+    (its start-up is what is left to pay in a process that already ran a loop)."""
+    phases = _Phases()
+    from scr_warehouse import build
+
+    if change:
+        from incremental import add_correction, add_new_file
+
+        build.run_intake(landing, warehouse, release, as_of, log_level="ERROR", record=False)
+        {"correction": add_correction, "new file": add_new_file}[change](Path(landing), 2)  # the cold runs' is 1
+        started = time.time()
+    from scr_warehouse.dbt import inprocess
+    from scr_warehouse.ingest import load
+    from scr_warehouse.quality import assets as quality_assets
+
+    phases.wrap(load, "load_feed", "load landing files")
+    phases.wrap(inprocess, "parsed_manifest", "dbt parse")
+    phases.wrap(inprocess, "run", "dbt run+parse", generator=True)
+    phases.wrap(quality_assets, "validate_all", "GX")
+    phases.wrap(quality_assets, "write_quality_files", "stewards' files")
+    t_run = phases.now()
+    cpu_before = t_run[1] if change else 0.0
+    out = build.run_intake(landing, warehouse, release, as_of, log_level="ERROR", record=False)
+    phases.add("run", t_run)
+    spent = phases.spent
+    both = spent.pop("dbt run+parse", {"seconds": 0.0, "cpu": 0.0})
+    parse = spent.get("dbt parse", {"seconds": 0.0, "cpu": 0.0})
+    spent["dbt run"] = {k: both[k] - parse[k] for k in both}
+    run = spent.pop("run")
+    spent["start-up"] = {"seconds": t_run[0] - started, "cpu": t_run[1] - cpu_before}
+    spent["other"] = {k: run[k] - sum(v[k] for n, v in spent.items() if n != "start-up") for k in run}
+    queue = Path(release) / "quality" / "steward_queue.csv"
+    with open(queue, encoding="utf-8") as f:
+        rows = sum(1 for _ in f) - 1
+    return {"success": True, "steps": out.get("steps", {}), "queue_rows": rows,
+            "phases": {k: {m: round(x, 2) for m, x in v.items()} for k, v in spent.items()},
+            "cpu_seconds": round(phases.now()[1] - cpu_before, 2), "self_hwm": _vm_hwm_bytes(),
+            "loop_seconds": round(time.time() - started, 2)}
+
+
 def _baseline_child(landing: str, out_dir: str, as_of: str, started: float, threads: int | None = None) -> dict:
     """Runs in the baseline subprocess: baseline.sql in one DuckDB connection, then the five tables to CSV."""
     import duckdb
