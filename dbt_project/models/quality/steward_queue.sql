@@ -148,19 +148,22 @@ worded as (
              when 'missing_required' then coalesce(q.column_name, 'A required value') || ' is empty'
                  || coalesce(' (' || nullif(q.rule, 'a required value is empty') || ')', '')
                  || ' but is required' || coalesce(': ' || a.accepts, '')
-                 || '. Fill it in and send the record again, or correct the value in the explorer (Correct on this row).'
+                 || '. Fill it in and send the record again, or correct the value in the explorer'
+                 || ' (Correct on this row).'
              when 'invalid_value' then '"' || coalesce(q.value, '') || '" is not allowed in ' || q.column_name
                  || ': ' || case when q.rule like 'the same identifier%' or q.rule like 'a date from%' then q.rule
                                  when q.rule = 'identifiers are unique within their feed'
                                      then 'identifiers must be unique within their feed'
                                  else coalesce(a.accepts, q.rule, 'a valid value') end
-                 || '. Send the record again with a correct value, or correct the value in the explorer (Correct on this row).'
+                 || '. Send the record again with a correct value, or correct the value in the explorer'
+                 || ' (Correct on this row).'
              when 'invalid_date' then '"' || coalesce(q.value, '') || '" in ' || q.column_name
                  || ' is not a real date: write dates as YYYY-MM-DD or DD/MM/YYYY (for example 2009-04-01).'
              when 'date_order' then q.column_name || ' ' || coalesce(q.value, '') || ' is before '
                  || coalesce(q.other_column, 'the earlier date') || ' ' || coalesce(q.other_value, '')
                  || ': ' || coalesce(q.rule, 'the dates are in an impossible order')
-                 || '. Check both dates and send the record again, or correct the value in the explorer (Correct on this row).'
+                 || '. Check both dates and send the record again, or correct the value in the explorer'
+                 || ' (Correct on this row).'
              when 'unknown_reference' then '"' || coalesce(q.value, '') || '" in ' || q.column_name
                  || ' is not ' || coalesce(a.accepts, replace(coalesce(q.rule, 'a known record'), '_', ' '))
                  || '. Check the code or identifier against the records already sent.'
