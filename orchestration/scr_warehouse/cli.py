@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import BuildError, run_build
 from .summary import build_summary, open_problems
-
-# One function adds each subcommand's arguments and names its handler (`_SUBCOMMANDS`, at the end); main dispatches.
 
 
 def _date(text: str) -> str:
@@ -21,20 +21,7 @@ def _date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"--as-of must be a date YYYY-MM-DD, got {text!r}") from None
 
 
-# ---------------------------------------------------------------------------------------------------------- build
-def _add_build(sub) -> None:
-    b = sub.add_parser("build", help="load the landing folder, build every model, run checks, write the release")
-    b.add_argument("--landing", required=True, help="landing folder with notifications/, reviews/, ... sub-folders")
-    b.add_argument("--warehouse", required=True, help="the DuckDB warehouse file")
-    b.add_argument("--release", required=True, help="folder for release files (published, restricted/, quality/)")
-    b.add_argument("--as-of", type=_date, default=None, help="date overdue/in progress are judged at (default today)")
-    b.add_argument("--force", action="store_true", help="build even when nothing it reads has changed since the last "
-                   "successful build of this warehouse")
-    b.add_argument("--previous", default=None, metavar="DIR", help="the previous release folder to compare with in "
-                   "revisions.csv (default: the release last written to --release, kept in its previous/)")
-    b.set_defaults(handler=_build)
-
-
+# ------------------------------------------------------------------------------------- one handler per subcommand
 def _build(args) -> int:
     before = open_problems(Path(args.release))
     try:
@@ -46,19 +33,6 @@ def _build(args) -> int:
     for line in build_summary(out, before):
         print(line)
     return 0
-
-
-# --------------------------------------------------------------------------------------------------------- intake
-def _add_intake(sub) -> None:
-    i = sub.add_parser("intake", help="the stewards' loop alone: load new landing files, run the quality checks and "
-                       "write the stewards' files (the landing sensor's intake job); no release or report")
-    for flag, text in (("--landing", "landing folder"), ("--warehouse", "the DuckDB warehouse file"),
-                       ("--release", "release folder (the stewards' files go to its quality/)")):
-        i.add_argument(flag, required=True, help=text)
-    i.add_argument("--as-of", type=_date, default=None, help="date overdue is judged at (default today)")
-    i.add_argument("--watch", action="store_true", help="keep running: the loop runs again whenever the landing "
-                   "folder changes, with imports and dbt's parsed project kept from one loop to the next")
-    i.set_defaults(handler=lambda args: intake(args.landing, args.warehouse, args.release, args.as_of or ""))
 
 
 def intake(landing: str, warehouse: str, release: str, as_of: str, watch: bool = False) -> int:
@@ -88,30 +62,12 @@ def intake(landing: str, warehouse: str, release: str, as_of: str, watch: bool =
     return 0
 
 
-# ------------------------------------------------------------------------------------------------------- generate
-def _add_generate(sub) -> None:
-    g = sub.add_parser("generate", help="write the synthetic national landing dataset")
-    g.add_argument("--out", required=True, help="landing folder to write")
-    g.add_argument("--seed", type=int, default=2009)
-    g.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1 = about the real national volume)")
-    g.set_defaults(handler=_generate)
-
-
 def _generate(args) -> int:
     from .synthetic import generate
 
     summary = generate(Path(args.out), seed=args.seed, scale=args.scale)
     print(f"synthetic landing data written to {args.out}: {summary}")
     return 0
-
-
-# ---------------------------------------------------------------------------------------------------------- check
-def _add_check(sub) -> None:
-    c = sub.add_parser("check", help="check one landing file before sending it: the build's rules and messages, "
-                       "nothing loaded; exits 1 when the file has problems")
-    c.add_argument("file", help="the CSV file to check")
-    c.add_argument("--feed", required=True, help="the feed it is for (notifications, reviews, ...)")
-    c.set_defaults(handler=lambda args: check_file(args.file, args.feed))
 
 
 def check_file(file: str, feed: str) -> int:
@@ -124,24 +80,11 @@ def check_file(file: str, feed: str) -> int:
     return run_check(file, feed)
 
 
-# ---------------------------------------------------------------------------------------------- prepare and docs
-def _add_prepare(sub) -> None:
-    sub.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)").set_defaults(
-        handler=_prepare)
-
-
 def _prepare(args) -> int:
     from .dbt.prepare import prepare
 
     print(f"dbt manifest: {prepare()}")
     return 0
-
-
-def _add_docs(sub) -> None:
-    d = sub.add_parser("docs", help="write the dbt docs site (one offline HTML page) for a built warehouse")
-    d.add_argument("--warehouse", required=True)
-    d.add_argument("--out", required=True)
-    d.set_defaults(handler=_docs)
 
 
 def _docs(args) -> int:
@@ -151,31 +94,11 @@ def _docs(args) -> int:
     return 0
 
 
-# -------------------------------------------------------------------------------------------------------- explore
-def _add_explore(sub) -> None:
-    e = sub.add_parser("explore", help="serve the analysts' explorer (Dash on waitress) on localhost")
-    e.add_argument("--warehouse", required=True)
-    e.add_argument("--release", required=True)
-    e.add_argument("--port", type=int, default=8050)
-    e.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; put a reverse "
-                   "proxy with HTTPS in front of anything else)")
-    e.add_argument("--secure-cookie", action="store_true", help="mark the session cookie Secure (serving over HTTPS)")
-    e.add_argument("--landing", default=None, help="landing folder stewards' web submissions go to (contract "
-                   "section 4); without it the explorer takes none")
-    e.set_defaults(handler=_explore)
-
-
 def _explore(args) -> int:
     from dashboards.explorer import run as run_explorer
 
     return run_explorer(args.warehouse, args.release, args.port, host=args.host,
                         secure_cookie=args.secure_cookie, landing=args.landing)
-
-
-# -------------------------------------------------------------------------------------- suites and hash-password
-def _add_suites(sub) -> None:
-    sub.add_parser("suites", help="rewrite expectations/<feed>.json from the policy seeds (then commit them)"
-                   ).set_defaults(handler=_suites)
 
 
 def _suites(args) -> int:
@@ -186,27 +109,79 @@ def _suites(args) -> int:
     return 0
 
 
-def _add_hash_password(sub) -> None:
-    sub.add_parser("hash-password", help="make a password hash for the explorer's users file (reads the password "
-                   "from the terminal, or one line of standard input)").set_defaults(handler=_hash_password)
-
-
 def _hash_password(args) -> int:
     from dashboards.explorer.server import hash_cli
 
     return hash_cli()
 
 
-# The subcommands, in the order `scr-warehouse --help` lists them.
-_SUBCOMMANDS = (_add_build, _add_intake, _add_generate, _add_check, _add_prepare, _add_docs, _add_explore,
-                _add_suites, _add_hash_password)
+# ----------------------------------------------------------------------------------- the subcommands and arguments
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    help: str
+    handler: Callable[[argparse.Namespace], int]
+    arguments: list[tuple[str, dict]] = field(default_factory=list)  # (flag or name, add_argument's keywords)
+
+
+def _required(*flags_and_help: tuple[str, str]) -> list[tuple[str, dict]]:
+    return [(flag, {"required": True, "help": text}) for flag, text in flags_and_help]
+
+
+_AS_OF = ("--as-of", {"type": _date, "default": None, "help": "date overdue/in progress are judged at (default today)"})
+SUBCOMMANDS = [
+    Subcommand("build", "load the landing folder, build every model, run checks, write the release", _build, [
+        *_required(("--landing", "landing folder with notifications/, reviews/, ... sub-folders"),
+                   ("--warehouse", "the DuckDB warehouse file"),
+                   ("--release", "folder for release files (published, restricted/, quality/)")),
+        _AS_OF,
+        ("--force", {"action": "store_true", "help": "build even when nothing it reads has changed since the last "
+                     "successful build of this warehouse"}),
+        ("--previous", {"default": None, "metavar": "DIR", "help": "the previous release folder to compare with in "
+                        "revisions.csv (default: the release last written to --release, kept in its previous/)"})]),
+    Subcommand("intake", "the stewards' loop alone: load new landing files, run the quality checks and write the "
+               "stewards' files (the landing sensor's intake job); no release or report",
+               lambda args: intake(args.landing, args.warehouse, args.release, args.as_of or "", watch=args.watch), [
+                   *_required(("--landing", "landing folder"), ("--warehouse", "the DuckDB warehouse file"),
+                              ("--release", "release folder (the stewards' files go to its quality/)")),
+                   ("--as-of", {**_AS_OF[1], "help": "date overdue is judged at (default today)"}),
+                   ("--watch", {"action": "store_true", "help": "keep running: the loop runs again whenever the "
+                                "landing folder changes, with imports and dbt's parsed project kept from one loop to "
+                                "the next"})]),
+    Subcommand("generate", "write the synthetic national landing dataset", _generate, [
+        ("--out", {"required": True, "help": "landing folder to write"}),
+        ("--seed", {"type": int, "default": 2009}),
+        ("--scale", {"type": float, "default": 1.0,
+                     "help": "volume multiplier (1 = about the real national volume)"})]),
+    Subcommand("check", "check one landing file before sending it: the build's rules and messages, nothing loaded; "
+               "exits 1 when the file has problems", lambda args: check_file(args.file, args.feed), [
+                   ("file", {"help": "the CSV file to check"}),
+                   ("--feed", {"required": True, "help": "the feed it is for (notifications, reviews, ...)"})]),
+    Subcommand("prepare", "parse the dbt project (writes the manifest Dagster loads)", _prepare),
+    Subcommand("docs", "write the dbt docs site (one offline HTML page) for a built warehouse", _docs,
+               [("--warehouse", {"required": True}), ("--out", {"required": True})]),
+    Subcommand("explore", "serve the analysts' explorer (Dash on waitress) on localhost", _explore, [
+        ("--warehouse", {"required": True}), ("--release", {"required": True}),
+        ("--port", {"type": int, "default": 8050}),
+        ("--host", {"default": "127.0.0.1", "help": "address to listen on (default 127.0.0.1; put a reverse proxy "
+                    "with HTTPS in front of anything else)"}),
+        ("--secure-cookie", {"action": "store_true", "help": "mark the session cookie Secure (serving over HTTPS)"}),
+        ("--landing", {"default": None, "help": "landing folder stewards' web submissions go to (contract section "
+                       "4); without it the explorer takes none"})]),
+    Subcommand("suites", "rewrite expectations/<feed>.json from the policy seeds (then commit them)", _suites),
+    Subcommand("hash-password", "make a password hash for the explorer's users file (reads the password from the "
+               "terminal, or one line of standard input)", _hash_password),
+]
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="scr-warehouse", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    for add in _SUBCOMMANDS:
-        add(sub)
+    for command in SUBCOMMANDS:
+        s = sub.add_parser(command.name, help=command.help)
+        for flag, keywords in command.arguments:
+            s.add_argument(flag, **keywords)
+        s.set_defaults(handler=command.handler)
     return p
 
 
