@@ -1,5 +1,8 @@
 """Helpers the tests share: write small landing folders, run the real build (Dagster + dbt + DuckDB + GX) on them,
-and query the result read-only. Builds cost ~25 s each: share one per module (module-scoped fixtures)."""
+and query the result read-only. Builds cost ~25 s each: share one per module (module-scoped fixtures).
+
+The landing row builders (`row`, `notification_row`, `review_row`, `correction_row`) are the one place a test
+makes a landing row: a module with other usual values passes them as overrides."""
 from __future__ import annotations
 
 import csv
@@ -78,6 +81,16 @@ def build(landing: Path, out: Path, as_of: str = "2018-06-30", previous: Path | 
                                              previous=str(previous) if previous else ""))
 
 
+def row(feed: str, **values) -> dict:
+    """One landing row of `feed` with every contract column (seeds/policy/landing_columns.csv) empty, in the
+    contract's order; `values` fill them (and may add a column the contract does not have)."""
+    from scr_warehouse.policy import landing_columns
+
+    out = {c.column_name: "" for c in landing_columns()[feed]}
+    out.update(values)
+    return out
+
+
 def notification_row(nid: str, incident_id: str, **values) -> dict:
     """One landing notification (contract 1.1), every column filled as an LA would; `values` override."""
     row = {"notification_id": nid, "incident_id": incident_id, "la_code": "E06000001", "incident_date": "2012-06-01",
@@ -87,3 +100,21 @@ def notification_row(nid: str, incident_id: str, **values) -> dict:
            "legal_status": "NONE"}
     row.update(values)
     return row
+
+
+def review_row(rid: str, incident_id: str, **values) -> dict:
+    """One landing review (contract 1.2): a completed serious case review, every column filled; `values` override."""
+    out = {"review_id": rid, "incident_id": incident_id, "lscb_la_code": "E06000001", "chair_aware_date": "2009-05-10",
+           "decision_date": "2009-05-20", "decision": "scr", "status": "completed", "agreed_completion_date": "",
+           "completion_date": "2009-09-01", "author_status": "independent", "report_pages": "40",
+           "recommendations": "5", "action_points": "3", "family_contributed": "Y", "summary_published_date": ""}
+    out.update(values)
+    return out
+
+
+def correction_row(cid: str, feed: str, record_id: str, column_name: str, new_value: str, **values) -> dict:
+    """One steward correction (contract 1.6); `values` override the reason, steward and time."""
+    out = {"correction_id": cid, "feed": feed, "record_id": record_id, "column_name": column_name,
+           "new_value": new_value, "reason": "steward check", "steward": "steward.a", "corrected_at": "2010-06-01"}
+    out.update(values)
+    return out

@@ -11,22 +11,18 @@ import pytest
 from scr_warehouse.ingest import load_feed
 from scr_warehouse.policy import landing_columns
 
-from tests.helpers import Landing, build
+from tests.helpers import Landing, build, notification_row, row
 
 NOTIFICATION_COLUMNS = [c.column_name for c in landing_columns()["notifications"]]
 REQUIRED_NOTIFICATION_COLUMNS = [c.column_name for c in landing_columns()["notifications"] if c.required]
 
 
 def notification(nid: str, **over) -> dict:
-    row = {
-        "notification_id": nid, "incident_id": "I" + nid, "la_code": "E09000002", "incident_date": "2010-05-03",
-        "la_aware_date": "2010-05-03", "notified_date": "2010-05-05", "incident_type": "serious_injury",
-        "suicide": "", "harm_category": "neglect", "child_sex": "F", "child_age_months": "14",
-        "child_ethnicity": "WBRI", "parent_ethnicity": "WBRI", "disability": "N", "known_to_csc": "Y",
-        "cin_status": "N", "cp_plan": "N", "legal_status": "NONE",
-    }
-    row.update(over)
-    return row
+    """This module's notifications: incident I<nid> in E09000002, a serious injury to a girl of 14 months."""
+    return notification_row(nid, over.pop("incident_id", "I" + nid), **{
+        "la_code": "E09000002", "incident_date": "2010-05-03", "la_aware_date": "2010-05-03",
+        "notified_date": "2010-05-05", "incident_type": "serious_injury", "suicide": "", "child_sex": "F",
+        "child_age_months": "14", "parent_ethnicity": "WBRI", **over})
 
 
 def header_line(columns=None) -> str:
@@ -301,9 +297,9 @@ def test_dagster_build_populates_the_raw_layer(tmp_path):
     landing.write_rows("notifications", "2010-06.csv", [notification("N1"), notification("N2", incident_id="IN1")])
     landing.write_text("notifications", "2010-07.csv", header_line() + data_line("N3") + data_line(""))
     landing.write_bytes("notifications", "2010-08.csv", b"\x00\x01binary")
-    landing.write_rows("reviews", "r.csv", [{
-        "review_id": "R1", "incident_id": "IN1", "lscb_la_code": "E09000002", "chair_aware_date": "2010-05-10",
-        "decision_date": "2010-05-20", "decision": "scr", "status": "in_progress"}])
+    landing.write_rows("reviews", "r.csv", [row(
+        "reviews", review_id="R1", incident_id="IN1", lscb_la_code="E09000002", chair_aware_date="2010-05-10",
+        decision_date="2010-05-20", decision="scr", status="in_progress")])
     landing.write_rows("population", "p.csv", [
         {"la_code": "E09000002", "year": "2010", "population_0_17": "40000", "source": "illustrative"}])
 

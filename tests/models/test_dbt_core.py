@@ -11,7 +11,9 @@ import pytest
 
 from scr_warehouse.policy import landing_columns
 
-from tests.helpers import Landing, build, notification_row
+from tests.helpers import Landing, build, correction_row, notification_row, row
+
+pytestmark = pytest.mark.slow  # one whole build for the module: not in make test-fast
 
 AS_OF = "2011-01-31"
 D = dt.date.fromisoformat
@@ -28,15 +30,9 @@ def notification(nid, incident_id, **over) -> dict:
 
 
 def review(rid, incident_id, **over) -> dict:
-    row = {"review_id": rid, "incident_id": incident_id, "lscb_la_code": "E06000001", "chair_aware_date": "",
-           "decision_date": "", "decision": "", "status": "in_progress"}
-    row.update(over)
-    return row
-
-
-def correction(cid, feed, record_id, column_name, new_value, corrected_at="2010-06-01") -> dict:
-    return {"correction_id": cid, "feed": feed, "record_id": record_id, "column_name": column_name,
-            "new_value": new_value, "reason": "steward check", "steward": "steward.a", "corrected_at": corrected_at}
+    """This module's reviews: in progress, every other column empty unless given."""
+    return row("reviews", **{"review_id": rid, "incident_id": incident_id, "lscb_la_code": "E06000001",
+                             "status": "in_progress", **over})
 
 
 @pytest.fixture(scope="module")
@@ -97,20 +93,20 @@ def built(tmp_path_factory):
         {**action, "action_id": "A3", "review_id": "R8", "due_date": "2012-01-01", "status": "dropped"},
     ], cols("actions"))
     landing.write_rows("corrections", "2010_a.csv", [
-        correction("C1", "notifications", "N2", "child_sex", "F", "2010-01-01"),
-        correction("C2", "notifications", "N2", "child_sex", "M", "2010-02-01"),
-        correction("C3", "notifications", "N2", "child_age_months", "300"),
-        correction("C4", "notifications", "NX", "child_sex", "F"),
-        correction("C5", "notifications", "N2", "colour", "F"),
-        correction("C6", "notifications", "N2", "notification_id", "N99"),
-        correction("C7", "notifications", "N2", "incident_date", ""),
-        correction("C8", "notifications", "N1", "parent_ethnicity", ""),
-        correction("C9", "reviews", "R1", "report_pages", "45"),
-        correction("C10", "population", "E06000001", "population_0_17", "1"),
-        correction("C11", "notifications", "N2", "la_code", "E99999999"),
-        correction("C12", "notifications", "N2", "child_sex", "X", "2010-12-01"),
-        correction("C13", "evaluations", "E3", "evaluation_date", "15/01/2010", "2010-06-01T10:30:00"),
-        correction("C14", "evaluations", "E3", "evaluation_date", "31/02/2010", "2010-06-02"),
+        correction_row("C1", "notifications", "N2", "child_sex", "F", corrected_at="2010-01-01"),
+        correction_row("C2", "notifications", "N2", "child_sex", "M", corrected_at="2010-02-01"),
+        correction_row("C3", "notifications", "N2", "child_age_months", "300"),
+        correction_row("C4", "notifications", "NX", "child_sex", "F"),
+        correction_row("C5", "notifications", "N2", "colour", "F"),
+        correction_row("C6", "notifications", "N2", "notification_id", "N99"),
+        correction_row("C7", "notifications", "N2", "incident_date", ""),
+        correction_row("C8", "notifications", "N1", "parent_ethnicity", ""),
+        correction_row("C9", "reviews", "R1", "report_pages", "45"),
+        correction_row("C10", "population", "E06000001", "population_0_17", "1"),
+        correction_row("C11", "notifications", "N2", "la_code", "E99999999"),
+        correction_row("C12", "notifications", "N2", "child_sex", "X", corrected_at="2010-12-01"),
+        correction_row("C13", "evaluations", "E3", "evaluation_date", "15/01/2010", corrected_at="2010-06-01T10:30:00"),
+        correction_row("C14", "evaluations", "E3", "evaluation_date", "31/02/2010", corrected_at="2010-06-02"),
     ], cols("corrections"))
     landing.write_rows("population", "2009.csv", [
         {"la_code": "E06000001", "year": "2009", "population_0_17": "20000", "source": "illustrative"},
