@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from scipy.stats import chi2, poisson
 
-from tests.helpers import TEST_OUTPUT, Landing, build
+from tests.helpers import TEST_OUTPUT, Landing, build, notification_row
 
 pytestmark = pytest.mark.slow
 
@@ -33,16 +33,11 @@ def notifications():
     rows = []
     for i, age in enumerate(AGES):
         death = i < 33 or i >= 43
-        rows.append({
-            "notification_id": f"N{i}", "incident_id": incident_of(i), "la_code": la_of(i),
-            "incident_date": "2009-06-01", "la_aware_date": "",
-            "notified_date": "2009-06-20" if i in LATE else "2009-06-03",
-            "incident_type": "death" if death else "serious_injury",
-            "suicide": ("Y" if i >= 43 else "N") if death else "",
-            "harm_category": "neglect", "child_sex": "M" if i < 28 else "F", "child_age_months": age,
-            "child_ethnicity": "WBRI" if i < 16 else "U", "parent_ethnicity": "", "disability": "N",
-            "known_to_csc": "Y", "cin_status": "N", "cp_plan": "N", "legal_status": "NONE",
-        })
+        rows.append(notification_row(
+            f"N{i}", incident_of(i), la_code=la_of(i), incident_date="2009-06-01",
+            notified_date="2009-06-20" if i in LATE else "2009-06-03",
+            incident_type="death" if death else "serious_injury", suicide=("Y" if i >= 43 else "N") if death else "",
+            child_sex="M" if i < 28 else "F", child_age_months=age, child_ethnicity="WBRI" if i < 16 else "U"))
     return rows
 
 
