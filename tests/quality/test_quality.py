@@ -15,30 +15,19 @@ import pytest
 from scr_warehouse import quality
 from scr_warehouse.policy import code_lists, landing_columns
 
-from tests.helpers import TEST_OUTPUT, Landing, build
+from tests.helpers import TEST_OUTPUT, Landing, build, correction_row, notification_row, review_row
 
 SCRIPT = "<script>alert(1)</script>"
+pytestmark = pytest.mark.slow  # whole builds: not in make test-fast
+
 N_COLS = [c.column_name for c in landing_columns()["notifications"]]
 R_COLS = [c.column_name for c in landing_columns()["reviews"]]
 
 
 def notif(nid, incident, **kw):
-    row = dict(notification_id=nid, incident_id=incident, la_code="E06000001", incident_date="2009-05-01",
-               la_aware_date="2009-05-01", notified_date="2009-05-05", incident_type="death", suicide="N",
-               harm_category="neglect", child_sex="M", child_age_months="12", child_ethnicity="WBRI",
-               parent_ethnicity="", disability="N", known_to_csc="Y", cin_status="N", cp_plan="N",
-               legal_status="NONE")
-    row.update(kw)
-    return row
-
-
-def review(rid, incident, **kw):
-    row = dict(review_id=rid, incident_id=incident, lscb_la_code="E06000001", chair_aware_date="2009-05-10",
-               decision_date="2009-05-20", decision="scr", status="completed", agreed_completion_date="",
-               completion_date="2009-09-01", author_status="independent", report_pages="40", recommendations="5",
-               action_points="3", family_contributed="Y", summary_published_date="")
-    row.update(kw)
-    return row
+    """This module's notifications: incidents of May 2009, a child of 12 months."""
+    return notification_row(nid, incident, **{"incident_date": "2009-05-01", "la_aware_date": "2009-05-01",
+                                              "notified_date": "2009-05-05", "child_age_months": "12", **kw})
 
 
 def write_corpus(land: Landing) -> None:
@@ -64,10 +53,10 @@ def write_corpus(land: Landing) -> None:
         f.write("N10,I10,E06000001\r\n")
 
     land.write_rows("reviews", "2009-10_a.csv", [
-        review("R1", "I1"),                                                   # 2 good
-        review("R2", "I404", chair_aware_date="2009-06-01", decision_date="2009-05-01",  # 3 unknown_reference,
-               status="in_progress", completion_date=""),                     #   date_order (decided before chair)
-        review("R3", "I2", completion_date="2009-05-15"),                     # 4 date_order (completed before decision)
+        review_row("R1", "I1"),                                                 # 2 good
+        review_row("R2", "I404", chair_aware_date="2009-06-01", decision_date="2009-05-01",  # 3 unknown_reference,
+                   status="in_progress", completion_date=""),                   #   date_order (decided before chair)
+        review_row("R3", "I2", completion_date="2009-05-15"),                   # 4 date_order (completed < decision)
     ], columns=R_COLS)
     land.write_rows("evaluations", "2009-10_a.csv", [
         dict(evaluation_id="V1", review_id="R1", evaluation_date="2009-10-01", grade="good"),       # 2 good
@@ -94,10 +83,10 @@ def write_corpus(land: Landing) -> None:
     land.write_text("notifications", "2009-10_e_missing.csv", "notification_id,incident_id\r\nN30,I30\r\n")
     # corrections: a good one (fixes N2's missing harm_category) and a bad one (invalid code)
     land.write_rows("corrections", "2010-01_a.csv", [
-        dict(correction_id="C1", feed="notifications", record_id="N2", column_name="harm_category",
-             new_value="neglect", reason="confirmed with LA", steward="s1", corrected_at="2010-01-05"),  # 2 applied
-        dict(correction_id="C2", feed="notifications", record_id="N4", column_name="incident_date",
-             new_value="2009-02-31", reason="typo", steward="s1", corrected_at="2010-01-05"),          # 3 rejected
+        correction_row("C1", "notifications", "N2", "harm_category", "neglect", reason="confirmed with LA",
+                       steward="s1", corrected_at="2010-01-05"),  # 2 applied
+        correction_row("C2", "notifications", "N4", "incident_date", "2009-02-31", reason="typo", steward="s1",
+                       corrected_at="2010-01-05"),  # 3 rejected
     ])
 
 
@@ -105,8 +94,8 @@ def write_fixes(land: Landing) -> None:
     # a resubmission fixing N3, and a corrected correction for N4 (C2 resubmitted with a real date)
     land.write_rows("notifications", "2010-11_resubmission.csv", [notif("N3", "I3")], columns=N_COLS)
     land.write_rows("corrections", "2010-02_b.csv", [
-        dict(correction_id="C2", feed="notifications", record_id="N4", column_name="incident_date",
-             new_value="2009-02-28", reason="typo, second go", steward="s1", corrected_at="2010-02-01"),
+        correction_row("C2", "notifications", "N4", "incident_date", "2009-02-28", reason="typo, second go",
+                       steward="s1", corrected_at="2010-02-01"),
     ])
 
 
@@ -138,7 +127,7 @@ EXPECTED_BEFORE = {
     ("actions", "A2", "actions/2009-10_a.csv", "3", "agency", "invalid_value"),
     ("population", "X1|2009", "population/2009_a.csv", "3", "la_code", "unknown_reference"),
     ("population", "X1|2009", "population/2009_a.csv", "3", "population_0_17", "invalid_value"),
-    ("corrections", "C2", "corrections/2010-01_a.csv", "3", "incident_date", "rejected_correction"),
+    ("corrections", "N4", "corrections/2010-01_a.csv", "3", "incident_date", "rejected_correction"),
 }
 # N2's missing harm_category is fixed by the good correction C1 in the same build.
 EXPECTED_BEFORE.discard(("notifications", "N2", NA, "3", "harm_category", "missing_required"))
@@ -146,7 +135,7 @@ FIXED = {
     ("notifications", "N3", NA, "4", "incident_type", "invalid_value"),
     ("notifications", "N3", NA, "4", "child_age_months", "invalid_value"),
     ("notifications", "N4", NA, "5", "incident_date", "invalid_date"),
-    ("corrections", "C2", "corrections/2010-01_a.csv", "3", "incident_date", "rejected_correction"),
+    ("corrections", "N4", "corrections/2010-01_a.csv", "3", "incident_date", "rejected_correction"),
 }
 EXPECTED_AFTER = EXPECTED_BEFORE - FIXED
 KEY = ("feed", "record_id", "source_file", "source_line", "column_name", "problem")
@@ -215,7 +204,10 @@ def test_queue_values_and_la_codes(before):
     assert "binary" in files["notifications/2009-10_c_binary.csv"]
     assert "empty" in files["notifications/2009-10_d_empty.csv"]
     assert "missing required column" in files["notifications/2009-10_e_missing.csv"]
-    assert "not a real date" in rows[("corrections", "C2", "corrections/2010-01_a.csv", "3", "incident_date",
+    # keyed by the record it names (N4), never by the correction's own id; the value names the correction
+    assert "correction C2: " in rows[("corrections", "N4", "corrections/2010-01_a.csv", "3", "incident_date",
+                                      "rejected_correction")]["value"]
+    assert "not a real date" in rows[("corrections", "N4", "corrections/2010-01_a.csv", "3", "incident_date",
                                       "rejected_correction")]["value"]
 
 
@@ -233,7 +225,7 @@ def test_gx_failures_in_warehouse(before):
 
 def test_per_la_files(before):
     by_la = before.release / "quality" / "by_la"
-    e06 = _read_csv(by_la / "E06000001.csv")
+    e06 = _read_csv(by_la / "E06000001_Hartlepool.csv")  # named by code and name
     assert e06 and all(r["la_code"] == "E06000001" for r in e06)
     unknown = _read_csv(by_la / "national_team.csv")
     assert {r["la_code"] for r in unknown} >= {"E99999999", "X1", ""}
@@ -311,3 +303,13 @@ def test_scoreboard_and_chase(after):
     assert ("completed_no_evaluation", "R3") in items
     files = list((after.release / "quality" / "chase").glob("*.csv"))
     assert files and all(p.parent.parent.name == "quality" for p in files)
+    # the files for people: named by code and LA name; what is late and who must act in words; an overdue action
+    # listed once (in overdue_actions/, not in the chase list too)
+    rows = [r for p in files for r in _read_csv(p)]
+    assert all(re.fullmatch(r"E\d{8}_[A-Za-z0-9_]+\.csv", p.name) for p in files if p.stem != "national_team")
+    assert rows and all(r["what_is_late"] and r["who_must_act"] and "_" not in r["what_is_late"] for r in rows)
+    assert "A2" not in {r["record_id"] for r in rows}
+    overdue = [r for p in (after.release / "quality" / "overdue_actions").glob("*.csv") for r in _read_csv(p)]
+    assert "A2" in {r["action_id"] for r in overdue}
+    audit = _read_csv(after.release / "quality" / "correction_audit.csv")
+    assert audit and "la_code" in audit[0] and any(r["la_code"] == "E06000001" for r in audit)
