@@ -83,6 +83,14 @@ def watch_intake(landing: str, warehouse: str, release: str, as_of: str = "", in
     return done
 
 
+def _seeds_current(wh: Path) -> bool:
+    """The warehouse holds dbt's seeds as their files are now (build_state.record_seeds after a run that seeded)."""
+    import duckdb
+
+    with duckdb.connect(str(wh)) as con:
+        return build_state.seeds_current(con)
+
+
 def _output_folders(landing: str, warehouse: str, release: str) -> tuple[Path, Path, Path]:
     """(landing, warehouse, release) resolved, the output folders made and writable; BuildError says why not."""
     restrict_new_files()  # restricted outputs: files 0600, folders 0700 (issue 24)
@@ -142,6 +150,11 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
 
     defs = build_definitions(str(landing_dir.resolve()), str(wh), str(Path(release).resolve()), as_of)
     job = defs.resolve_job_def(job_name)
+    seeded = job_name != "intake" or not _seeds_current(wh)
+    if not seeded:  # issue 24: the stewards' loop seeds only when the seed files changed
+        from .definitions import intake_without_seeds
+
+        job = intake_without_seeds(job)
     with _output_to(build_log_path(wh)), dagster_instance(record) as instance:
         result = job.execute_in_process(
             instance=instance,
@@ -154,6 +167,9 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
                            if previous else {})},
         )
         steps = step_seconds(instance, result.run_id)
+    if result.success and seeded:  # this run loaded the seeds as their files are now
+        with duckdb.connect(str(wh)) as con:
+            build_state.record_seeds(con)
     periods = {}
     for ev in result.get_asset_materialization_events():
         mat = ev.event_specific_data.materialization

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from .ingest.landing import landing_fingerprint
-from .paths import REPO_ROOT
+from .paths import DBT_PROJECT_DIR, REPO_ROOT
 
 # What a build reads besides the landing folder, relative to the repository root (dbt's target and logs folders are
 # its output, not input): folders with the pattern of the files read, and single files.
@@ -76,3 +76,33 @@ def record_build(warehouse: Path, print_: str, out: dict) -> None:
 def forget_build(warehouse: Path) -> None:
     """A build started: until it succeeds, the outputs are not those of any recorded fingerprint."""
     record_path(warehouse).unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Seeds (issue 24: the stewards' loop loads dbt's seeds only when their files changed). What was seeded is kept in
+# the warehouse itself (build_state.seeds), so a new or replaced warehouse file is always seeded.
+SEED_STATE = "build_state.seeds"
+
+
+def seeds_fingerprint() -> str:
+    """The digest of every seed file and its configuration (dbt_project.yml, the seeds' yml)."""
+    h = hashlib.sha256()
+    for p in sorted([*(DBT_PROJECT_DIR / "seeds").rglob("*"), DBT_PROJECT_DIR / "dbt_project.yml"]):
+        if p.is_file():
+            h.update(str(p.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def seeds_current(con) -> bool:
+    """True when the warehouse (a DuckDB connection) holds the seeds of the files as they are now."""
+    exists = con.execute("select count(*) from information_schema.tables where table_schema = 'build_state' "
+                         "and table_name = 'seeds'").fetchone()[0]
+    return bool(exists) and con.execute(f"select count(*) from {SEED_STATE} where fingerprint = ?",
+                                        [seeds_fingerprint()]).fetchone()[0] > 0
+
+
+def record_seeds(con) -> None:
+    """The run that just succeeded loaded the seeds as their files are now."""
+    con.execute("create schema if not exists build_state")
+    con.execute(f"create or replace table {SEED_STATE} as select ? as fingerprint, now() as seeded_at",
+                [seeds_fingerprint()])

@@ -82,6 +82,21 @@ def as_of_model_keys() -> tuple[AssetKey, ...]:
 
 
 @lru_cache(maxsize=1)
+def seed_keys() -> frozenset[AssetKey]:
+    """The dbt seeds as assets (the stewards' loop leaves them out when the warehouse holds them as they are)."""
+    return frozenset(TRANSLATOR.get_asset_key(n) for n in _manifest()["nodes"].values() if n["resource_type"] == "seed")
+
+
+def intake_without_seeds(job):
+    """The intake job without dbt's seeds, with the same checks (the GX suites, none of dbt's): the stewards' loop
+    when the warehouse holds the seeds as their files are now."""
+    keys = set(job.asset_layer.selected_asset_keys) - seed_keys()
+    dbt_keys = set(dbt_models.keys) | set(dbt_after_quality.keys)
+    checks = {c for c in job.asset_layer.asset_graph.asset_check_keys if c.asset_key in keys - dbt_keys}
+    return job.get_subset(asset_selection=keys, asset_check_selection=checks)
+
+
+@lru_cache(maxsize=1)
 def tested_together() -> tuple[frozenset[AssetKey], ...]:
     """The models and seeds each dbt data test of more than one of them reads. dbt runs a test when any model it
     reads is selected, so a job building one of them must build them all (or the test finds a table missing)."""
