@@ -9,7 +9,7 @@ import csv
 
 import pytest
 
-from tests.helpers import TEST_OUTPUT, Landing, build
+from tests.helpers import TEST_OUTPUT, Landing, build, notification_row, review_row
 
 pytestmark = pytest.mark.slow
 
@@ -31,15 +31,11 @@ def landing_rows():
     notes, reviews, actions = [], [], []
     for r in range(REVIEWS):
         la = MIDD if r % 2 else HART
-        notes.append({"notification_id": f"N{r}", "incident_id": f"I{r}", "la_code": la,
-                      "incident_date": "2009-06-01", "notified_date": "2009-06-03", "incident_type": "death",
-                      "suicide": "N", "harm_category": "neglect", "child_sex": "M", "child_age_months": 40,
-                      "child_ethnicity": "WBRI", "disability": "N", "known_to_csc": "Y", "cin_status": "N",
-                      "cp_plan": "N", "legal_status": "NONE"})
-        reviews.append({"review_id": f"R{r}", "incident_id": f"I{r}", "lscb_la_code": la,
-                        "chair_aware_date": "2009-06-10", "decision_date": "2009-07-01", "decision": "scr",
-                        "status": "completed", "completion_date": "2009-12-01", "author_status": "independent",
-                        "report_pages": 40, "recommendations": 15, "action_points": 18, "family_contributed": "Y"})
+        notes.append(notification_row(f"N{r}", f"I{r}", la_code=la, incident_date="2009-06-01",
+                                      notified_date="2009-06-03", child_age_months=40))
+        reviews.append(review_row(f"R{r}", f"I{r}", lscb_la_code=la, chair_aware_date="2009-06-10",
+                                  decision_date="2009-07-01", completion_date="2009-12-01", report_pages=40,
+                                  recommendations=15, action_points=18))
     focus = [code for code, _, n in TABLE_18 for _ in range(n)]
     for k, f in enumerate(focus):
         r = k % WITH_ACTIONS
@@ -110,7 +106,7 @@ def test_review_actions_passes_the_screener_and_the_disclosure_audit(built):
 
 
 def test_overdue_actions_listed_per_lscb(built):
-    path = built.release / "quality" / "overdue_actions" / f"{HART}.csv"
+    path = built.release / "quality" / "overdue_actions" / f"{HART}_Hartlepool.csv"  # <la_code>_<LA name>.csv
     rows = list(csv.DictReader(open(path, encoding="utf-8")))
     expected = built.query("select count(*) from marts.review_action_plans p join intermediate.int_actions a "
                            "using (review_id) where a.overdue and p.lscb_la_code = ?", [HART])[0][0]
