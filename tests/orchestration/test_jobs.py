@@ -288,3 +288,44 @@ def test_the_as_of_a_schedule_states_is_the_date_the_models_judge_at(tmp_path, l
     finally:
         con.close()
     assert rows == {"N1": True, "N2": False}
+
+
+def test_the_stewards_loop_runs_no_dbt_tests_and_seeds_only_when_asked(defs):
+    """Issue 24 item 2: the intake job's checks are the GX suites (dbt's data tests run in publish and the build);
+    without seeds it keeps every other asset and those checks."""
+    from scr_warehouse.definitions import intake_without_seeds, seed_keys
+    from scr_warehouse.quality.assets import GX_KEY
+
+    job = defs.resolve_job_def("intake")
+    checks = set(job.asset_layer.asset_graph.asset_check_keys)
+    assert {c.name for c in checks} >= {"gx_notifications", "data_docs_offline"}
+    assert {c.asset_key for c in checks} == {GX_KEY}  # none of dbt's
+    everything = defs.resolve_job_def("build_everything").asset_layer.asset_graph.asset_check_keys
+    assert any(c.asset_key.path[0] == "staging" for c in everything)  # dbt's tests are checks of the build
+    loop = intake_without_seeds(job)
+    kept = set(loop.asset_layer.selected_asset_keys)
+    assert seed_keys() and not kept & seed_keys()
+    assert kept == set(job.asset_layer.selected_asset_keys) - seed_keys()
+    assert set(loop.asset_check_selection) == checks
+
+
+def test_seeds_are_current_only_as_their_files_were_recorded(tmp_path, monkeypatch):
+    from scr_warehouse import build_state
+    from scr_warehouse.paths import DBT_PROJECT_DIR
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR / "seeds", project / "seeds")
+    shutil.copy2(DBT_PROJECT_DIR / "dbt_project.yml", project / "dbt_project.yml")
+    monkeypatch.setattr(build_state, "DBT_PROJECT_DIR", project)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        assert not build_state.seeds_current(con)  # a new warehouse is always seeded
+        build_state.record_seeds(con)
+        assert build_state.seeds_current(con)
+        seed = sorted((project / "seeds").rglob("*.csv"))[0]
+        seed.write_text(seed.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # a seed file changed
+        assert not build_state.seeds_current(con)
+        build_state.record_seeds(con)
+        assert build_state.seeds_current(con)
+    finally:
+        con.close()

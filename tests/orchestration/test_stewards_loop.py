@@ -2,7 +2,8 @@
 writes the stewards' files a fresh full build of the same landing folder writes.
 
 Two financial years of a small synthetic landing folder are taken in by the loop, then a steward's correction, then
-a new notifications file, each followed by the loop only (no release, no report). The stewards' files and the
+a new notifications file, each followed by the loop only (no release, no report), in one warm process
+(`scr-warehouse intake --watch`: the second and third loops reuse the first's imports and dbt's parsed project). The stewards' files and the
 quality tables are then compared with one fresh `scr-warehouse build` of the final folder."""
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import shutil
 
 import pytest
 
-from scr_warehouse.build import run_intake
+from scr_warehouse.build import watch_intake
 from tests.helpers import build
 
 pytestmark = pytest.mark.slow
@@ -57,16 +58,20 @@ def test_the_loop_change_by_change_writes_what_a_fresh_build_writes(tmp_path):
     shutil.move(held, tmp_path / held.name)
     wh, rel = tmp_path / "loop" / "warehouse.duckdb", tmp_path / "loop" / "release"
 
-    first = run_intake(str(landing), str(wh), str(rel), AS_OF, record=False)
-    assert "quality__steward_queue_files" in first["steps"]
-    assert not [s for s in first["steps"] if s.startswith(("release", "report"))]  # the loop publishes nothing
+    # one process, as `scr-warehouse intake --watch` runs: each loop's change is made when the loop before it ended
+    changes = [lambda: _correction(landing),  # a steward corrects one child
+               lambda: shutil.move(tmp_path / held.name, held),  # the last quarter's notifications arrive
+               lambda: None]
+    runs: list[dict] = []
 
-    _correction(landing)  # a steward corrects one child
-    run_intake(str(landing), str(wh), str(rel), AS_OF, record=False)
+    def next_change(out: dict) -> None:
+        runs.append(out)
+        changes[len(runs) - 1]()
+
+    assert watch_intake(str(landing), str(wh), str(rel), AS_OF, interval=0.1, loops=3, on_loop=next_change) == 3
+    assert all("quality__steward_queue_files" in r["steps"] for r in runs)
+    assert not [s for r in runs for s in r["steps"] if s.startswith(("release", "report"))]  # the loop publishes nothing
     assert b"T1" in (rel / "quality" / "correction_audit.csv").read_bytes()  # the loop took the correction in
-    assert (rel / "quality" / "steward_queue.csv").read_bytes() != b""
-    shutil.move(tmp_path / held.name, held)  # the last quarter's notifications arrive
-    run_intake(str(landing), str(wh), str(rel), AS_OF, record=False)
 
     fresh = build(landing, tmp_path / "fresh", as_of=AS_OF)
     got, want = _quality_files(rel), _quality_files(fresh.release)
