@@ -9,9 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from .filemodes import restrict_new_files, restrict_outputs
 from . import build_state
-
+from .filemodes import restrict_new_files, restrict_outputs
 
 # What started the run, as the Dagster UI shows it beside the sensor's and schedules' runs; a command-line build
 # reports its own failure to the person who typed it, so the daemon never retries it (it could not: it has no
@@ -178,7 +177,8 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
                        if k.startswith("periods_")}  # release/assets.py: periods and blocks protected and reused
     if not result.success:
         failures = [
-            f"{ev.step_key}: {ev.event_specific_data.error.message.strip().splitlines()[0] if ev.event_specific_data.error else ''}"
+            f"{ev.step_key}: "
+            f"{ev.event_specific_data.error.message.strip().splitlines()[0] if ev.event_specific_data.error else ''}"
             for ev in result.all_events
             if ev.is_step_failure
         ]

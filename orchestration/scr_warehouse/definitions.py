@@ -28,10 +28,10 @@ from dagster import (
 )
 
 from .alerts import failed_runs_sensor
-from .filemodes import restrict_new_files
 from .dbt.assets import TRANSLATOR, dbt_after_quality, dbt_models
 from .dbt.project import scr_dbt_project
 from .dbt.resource import dbt_resource
+from .filemodes import restrict_new_files
 from .ingest.assets import ingest_assets
 from .ingest.landing import landing_fingerprint
 from .paths import DATA_DIR

@@ -1,4 +1,5 @@
-"""The benchmark (`tools/bench/bench.py`, `make bench`): the single-script DuckDB baseline computes the five release datasets from
+"""The benchmark (`tools/bench/bench.py`, `make bench`): the single-script DuckDB baseline computes the five release
+datasets from
 landing files (checked on a small hand-written landing folder, expected numbers worked out by hand below), the
 memory sampler sees child processes, and the baseline equals the build's restricted files on a generated dataset
 (one real build)."""
@@ -150,7 +151,8 @@ def test_baseline_child_characteristics_by_hand(hand_baseline):
     # N4's age corrected 200 -> 12 months: 1 to 2 (with N2, 30 months); N1 is under 1 (3 to 5 months).
     assert _value(rows, "children", outcome="Total", breakdown_topic="Age band", breakdown="1 to 2", **c) == "2"
     assert _value(rows, "children", outcome="Total", breakdown_topic="Age band", breakdown="16 to 17", **c) == "0"
-    assert _value(rows, "children", outcome="Total", breakdown_topic="Age under 1", breakdown="3 to 5 months", **c) == "1"
+    assert _value(rows, "children", outcome="Total", breakdown_topic="Age under 1", breakdown="3 to 5 months",
+                  **c) == "1"
     assert _value(rows, "children", outcome="Total", breakdown_topic="Incident type", breakdown="Suicide", **c) == "1"
     assert _value(rows, "children", outcome="Total", breakdown_topic="Ethnicity", breakdown="Unknown", **c) == "1"
     assert _value(rows, "children", outcome="Total", breakdown_topic="Ethnicity",

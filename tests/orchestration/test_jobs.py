@@ -24,6 +24,7 @@ from dagster import (
 from scr_warehouse import alerts
 from scr_warehouse.definitions import as_of_model_keys, build_definitions
 from scr_warehouse.schedules import annual_period, quarterly_period
+
 from tests.helpers import REPO, notification_row
 
 LONDON = ZoneInfo("Europe/London")

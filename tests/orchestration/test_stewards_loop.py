@@ -3,7 +3,8 @@ writes the stewards' files a fresh full build of the same landing folder writes.
 
 Two financial years of a small synthetic landing folder are taken in by the loop, then a steward's correction, then
 a new notifications file, each followed by the loop only (no release, no report), in one warm process
-(`scr-warehouse intake --watch`: the second and third loops reuse the first's imports and dbt's parsed project). The stewards' files and the
+(`scr-warehouse intake --watch`: the second and third loops reuse the first's imports and dbt's parsed project).
+The stewards' files and the
 quality tables are then compared with one fresh `scr-warehouse build` of the final folder."""
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import shutil
 import pytest
 
 from scr_warehouse.build import watch_intake
+
 from tests.helpers import build
 
 pytestmark = pytest.mark.slow
@@ -70,7 +72,8 @@ def test_the_loop_change_by_change_writes_what_a_fresh_build_writes(tmp_path):
 
     assert watch_intake(str(landing), str(wh), str(rel), AS_OF, interval=0.1, loops=3, on_loop=next_change) == 3
     assert all("quality__steward_queue_files" in r["steps"] for r in runs)
-    assert not [s for r in runs for s in r["steps"] if s.startswith(("release", "report"))]  # the loop publishes nothing
+    # the loop publishes nothing
+    assert not [s for r in runs for s in r["steps"] if s.startswith(("release", "report"))]
     assert b"T1" in (rel / "quality" / "correction_audit.csv").read_bytes()  # the loop took the correction in
 
     fresh = build(landing, tmp_path / "fresh", as_of=AS_OF)

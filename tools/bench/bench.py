@@ -27,8 +27,10 @@ import sys
 import time
 from pathlib import Path
 
-
 from compare_outputs import compare_release
+from incremental import format_incremental, run_incremental
+from stewards_loop import TARGETS as LOOP_TARGETS
+from stewards_loop import format_loop, run_loop
 from timed_runs import (
     BENCH_DIR,
     DEFAULT_AS_OF,
@@ -42,8 +44,7 @@ from timed_runs import (
     _rebuild_child,
     _run_child,
 )
-from incremental import format_incremental, run_incremental
-from stewards_loop import TARGETS as LOOP_TARGETS, format_loop, run_loop
+
 
 # --------------------------------------------------------------------------------------------------------------
 # The benchmark.
@@ -168,7 +169,8 @@ def format_results(results: list[dict], fixed: dict | None) -> list[str]:
         bl = r["baseline"]
         if "error" not in bl:
             lines.append(f"| {r['scale']:g} | {rows:,} | **baseline total (wall)** | **{r['baseline_wall']:.1f}** "
-                         f"(SQL {bl['sql_seconds']:.1f}, write {bl['write_seconds']:.2f}) | **{_mb(bl['peak_mem'])}** |")
+                         f"(SQL {bl['sql_seconds']:.1f}, write {bl['write_seconds']:.2f}) | "
+                         f"**{_mb(bl['peak_mem'])}** |")
     lines += ["", "| scale | build s | baseline s | build / baseline | marginal (build N - build 1) / "
               "(baseline N - baseline 1) | outputs equal |", "|---|---|---|---|---|---|"]
     ref = next((r for r in results if r.get("build_wall") and "error" not in r["baseline"]), None)
@@ -199,7 +201,8 @@ def format_results(results: list[dict], fixed: dict | None) -> list[str]:
 
 
 def main(scales: list[float], argv_extra: dict | None = None) -> int:
-    """`python tools/bench/bench.py bench --scales 1,10,100`: prints the tables and writes data/bench/results.{json,md}."""
+    """`python tools/bench/bench.py bench --scales 1,10,100`: prints the tables and writes
+    data/bench/results.{json,md}."""
     opts = {"seed": DEFAULT_SEED, "as_of": DEFAULT_AS_OF, "root": BENCH_DIR, "fixed": True, "repeat": DEFAULT_REPEAT,
             **(argv_extra or {})}
     root = Path(opts["root"])
@@ -218,7 +221,8 @@ def main(scales: list[float], argv_extra: dict | None = None) -> int:
         results.append(r)
         # written after every scale, so a long run that is stopped keeps what it measured
         (root / "results.json").write_text(json.dumps({"fixed": fixed, "results": results}, indent=1, default=str))
-        status = "ok" if r.get("build", {}).get("success") else f"FAILED {r.get('build', {}).get('error') or r.get('build', {}).get('failed_steps')}"
+        b = r.get("build", {})
+        status = "ok" if b.get("success") else f"FAILED {b.get('error') or b.get('failed_steps')}"
         print(f"  build {r.get('build_wall', 0):.1f} s ({status}; runs {r.get('build_walls')}); "
               f"baseline {r['baseline_wall']:.1f} s (runs {r.get('baseline_walls')})"
               + (f" (FAILED: {r['baseline']['error']})" if "error" in r["baseline"] else ""), flush=True)
@@ -229,7 +233,8 @@ def main(scales: list[float], argv_extra: dict | None = None) -> int:
         incremental = run_incremental(first, Path(results[0]["landing"]), opts["as_of"])
     loops = stewards_loops(results, root, opts)
     explorer = explorer_latency(first) if results else None
-    extras = side_by_side(first, Path(results[0]["landing"])) if results and results[0].get("build", {}).get("success") \
+    built = results and results[0].get("build", {}).get("success")
+    extras = side_by_side(first, Path(results[0]["landing"])) if built \
         else []
     lines = [f"Machine: {machine_description()}", f"Run: {dt.datetime.now().isoformat(timespec='seconds')}, "
              f"seed {opts['seed']}, as-of {opts['as_of']}; each build and baseline run {opts['repeat']} times, "

@@ -10,8 +10,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from scr_warehouse.paths import DATA_DIR, DBT_PROJECT_DIR, SEEDS_DIR
 from memory_sampler import TreeSampler, _vm_hwm_bytes
+
+from scr_warehouse.paths import DATA_DIR, DBT_PROJECT_DIR, SEEDS_DIR
 
 BASELINE_SQL = Path(__file__).with_name("baseline.sql")
 BENCH_DIR = DATA_DIR / "bench"
@@ -286,7 +287,8 @@ def _run_child(kind: str, args: list[str], log_path: Path) -> tuple[dict, float]
     t0 = time.time()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve().with_name("bench.py")), kind, "--started", repr(t0), "--result", result_path, *args],
+            [sys.executable, str(Path(__file__).resolve().with_name("bench.py")), kind, "--started", repr(t0),
+             "--result", result_path, *args],
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )
         sampler = TreeSampler(proc.pid)

@@ -10,8 +10,8 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from .. import preload
-from . import inprocess
 from ..resources import WarehouseConfig
+from . import inprocess
 from .project import scr_dbt_project
 from .resource import warehouse_env
 

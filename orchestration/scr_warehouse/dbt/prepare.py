@@ -36,5 +36,6 @@ def manifest_stale(project) -> bool:
         return True
     built = manifest.stat().st_mtime
     root = Path(project.project_dir)
-    files = [root / "dbt_project.yml", *[p for d in ("models", "seeds", "macros", "tests") for p in (root / d).rglob("*")]]
+    files = [root / "dbt_project.yml",
+             *[p for d in ("models", "seeds", "macros", "tests") for p in (root / d).rglob("*")]]
     return any(p.is_file() and p.stat().st_mtime > built for p in files)
