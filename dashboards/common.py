@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-
 DATASETS = (
     "notifications_by_area",
     "child_characteristics",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-
 from ..common import populations
 from .auth import Gate, User
 from .layout import FILTERS, TABS, catalogue, colour_key, default_state  # noqa: F401 (used by tests)

@@ -185,7 +185,7 @@ class Gate:
         now = self.clock()
         with self._lock:
             self._prune(now)
-            for key, allowed in limits:
+            for key, _allowed in limits:
                 q = self._attempts.get(key)
                 while q and q[0] <= now - window:
                     q.popleft()

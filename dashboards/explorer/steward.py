@@ -336,7 +336,7 @@ def _problem_list(html, problems, caption: str):
 
 
 def _send_callbacks(app, release_dir: Path, current_user, sender) -> None:
-    from dash import ALL, Input, Output, State, ctx, html, no_update
+    from dash import Input, Output, State, html
 
     fields = [c.column_name for c in notify_fields()]
 
@@ -403,7 +403,7 @@ def _upload_callbacks(app, current_user, sender) -> None:
 
 
 def _correction_callbacks(app, release_dir: Path, current_user, sender) -> None:
-    from dash import ALL, Input, Output, State, ctx, html, no_update
+    from dash import ALL, Input, Output, State, ctx, no_update
 
     @app.callback(Output("corr-target", "children"), Output("corr-row", "data"),
                   Input({"type": "fix-row", "index": ALL}, "n_clicks"), State("queue-la", "value"),

@@ -12,8 +12,20 @@ from pathlib import Path
 import pandas as pd
 
 from .. import figures as F
-from ..common import (DATASETS, SEQUENTIAL, esc, fmt_1dp, fmt_count, fmt_rate, hex_layout, map_scale_max, number,
-                      period_label, read_published, region_names)
+from ..common import (
+    DATASETS,
+    SEQUENTIAL,
+    esc,
+    fmt_1dp,
+    fmt_count,
+    fmt_rate,
+    hex_layout,
+    map_scale_max,
+    number,
+    period_label,
+    read_published,
+    region_names,
+)
 
 TABLE_COLUMNS = ["time_period", "geographic_level", "region_name", "la_name", "incident_type", "incidents",
                  "children", "children_rate_per_10000", "scr_initiated", "notified_on_time_percent"]

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from dashboards.explorer import hash_password
+
 from tests.a11y.axe_runner import CHROMIUM, chromium, require_chromium, run_axe, summary
 from tests.dashboards.test_explorer_browser import Explorer
 from tests.dashboards.test_report import write_release

@@ -35,7 +35,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # in CI a missing Chromium fails the test (the browser fixture: require_chromium) instead of skipping it
 needs_browser = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not IN_CI,
-                                   reason=f"no Chromium at {CHROMIUM}: browser tests skipped (make browser installs it)")
+                                   reason=f"no Chromium at {CHROMIUM}: browser tests skipped "
+                                          "(make browser installs it)")
 
 
 # ---------------------------------------------------------------- users (no browser)
@@ -82,9 +83,10 @@ def release(tmp_path_factory):
     (rel / "quality" / "by_la").mkdir(parents=True, exist_ok=True)
     with open(rel / "quality" / "by_la" / "E06000001.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["feed", "record_id", "la_code", "source_file", "source_line", "column_name", "problem", "value"])
-        w.writerow(["notifications", "N-T1", "E06000001", "notifications/a.csv", "2", "child_sex", "invalid_value", "Q"])
-        w.writerow(["reviews", "R-T2", "E06000001", "reviews/a.csv", "5", "decision_date", "invalid_date", "2009-02-30"])
+        w.writerows([
+            ["feed", "record_id", "la_code", "source_file", "source_line", "column_name", "problem", "value"],
+            ["notifications", "N-T1", "E06000001", "notifications/a.csv", "2", "child_sex", "invalid_value", "Q"],
+            ["reviews", "R-T2", "E06000001", "reviews/a.csv", "5", "decision_date", "invalid_date", "2009-02-30"]])
     wh = root / "warehouse.duckdb"
     con = duckdb.connect(str(wh))
     con.execute("create schema marts")

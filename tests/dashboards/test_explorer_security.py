@@ -9,14 +9,12 @@ password is checked, security headers on every response, request size limits, no
 from __future__ import annotations
 
 import base64
-
 import csv
 import http.client
 import json
 import os
 import threading
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -265,7 +263,7 @@ def test_failure_records_are_pruned_on_the_server(data):
         s = served.client()
         for i in range(30):
             served.sign_in(s, f"nobody{i}", "wrong", forwarded_for=f"198.51.100.{i + 1}")
-        for i in range(5):
+        for _ in range(5):
             served.sign_in(s, "analyst1", "wrong", forwarded_for="203.0.113.50")
         assert served.gate.records() >= 62  # two records an attempt (name; name and address), and a lock
         assert "Too many" in served.sign_in(s, "analyst1", PASSWORD, forwarded_for="203.0.113.50")
@@ -524,6 +522,7 @@ def test_a_steward_cannot_send_for_another_la_nor_without_the_csrf_token(data, t
     """The LA of a submission is the user record's: a correction or a file naming another LA in the request is
     refused with a message and nothing lands; an analyst sends nothing; a request without the token is refused."""
     from dashboards.explorer.submissions import csv_bytes, feed_columns
+
     from tests.helpers import notification_row
 
     landing = tmp_path / "landing"

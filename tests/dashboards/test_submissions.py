@@ -21,6 +21,7 @@ from dashboards.explorer.submissions import (
     read_log,
     shown,
 )
+
 from tests.helpers import notification_row
 
 HART, DURHAM = "E06000001", "E06000047"

@@ -9,14 +9,14 @@ submissions (the stewards' loop). One module-scoped build and one explorer for e
 - the submission log (restricted, beside the warehouse) has a line per submission."""
 from __future__ import annotations
 
-import base64
 import os
 
 import pytest
 
 from dashboards.explorer import hash_password
 from dashboards.explorer.submissions import csv_bytes, feed_columns, log_path, read_log
-from tests.dashboards.test_explorer_browser import CHROMIUM, IN_CI, Explorer, _choose, _page, _tab
+
+from tests.dashboards.test_explorer_browser import CHROMIUM, IN_CI, Explorer, _page
 from tests.helpers import TEST_OUTPUT, Landing, build, notification_row
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser,

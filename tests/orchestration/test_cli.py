@@ -8,10 +8,9 @@ from pathlib import Path
 
 from dagster import build_sensor_context
 
-from scr_warehouse.dbt.assets import dbt_build_args
 from scr_warehouse.cli import main
+from scr_warehouse.dbt.assets import dbt_build_args
 from scr_warehouse.definitions import build_definitions
-
 
 
 def test_dbt_build_args_pass_as_of_as_a_var():

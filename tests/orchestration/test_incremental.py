@@ -1,8 +1,9 @@
 """Issue 14: building a warehouse change by change gives what one build of the final landing folder gives.
 
 Three years of a small synthetic landing folder arrive in three steps (all but the last notifications file; that
-file; a steward's correction to one child of the first year), built after each step into one warehouse, so later builds load only new files and reuse the
-protection of unchanged periods. Every output is then compared with a fresh build of the final folder."""
+file; a steward's correction to one child of the first year), built after each step into one warehouse, so later
+builds load only new files and reuse the protection of unchanged periods. Every output is then compared with a
+fresh build of the final folder."""
 from __future__ import annotations
 
 import csv

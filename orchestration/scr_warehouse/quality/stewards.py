@@ -39,7 +39,8 @@ RECORD_LA_SQL = """
                from intermediate.int_evaluations_corrected e join intermediate.int_reviews_corrected v using (review_id)
                union all
                select x.action_id, 'actions', v.lscb_la_code
-               from intermediate.int_actions_corrected x join intermediate.int_reviews_corrected v using (review_id))) er
+               from intermediate.int_actions_corrected x
+               join intermediate.int_reviews_corrected v using (review_id))) er
         on er.feed = a.feed and er.id = a.record_id
 """
 

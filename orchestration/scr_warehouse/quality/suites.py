@@ -20,7 +20,6 @@ from pathlib import Path
 from ..paths import EXPECTATIONS_DIR
 from ..policy import code_lists, dates_that_may_be_future, earliest_plausible_date, identifier_columns, landing_columns
 
-
 # The problem codes of contract section 3 (the vocabulary of the stewards' queue).
 PROBLEMS = (
     "missing_required", "invalid_value", "invalid_date", "date_order", "unknown_reference",

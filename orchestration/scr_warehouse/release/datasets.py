@@ -73,7 +73,8 @@ FILTER_KEYS = {"name", "label", "hint", "values", "values_by_group", "grouping_c
 def _check_keys(cfg: dict, path: str) -> None:
     """Unknown keys are mistakes (an unquoted comma in a YAML flow mapping splits a label into a stray key)."""
     for name, d in cfg["datasets"].items():
-        for kind, items, known in (("indicator", d["indicators"], INDICATOR_KEYS), ("filter", d["filters"], FILTER_KEYS)):
+        for kind, items, known in (("indicator", d["indicators"], INDICATOR_KEYS),
+                                   ("filter", d["filters"], FILTER_KEYS)):
             for item in items:
                 stray = set(item) - known
                 if stray:
@@ -126,7 +127,7 @@ def meta_rows(ds: Dataset, rounding: int = 0) -> list[dict]:
 def sort_rows(df: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     """Rows in time, level, region, LA and configured filter order."""
     d = df.copy()
-    keys = [d["time_period"].astype(str), d["geographic_level"].map({l: i for i, l in enumerate(LEVELS)}).fillna(9),
+    keys = [d["time_period"].astype(str), d["geographic_level"].map({lv: i for i, lv in enumerate(LEVELS)}).fillna(9),
             d["region_code"].fillna("").astype(str), d["new_la_code"].fillna("").astype(str)]
     sort_cols = []
     for i, k in enumerate(keys):

@@ -216,7 +216,10 @@ def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], 
     unit_of_arr = np.full(n, -1, dtype=int)
     for u, vs in enumerate(unit_vars):
         unit_of_arr[vs] = u
-    cat = (lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dtype=dt))
+
+    def cat(xs: list, dt) -> np.ndarray:
+        return np.concatenate(xs) if xs else np.zeros(0, dtype=dt)
+
     p = Period(values=v, is_count=cat(is_count, bool),
                unit_of=unit_of_arr, unit_vars=unit_vars, unit_cell=unit_cell, var_cell=var_cell, depends=depends,
                weight=cat(weights, float), fixed=cat(fixed, bool), round_lo=cat(rlo, float),

@@ -479,9 +479,9 @@ def guidance_lines(summary: dict) -> list[str]:
         parts = []
         for name, d in summary.get("by_dataset", {}).items():
             rc = d.get("removed_counts", {})
-            gone = [f"{rc[k]} {label}" for k, label in (("time_periods", "time period(s)"), ("locations", "location(s)"),
-                                                     ("filter_items", "filter item(s)"), ("indicators", "indicator(s)"))
-                    if rc.get(k)]
+            labels = (("time_periods", "time period(s)"), ("locations", "location(s)"),
+                      ("filter_items", "filter item(s)"), ("indicators", "indicator(s)"))
+            gone = [f"{rc[k]} {label}" for k, label in labels if rc.get(k)]
             if gone:
                 parts.append(f"`{name}` ({', '.join(gone)} removed)")
         lines.append("- For the Department's API data sets this is a **major** change: " + "; ".join(parts) + ".")

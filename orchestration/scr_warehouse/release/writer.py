@@ -25,8 +25,17 @@ import pandas as pd
 
 from .. import policy
 from ..parallel import fork_map, worker_count
-from .datasets import (GEOGRAPHY, META_COLUMNS, Dataset, headline_cells, linked_relations, load_datasets, meta_rows,
-                       sort_rows, suppression_cost)
+from .datasets import (
+    GEOGRAPHY,
+    META_COLUMNS,
+    Dataset,
+    headline_cells,
+    linked_relations,
+    load_datasets,
+    meta_rows,
+    sort_rows,
+    suppression_cost,
+)
 from .disclosure import Audit, audit, hidden_vars, protect
 from .period_cache import PeriodCache, code_fingerprint, period_key
 from .relations import GEO_KEY, Period, as_text, build_period, headline_rows, published_rows, round_half_up
@@ -157,7 +166,7 @@ def _period_masks(p: Period, frames: dict[str, pd.DataFrame], datasets: dict[str
     for u in np.flatnonzero(units):  # counts and the percentages that show hidden counts
         name, row, ind = p.unit_cell[u]
         masks[name][ind][row] = True
-    for name, d in frames.items():
+    for name in frames:
         ds = datasets[name]
         for ind in ds.indicators:  # percentages and rates go with the counts they derive from
             if ind["kind"] == "percent":
@@ -314,7 +323,8 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
     # the cores go to periods first; a core no period needs audits blocks of one beside it (a correction re-protects
     # one period: both cores work on it)
     threads = max(1, worker_count() // max(1, len(todo)))
-    jobs = [(part, datasets, threshold, width, rounding, threads, cache.blocks(tp, settings)) for tp, part in zip(periods, parts)]
+    jobs = [(part, datasets, threshold, width, rounding, threads, cache.blocks(tp, settings))
+            for tp, part in zip(periods, parts)]
     for i, r in zip(todo, fork_map(_period_job, [jobs[i] for i in todo],
                                    cost=lambda job: sum(len(d) for d in job[0].values()))):
         results[i] = cache.put(keys[i], r)
