@@ -43,7 +43,9 @@ window.fetch = function (...a) {
   });
 };
 setInterval(() => document.querySelectorAll('.js-plotly-plot').forEach(el => {
-  if (!el.__timed && el.on) { el.__timed = true; el.on('plotly_afterplot', () => window.__lastPlot = performance.now()); }
+  if (!el.__timed && el.on) {
+    el.__timed = true; el.on('plotly_afterplot', () => window.__lastPlot = performance.now());
+  }
 }), 50);
 // a chart mounted by a change (a tab opened) draws before a listener can be attached: time Plotly's own calls too
 const __wrap = setInterval(() => {
@@ -116,9 +118,9 @@ def measure(warehouse: Path, release: Path) -> dict:
             try:
                 urllib.request.urlopen(url, timeout=1).read()
                 break
-            except OSError:
+            except OSError as err:
                 if time.time() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the explorer did not start")
+                    raise RuntimeError("the explorer did not start") from err
                 time.sleep(0.3)
         # a server that has been up a while has built its common views: wait for that (/_views says)
         ready = time.time()

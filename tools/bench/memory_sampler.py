@@ -6,7 +6,6 @@ import os
 import threading
 import time
 
-
 # --------------------------------------------------------------------------------------------------------------
 # Memory of a process tree, read from /proc (no psutil). The sampler must not slow what it measures: reading
 # smaps_rollup walks a process's page tables (tens of milliseconds for a multi-GB DuckDB process, up to a second for

@@ -14,7 +14,8 @@ def _ingest_asset(feed: str) -> AssetsDefinition:
         description=f"Landing files <landing>/{feed}/*.csv loaded into raw.{feed}: every version of every row with "
         "lineage; unusable files and rows kept in raw.rejected_files / raw.rejected_rows with their reason.",
         # The rejected_* tables and load_log are written by every feed, so feeds load one after another.
-        deps=[AssetKey(["raw", FEEDS[i - 1]])] if (i := FEEDS.index(feed)) > 0 else [AssetKey(["raw", "untaken_files"])],
+        deps=([AssetKey(["raw", FEEDS[i - 1]])] if (i := FEEDS.index(feed)) > 0
+              else [AssetKey(["raw", "untaken_files"])]),
     )
     def _load(context: AssetExecutionContext, warehouse: WarehouseConfig) -> MaterializeResult:
         with warehouse.connect() as con:

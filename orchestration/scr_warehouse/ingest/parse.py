@@ -243,7 +243,8 @@ def _parse_careful(text: str, feed: str) -> _Parsed:
                 missing = next((c for c, v in zip(ids, parts) if not _visible(v)), None)
                 key = RECORD_ID_SEPARATOR.join(parts)
             if missing is not None:
-                what = "is empty" if not fields[id_pos[ids.index(missing)]].strip() else "holds only invisible characters"
+                blank = not fields[id_pos[ids.index(missing)]].strip()
+                what = "is empty" if blank else "holds only invisible characters"
                 rejected.append((line, None, missing, f"no identifier: {missing} {what}"))
                 continue
             end = reader.line_num

@@ -10,7 +10,6 @@ from ..policy import dates_that_may_be_future, earliest_plausible_date, identifi
 from .datadocs import html_escaped
 from .suites import DATE_ORDER, FEED_RELATIONS, GX_FEEDS, REFERENCES, REQUIRED_WHEN, ROW, _chk
 
-
 # ---------------------------------------------------------------------------------------------------------------
 # Frames: one DuckDB query per feed gives the text records, lineage and every `_chk_` helper column, so the rules
 # are evaluated set-wise in the warehouse (the date and whole-number patterns are those of the dbt macros

@@ -15,7 +15,6 @@ from .datadocs import make_offline
 from .frames import RECORD_LA, _text_relation, gx_frame, read_frames, record_ids
 from .suites import GX_FAILURE_COLUMNS, GX_FEEDS, ROW, _chk, load_suite
 
-
 # ---------------------------------------------------------------------------------------------------------------
 # Validation
 
@@ -142,7 +141,7 @@ def failure_rows(feed: str, frame: pd.DataFrame, parts: list[tuple]) -> pd.DataF
             continue
         at = frame.iloc[rows]  # only the failing rows are converted to Python values
 
-        def values(name: str) -> np.ndarray:
+        def values(name: str, at: pd.DataFrame = at) -> np.ndarray:
             return at[name].astype(object).to_numpy() if name in at.columns else np.full(len(at), None, dtype=object)
 
         out.append(pd.DataFrame({
