@@ -118,3 +118,22 @@ def correction_row(cid: str, feed: str, record_id: str, column_name: str, new_va
            "new_value": new_value, "reason": "steward check", "steward": "steward.a", "corrected_at": "2010-06-01"}
     out.update(values)
     return out
+
+
+def synthetic_landing(root: Path, seed: int, scale: float, years: tuple[str, ...]) -> Path:
+    """A synthetic landing folder of the given financial years only (with the population file and the stewards'
+    corrections, some of which then name records of other years): every year is a period the release protects, so a
+    test builds only the years it needs."""
+    import shutil
+
+    from scr_warehouse.synthetic import generate
+
+    full = root / "generated"
+    generate(full, seed=seed, scale=scale)
+    landing = root / "landing"
+    for p in full.rglob("*.csv"):
+        if p.parent.name in ("population", "corrections") or p.name.startswith(years):
+            (landing / p.parent.name).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(p, landing / p.parent.name / p.name)
+    (landing / "corrections").mkdir(exist_ok=True)
+    return landing

@@ -295,14 +295,13 @@ def test_period_labels():
 # ---------------------------------------------------------------- on a real build
 @pytest.fixture(scope="module")
 def real_build(tmp_path_factory):
-    """The whole asset graph (ingest -> dbt -> quality -> release -> report) on a small synthetic landing folder."""
-    from scr_warehouse.synthetic import generate
-
-    from tests.helpers import build
+    """The whole asset graph (ingest -> dbt -> quality -> release -> report) on a small synthetic landing folder of
+    three financial years."""
+    from tests.helpers import build, synthetic_landing
 
     root = tmp_path_factory.mktemp("realbuild")
-    generate(root / "landing", seed=7, scale=0.01)
-    return build(root / "landing", root / "out", as_of="2018-06-30")
+    landing = synthetic_landing(root, seed=7, scale=0.01, years=("2014-15", "2015-16", "2016-17"))
+    return build(landing, root / "out", as_of="2018-06-30")
 
 
 @pytest.mark.slow

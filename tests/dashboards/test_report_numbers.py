@@ -22,13 +22,11 @@ from scr_warehouse.report.numbers import counts_on_page, published_counts, publi
 # ---------------------------------------------------------------- on a real build
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from scr_warehouse.synthetic import generate
-
-    from tests.helpers import build
+    from tests.helpers import build, synthetic_landing
 
     root = tmp_path_factory.mktemp("numbers")
-    generate(root / "landing", seed=11, scale=0.01)
-    return build(root / "landing", root / "out", as_of="2018-06-30")
+    landing = synthetic_landing(root, seed=11, scale=0.01, years=("2014-15", "2015-16", "2016-17"))
+    return build(landing, root / "out", as_of="2018-06-30")
 
 
 def _pages(built) -> list[Path]:
