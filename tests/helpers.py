@@ -120,10 +120,11 @@ def correction_row(cid: str, feed: str, record_id: str, column_name: str, new_va
     return out
 
 
-def synthetic_landing(root: Path, seed: int, scale: float, years: tuple[str, ...]) -> Path:
-    """A synthetic landing folder of the given financial years only (with the population file and the stewards'
-    corrections, some of which then name records of other years): every year is a period the release protects, so a
-    test builds only the years it needs."""
+def synthetic_landing(root: Path, seed: int, scale: float, years: tuple[str, ...], corrections: bool = True) -> Path:
+    """A synthetic landing folder (root/landing, generated in root/generated) of the given financial years only, with
+    the population file and, with `corrections`, the stewards' corrections (some of which then name records of other
+    years; without, an empty corrections folder): every year is a period the release protects, so a test builds only
+    the years it needs."""
     import shutil
 
     from scr_warehouse.synthetic import generate
@@ -131,8 +132,9 @@ def synthetic_landing(root: Path, seed: int, scale: float, years: tuple[str, ...
     full = root / "generated"
     generate(full, seed=seed, scale=scale)
     landing = root / "landing"
+    whole = ("population", "corrections") if corrections else ("population",)  # feeds taken whatever their year
     for p in full.rglob("*.csv"):
-        if p.parent.name in ("population", "corrections") or p.name.startswith(years):
+        if p.parent.name in whole or p.name.startswith(years):
             (landing / p.parent.name).mkdir(parents=True, exist_ok=True)
             shutil.copy2(p, landing / p.parent.name / p.name)
     (landing / "corrections").mkdir(exist_ok=True)

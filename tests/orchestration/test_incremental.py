@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from tests.helpers import build
+from tests.helpers import build, synthetic_landing
 
 pytestmark = pytest.mark.slow
 
@@ -47,18 +47,9 @@ def _correction(landing, year: str) -> None:
 
 
 def test_change_by_change_equals_one_build_of_the_final_folder(tmp_path):
-    from scr_warehouse.synthetic import generate
-
-    full = tmp_path / "generated"
-    generate(full, seed=11, scale=0.01)
     # two financial years keep the five builds short; the population file covers them all
     years = ("2014-15", "2015-16")
-    landing = tmp_path / "landing"
-    for p in full.rglob("*.csv"):
-        if p.parent.name in ("population",) or p.name.startswith(years):
-            (landing / p.parent.name).mkdir(parents=True, exist_ok=True)
-            shutil.copy2(p, landing / p.parent.name / p.name)
-    (landing / "corrections").mkdir(exist_ok=True)
+    landing = synthetic_landing(tmp_path, seed=11, scale=0.01, years=years, corrections=False)
     held = sorted((landing / "notifications").glob("*.csv"))[-1]
     shutil.move(held, tmp_path / held.name)
 

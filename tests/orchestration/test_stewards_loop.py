@@ -14,7 +14,7 @@ import pytest
 
 from scr_warehouse.build import watch_intake
 
-from tests.helpers import build
+from tests.helpers import build, synthetic_landing
 
 pytestmark = pytest.mark.slow
 
@@ -41,17 +41,7 @@ def _correction(landing) -> None:
 
 
 def _landing(tmp_path):
-    from scr_warehouse.synthetic import generate
-
-    full = tmp_path / "generated"
-    generate(full, seed=11, scale=0.01)
-    landing = tmp_path / "landing"
-    for p in full.rglob("*.csv"):
-        if p.parent.name == "population" or p.name.startswith(YEARS):
-            (landing / p.parent.name).mkdir(parents=True, exist_ok=True)
-            shutil.copy2(p, landing / p.parent.name / p.name)
-    (landing / "corrections").mkdir(exist_ok=True)
-    return landing
+    return synthetic_landing(tmp_path, seed=11, scale=0.01, years=YEARS, corrections=False)
 
 
 def test_the_loop_change_by_change_writes_what_a_fresh_build_writes(tmp_path):

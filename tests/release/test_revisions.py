@@ -283,19 +283,10 @@ def test_a_correction_and_a_late_return_revise_exactly_the_cells_they_change(tmp
     import shutil
     import zipfile
 
-    from scr_warehouse.synthetic import generate
+    from tests.helpers import Built, build, notification_row, synthetic_landing
 
-    from tests.helpers import Built, build, notification_row
-
-    full = tmp_path / "generated"
-    generate(full, seed=11, scale=0.01)
     years = ("2015-16", "2016-17")
-    landing = tmp_path / "landing"
-    for p in full.rglob("*.csv"):
-        if p.parent.name == "population" or p.name.startswith(years):
-            (landing / p.parent.name).mkdir(parents=True, exist_ok=True)
-            shutil.copy2(p, landing / p.parent.name / p.name)
-    (landing / "corrections").mkdir(exist_ok=True)
+    landing = synthetic_landing(tmp_path, seed=11, scale=0.01, years=years, corrections=False)
 
     first = build(landing, tmp_path / "out")
     s1 = json.loads((first.release / SUMMARY).read_text(encoding="utf-8"))
