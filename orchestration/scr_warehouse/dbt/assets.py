@@ -44,7 +44,7 @@ def _stream(context: AssetExecutionContext, warehouse: WarehouseConfig):
     wh = Path(warehouse.warehouse_path).resolve()
     with warehouse_env(wh):
         yield from inprocess.run(dbt_build_args(warehouse.as_of_date.isoformat()), context, TRANSLATOR,
-                                 dbt_target_path(wh))
+                                 dbt_target_path(wh), wh)
 
 
 def dbt_target_path(warehouse_file: Path) -> Path:

@@ -26,11 +26,15 @@ _lock = threading.Lock()
 
 @dataclass
 class _Parsed:
-    key: tuple  # what the manifest was parsed from: the target folder and the project's manifest.json stamp
+    key: tuple  # what the manifest was parsed for: the project's manifest.json stamp and the warehouse's file name
     manifest: Any  # dbt.contracts.graph.manifest.Manifest
 
 
 _parsed: _Parsed | None = None
+
+# The only dbt events dagster-dbt turns into Dagster events (DbtCoreCliEventMessage.is_result_event); dbt emits
+# thousands of others (debug lines, SQL), which are left alone rather than converted one by one.
+RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 
 
 def _project_args(target_path: Path) -> list[str]:
@@ -38,22 +42,40 @@ def _project_args(target_path: Path) -> list[str]:
             "--target-path", str(target_path), "--log-path", str(target_path)]
 
 
-def parsed_manifest(target_path: Path):
-    """The project parsed by dbt (once per process and target folder; again when `make install`/prepare wrote a
-    newer manifest.json, i.e. the project changed)."""
+def parsed_manifest(target_path: Path, warehouse: Path):
+    """The project parsed by dbt: once per process and warehouse file name (dbt-duckdb names the database after
+    the file, and the parsed models carry that name), and again when `make install`/prepare wrote a newer
+    manifest.json (the project changed). Nothing else of the warehouse enters the parse: the build's variables
+    are read when a node runs. A target folder without partial-parse state starts from the one `scr-warehouse
+    prepare` left in the project's target, so a first build re-reads only what changed since."""
     global _parsed
     manifest_json = Path(scr_dbt_project.manifest_path)
-    key = (str(target_path), manifest_json.stat().st_mtime_ns if manifest_json.exists() else 0)
+    key = (manifest_json.stat().st_mtime_ns if manifest_json.exists() else 0, warehouse.name)
     with _lock:
         if _parsed is None or _parsed.key != key:
             from dbt.cli.main import dbtRunner
 
-            result = dbtRunner().invoke(["parse", "--quiet", "--no-send-anonymous-usage-stats",
-                                         *_project_args(target_path)])
+            from .resource import parse_warehouse, warehouse_env
+
+            _seed_partial_parse(target_path, manifest_json.parent)
+            with warehouse_env(parse_warehouse(warehouse.name)):  # for warehouse.duckdb, the profile prepare used
+                result = dbtRunner().invoke(["parse", "--quiet", "--no-send-anonymous-usage-stats",
+                                             *_project_args(target_path)])
             if not result.success or result.result is None:
                 raise RuntimeError(f"dbt could not parse the project: {result.exception or 'see the build log'}")
             _parsed = _Parsed(key, result.result)
         return _parsed.manifest
+
+
+def _seed_partial_parse(target_path: Path, prepared_target: Path) -> None:
+    """Copy the prepared project's partial-parse state into a target folder that has none (dbt checks it against
+    the project's files and its own version, and parses in full when they differ, so a stale copy costs nothing)."""
+    import shutil
+
+    state, prepared = target_path / "partial_parse.msgpack", prepared_target / "partial_parse.msgpack"
+    if prepared.exists() and not state.exists():
+        target_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        shutil.copyfile(prepared, state)
 
 
 def selection(context, manifest_json: dict, translator) -> tuple[list[str], str | None]:
@@ -66,7 +88,7 @@ def selection(context, manifest_json: dict, translator) -> tuple[list[str], str 
     return list(params.selection_args), params.indirect_selection
 
 
-def run(args: list[str], context, translator, target_path: Path) -> Iterator:
+def run(args: list[str], context, translator, target_path: Path, warehouse: Path) -> Iterator:
     """Run dbt (`args`, e.g. build --vars ...) for this step's selection in this process; yield the Dagster
     events dagster-dbt would have yielded for the same dbt events. Raises when dbt fails."""
     from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
@@ -77,7 +99,8 @@ def run(args: list[str], context, translator, target_path: Path) -> Iterator:
     manifest_json, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
     select, indirect = selection(context, manifest_json, translator)
     events: list = []
-    runner = dbtRunner(manifest=parsed_manifest(target_path), callbacks=[events.append])
+    runner = dbtRunner(manifest=parsed_manifest(target_path, warehouse),
+                       callbacks=[lambda msg: events.append(msg) if msg.info.name in RESULT_EVENTS else None])
     try:
         result = runner.invoke([*args, "--no-send-anonymous-usage-stats", *_project_args(target_path), *select,
                                 *(["--indirect-selection", indirect] if indirect else [])])

@@ -2,16 +2,15 @@
 write the dbt docs site of a built warehouse."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from .project import scr_dbt_project
-from .resource import WAREHOUSE_ENV, dbt_resource, warehouse_env
+from .resource import dbt_resource, parse_warehouse, warehouse_env
 
 
 def prepare() -> Path:
     """Parse the dbt project so Dagster can load its manifest (make install runs this once)."""
-    with warehouse_env(os.environ.get(WAREHOUSE_ENV) or Path(scr_dbt_project.project_dir) / "target" / "parse.duckdb"):
+    with warehouse_env(parse_warehouse()):
         dbt_resource().cli(["parse", "--quiet"], target_path=Path("target")).wait()
     return scr_dbt_project.manifest_path
 

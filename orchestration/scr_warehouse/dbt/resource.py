@@ -36,6 +36,16 @@ class ScrDbtCliResource(DbtCliResource):
 WAREHOUSE_ENV = "SCR_WAREHOUSE"
 
 
+def parse_warehouse(name: str = "warehouse.duckdb") -> Path:
+    """The warehouse file dbt's profile names while the project is only parsed (no connection is opened): in the
+    project's target folder, with the built warehouse's file name, because dbt-duckdb names the database after the
+    file and the parsed models carry that name. The same path for every parse of that name, so dbt's partial-parse
+    state (which is keyed on the profile) made by `prepare` (for `warehouse.duckdb`) serves those builds."""
+    from .project import scr_dbt_project
+
+    return Path(scr_dbt_project.project_dir) / "target" / Path(name).name
+
+
 @contextmanager
 def warehouse_env(warehouse_file: Path | str):
     """dbt subprocesses started inside this block use `warehouse_file` (dagster-dbt passes this process's
