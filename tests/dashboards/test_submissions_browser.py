@@ -83,6 +83,21 @@ def _upload(page, data: bytes, name: str):
     page.locator("#upload-name", has_text=name).wait_for()
 
 
+def _choose(page, dropdown_id: str, code: str):
+    """Pick the option labelled `... (code)` of a dropdown as a person does: open it, type into its search box,
+    click the option; then wait until the dropdown shows it and its list has closed (the next field's click must
+    not land on this one's open list)."""
+    page.click(f"#{dropdown_id}")
+    search = page.locator(".dash-dropdown-content input.dash-dropdown-search")
+    search.wait_for()
+    search.press_sequentially(code)
+    page.locator(".dash-dropdown-content .dash-dropdown-option").filter(has_text=f"({code})").first.click()
+    page.locator(f"#{dropdown_id} .dash-dropdown-value", has_text=f"({code})").wait_for()
+    if page.locator(".dash-dropdown-content").count():
+        page.keyboard.press("Escape")
+    page.locator(".dash-dropdown-content").wait_for(state="detached")
+
+
 def _landed(landing) -> list[str]:
     return sorted(p.relative_to(landing).as_posix() for p in landing.rglob("*") if p.is_file())
 
@@ -135,9 +150,7 @@ def test_a_correction_and_a_notification_reach_the_queue_and_statistics_after_in
     row = notification_row("WEB-1", "WEB-I1", incident_date="2013-05-01", notified_date="2013-05-03")
     for column in (c for c in feed_columns("notifications") if c != "la_code" and row.get(c)):
         if page.locator(f"input#nf-{column}").count() == 0:  # a code list: a dropdown
-            page.click(f"#nf-{column}")
-            page.keyboard.type(row[column])
-            page.locator("label.dash-dropdown-option").filter(has_text=f"({row[column]})").first.click()
+            _choose(page, f"nf-{column}", row[column])
         else:
             page.fill(f"#nf-{column}", row[column])
             page.press(f"#nf-{column}", "Tab")
