@@ -297,9 +297,9 @@ def test_period_labels():
 def real_build(tmp_path_factory):
     """The whole asset graph (ingest -> dbt -> quality -> release -> report) on a small synthetic landing folder of
     three financial years."""
-    from tests.helpers import build, synthetic_landing
-
     from scr_warehouse.report.assets import REPORT_PNG_ENV
+
+    from tests.helpers import build, synthetic_landing
 
     root = tmp_path_factory.mktemp("realbuild")
     landing = synthetic_landing(root, seed=7, scale=0.01, years=("2014-15", "2015-16", "2016-17"))
