@@ -310,7 +310,8 @@ class _BlockAudit:
         self.binding: dict[int, list[tuple[str, int]]] = {}
 
     def seen(self, free: list[int], x: np.ndarray) -> None:
-        k = np.array([self.pos[c] for c in free])
+        pos = self.pos
+        k = np.array([pos[c] for c in free])
         np.minimum.at(self.obs_lo, k, x)
         np.maximum.at(self.obs_hi, k, x)
 
@@ -407,14 +408,15 @@ class _BlockAudit:
 
     def result(self) -> tuple[list[tuple[int, float, float]], float, int, dict[int, list[tuple[str, int]]]]:
         """See _audit_component. Cells certified here (and not shown rounded) are added to known_ok."""
-        rules, cells, known_ok = self.rules, self.cells, self.known_ok
+        rules, cells, known_ok, req, exact = self.rules, self.cells, self.known_ok, self.req, self.exact
+        obs_lo, obs_hi = self.obs_lo, self.obs_hi
         failing, narrowest = [], math.inf
         for k in range(self.n):
-            if not self.req[k]:
+            if not req[k]:
                 continue
-            lo, hi = self.exact.get(k, [self.obs_lo[k], self.obs_hi[k]])
-            lo = self.obs_lo[k] if math.isnan(lo) else lo
-            hi = self.obs_hi[k] if math.isnan(hi) else hi
+            lo, hi = exact.get(k, [obs_lo[k], obs_hi[k]])
+            lo = obs_lo[k] if math.isnan(lo) else lo
+            hi = obs_hi[k] if math.isnan(hi) else hi
             narrowest = min(narrowest, _whole_numbers(lo, hi))
             if rules.ok(cells[k], lo, hi):
                 if not rules.shown_rounded[cells[k]]:  # certified as hidden: holds while more is hidden

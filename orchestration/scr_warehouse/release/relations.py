@@ -202,10 +202,11 @@ class _Variables:
 
     def add_units(self, name: str, d: pd.DataFrame, ds: Dataset) -> None:
         """The publication units of one dataset's rows: its count cells, then its percentage cells."""
+        unit_vars, unit_cell, offset, depends = self.unit_vars, self.unit_cell, self.offset, self.depends
         for ind in ds.counts:  # a count cell shows its own count
             for r in range(len(d)):
-                self.unit_vars.append([self.offset[(name, ind)] + r])
-                self.unit_cell.append((name, r, ind))
+                unit_vars.append([offset[(name, ind)] + r])
+                unit_cell.append((name, r, ind))
         shown_by: dict[str, list[str]] = {}
         for h in ds.hidden:
             shown_by.setdefault(h["revealed_by"], []).append(h["name"])
@@ -213,9 +214,9 @@ class _Variables:
             den = next(i["denominator"] for i in ds.indicators if i["name"] == pct)
             for r in range(len(d)):
                 # hidden with its denominator too: the ratio beside a hidden count is information
-                self.depends.setdefault(self.offset[(name, den)] + r, []).append(len(self.unit_vars))
-                self.unit_vars.append([self.offset[(name, h)] + r for h in hidden])
-                self.unit_cell.append((name, r, pct))
+                depends.setdefault(offset[(name, den)] + r, []).append(len(unit_vars))
+                unit_vars.append([offset[(name, h)] + r for h in hidden])
+                unit_cell.append((name, r, pct))
 
     def period(self) -> Period:
         """The Period of these variables and units, with no relation yet."""
