@@ -279,44 +279,17 @@ def load_feed(con, landing_dir, feed, max_file_bytes: int | None = None) -> Feed
     try:
         for f in preparer:
             stats.files_seen += 1
-            source_file, file_hash = f.source_file, f.file_hash
             if f.unreadable is not None:
-                _reject_file(con, stats, feed, source_file, None, f.unreadable, load_id, at)
+                _reject_file(con, stats, feed, f.source_file, None, f.unreadable, load_id, at)
                 continue
-            prior = _already(con, feed, file_hash)
+            prior = _already(con, feed, f.file_hash)
             if prior is not None:
-                stats.files_skipped += 1
-                logged = con.execute("SELECT count(*) FROM raw.load_log WHERE feed = ? AND source_file = ? "
-                                     "AND file_hash = ?", [feed, source_file, file_hash]).fetchone()[0]
-                if not logged:  # the same content under another name: say so once
-                    _log(con, load_id, feed, source_file, file_hash, "already_loaded", 0, 0, 0, None,
-                         f"same content (sha256) as {prior[0]}, already {prior[1]}", at)
+                _skip_known(con, stats, feed, f, prior, load_id, at)
                 continue
             if f.rejected is not None:
-                _reject_file(con, stats, feed, source_file, file_hash, f.rejected, load_id, at)
+                _reject_file(con, stats, feed, f.source_file, f.file_hash, f.rejected, load_id, at)
                 continue
-            parsed = f.parsed
-            if parsed is None:  # the preparer skips only content the warehouse already has
-                raise RuntimeError(f"{source_file}: not parsed, yet its content is not in raw.load_log")
-            loaded = parsed.rows_loaded
-            if parsed.rows_read != loaded + len(parsed.rejected):  # never lose a row
-                raise RuntimeError(f"{source_file}: rows read {parsed.rows_read} != loaded {loaded} "
-                                   f"+ rejected {len(parsed.rejected)}")
-            extra = ", ".join(parsed.extra_columns) or None
-            _insert_rows(con, feed, parsed, source_file, file_hash, load_id, at)
-            _log(con, load_id, feed, source_file, file_hash, "loaded", parsed.rows_read, loaded,
-                 len(parsed.rejected), extra, None, at, parsed.empty_rows)
-            stats.files_loaded += 1
-            stats.rows_read += parsed.rows_read
-            stats.rows_loaded += loaded
-            stats.rows_rejected += len(parsed.rejected)
-            stats.empty_rows += parsed.empty_rows
-            for name in parsed.extra_columns:
-                extra_seen.setdefault(name, None)
-            if parsed.rejected:
-                stats.messages.append(f"{source_file}: {len(parsed.rejected)} row(s) rejected (see raw.rejected_rows)")
-            if extra:
-                stats.messages.append(f"{source_file}: extra column(s) kept in _extra: {extra}")
+            _load_parsed(con, stats, feed, f, load_id, at, extra_seen)
         con.commit()
     except BaseException:
         con.rollback()
@@ -325,6 +298,45 @@ def load_feed(con, landing_dir, feed, max_file_bytes: int | None = None) -> Feed
         preparer.close()
     stats.extra_columns = list(extra_seen)
     return stats
+
+
+def _skip_known(con, stats: FeedStats, feed: str, f: _Prepared, prior: tuple[str, str], load_id: str, at) -> None:
+    """A file whose content the feed already has (`prior`: the file it came in and what became of it): skipped, and
+    logged once when it comes under another name."""
+    stats.files_skipped += 1
+    logged = con.execute("SELECT count(*) FROM raw.load_log WHERE feed = ? AND source_file = ? "
+                         "AND file_hash = ?", [feed, f.source_file, f.file_hash]).fetchone()[0]
+    if not logged:  # the same content under another name: say so once
+        _log(con, load_id, feed, f.source_file, f.file_hash, "already_loaded", 0, 0, 0, None,
+             f"same content (sha256) as {prior[0]}, already {prior[1]}", at)
+
+
+def _load_parsed(con, stats: FeedStats, feed: str, f: _Prepared, load_id: str, at,
+                 extra_seen: dict[str, None]) -> None:
+    """Write a parsed file's rows and rejected rows, log it and count it (its extra columns added to
+    `extra_seen`); RuntimeError when it was not parsed or a row would be lost."""
+    source_file, file_hash, parsed = f.source_file, f.file_hash, f.parsed
+    if parsed is None:  # the preparer skips only content the warehouse already has
+        raise RuntimeError(f"{source_file}: not parsed, yet its content is not in raw.load_log")
+    loaded = parsed.rows_loaded
+    if parsed.rows_read != loaded + len(parsed.rejected):  # never lose a row
+        raise RuntimeError(f"{source_file}: rows read {parsed.rows_read} != loaded {loaded} "
+                           f"+ rejected {len(parsed.rejected)}")
+    extra = ", ".join(parsed.extra_columns) or None
+    _insert_rows(con, feed, parsed, source_file, file_hash, load_id, at)
+    _log(con, load_id, feed, source_file, file_hash, "loaded", parsed.rows_read, loaded,
+         len(parsed.rejected), extra, None, at, parsed.empty_rows)
+    stats.files_loaded += 1
+    stats.rows_read += parsed.rows_read
+    stats.rows_loaded += loaded
+    stats.rows_rejected += len(parsed.rejected)
+    stats.empty_rows += parsed.empty_rows
+    for name in parsed.extra_columns:
+        extra_seen.setdefault(name, None)
+    if parsed.rejected:
+        stats.messages.append(f"{source_file}: {len(parsed.rejected)} row(s) rejected (see raw.rejected_rows)")
+    if extra:
+        stats.messages.append(f"{source_file}: extra column(s) kept in _extra: {extra}")
 
 
 def _reject_file(con, stats: FeedStats, feed, source_file, file_hash, reason, load_id, at) -> None:

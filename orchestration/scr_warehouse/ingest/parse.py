@@ -200,15 +200,12 @@ def _parse_careful(text: str, feed: str) -> _Parsed:
     """Record by record: skips blank lines, rejects rows that cannot be rows, tracks multi-line records."""
     ids = identifier_columns(feed)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header = None
-    width = 0
-    id_pos: list[int] = []
+    positions = None  # the header's, once it is read
     lines: list[int] = []
     good: list[list[str]] = []
     rejected: list[tuple] = []
     seen: dict = {}
-    rows_read = 0
-    empty_rows = 0
+    rows_read = empty_rows = 0
     start = 1  # physical line where the next record starts
     try:
         for fields in reader:
@@ -219,21 +216,12 @@ def _parse_careful(text: str, feed: str) -> _Parsed:
                 # lines of values that span lines).
                 empty_rows += 1
                 continue
-            if header is None:
-                header = fields
-                positions, extras = _header(fields, feed)
-                width = len(fields)
-                id_pos = [positions[c] for c in ids]
-                single = id_pos[0] if len(id_pos) == 1 else None
-                id_label = RECORD_ID_SEPARATOR.join(ids)
+            if positions is None:
+                positions, extras, width, id_pos, single, id_label = _careful_header(fields, feed, ids)
                 continue
             rows_read += 1
             if len(fields) != width:
-                rid = None
-                if all(p < len(fields) for p in id_pos):
-                    parts = [fields[p].strip() for p in id_pos]
-                    rid = RECORD_ID_SEPARATOR.join(parts) if all(parts) else None
-                rejected.append((line, rid, None, f"wrong number of fields: expected {width}, found {len(fields)}"))
+                rejected.append(_wrong_width(line, fields, width, id_pos))
                 continue
             if single is not None:
                 key = fields[single].strip()
@@ -243,9 +231,7 @@ def _parse_careful(text: str, feed: str) -> _Parsed:
                 missing = next((c for c, v in zip(ids, parts) if not _visible(v)), None)
                 key = RECORD_ID_SEPARATOR.join(parts)
             if missing is not None:
-                blank = not fields[id_pos[ids.index(missing)]].strip()
-                what = "is empty" if blank else "holds only invisible characters"
-                rejected.append((line, None, missing, f"no identifier: {missing} {what}"))
+                rejected.append(_no_identifier(line, fields, id_pos, ids, missing))
                 continue
             end = reader.line_num
             if end > line and any(_holds_a_record(f, width) for f in fields):
@@ -262,12 +248,37 @@ def _parse_careful(text: str, feed: str) -> _Parsed:
             good.append(fields)
     except csv.Error as e:
         raise FileRejected(f"not CSV: cannot parse the record starting at line {start} ({e})") from None
-    if header is None:
+    if positions is None:
         raise FileRejected("empty file: no header row")
-
     parsed = _build(feed, positions, extras, width, good, lines, rejected, rows_read)
     parsed.empty_rows = empty_rows
     return parsed
+
+
+def _careful_header(fields: list[str], feed: str, ids: tuple[str, ...]) -> tuple:
+    """What _parse_careful reads the records by, from the header: (contract column -> position, the extra columns,
+    the width, the identifiers' positions, the identifier's position when it is one column (else None), the
+    identifiers' label)."""
+    positions, extras = _header(fields, feed)
+    id_pos = [positions[c] for c in ids]
+    single = id_pos[0] if len(id_pos) == 1 else None
+    return positions, extras, len(fields), id_pos, single, RECORD_ID_SEPARATOR.join(ids)
+
+
+def _wrong_width(line: int, fields: list[str], width: int, id_pos: list[int]) -> tuple:
+    """The rejection of a row that is not the header's width, with its identifier where it has every part."""
+    rid = None
+    if all(p < len(fields) for p in id_pos):
+        parts = [fields[p].strip() for p in id_pos]
+        rid = RECORD_ID_SEPARATOR.join(parts) if all(parts) else None
+    return (line, rid, None, f"wrong number of fields: expected {width}, found {len(fields)}")
+
+
+def _no_identifier(line: int, fields: list[str], id_pos: list[int], ids: tuple[str, ...], missing: str) -> tuple:
+    """The rejection of a row whose identifier (the `missing` part) is empty or only invisible characters."""
+    blank = not fields[id_pos[ids.index(missing)]].strip()
+    what = "is empty" if blank else "holds only invisible characters"
+    return (line, None, missing, f"no identifier: {missing} {what}")
 
 
 def _holds_a_record(value: str, width: int) -> bool:
@@ -330,40 +341,15 @@ def _parse_clean_duckdb(text: str, feed: str, data: bytes, reader) -> _Parsed | 
     than lines). DuckDB reads a private copy of `data` (the bytes hashed; `text` is their decoding). Rows with every
     cell empty are counted and left out, rows with no identifier or a repeated one are rejected, as _parse_careful
     does. None when the file needs the careful path."""
-    first = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(first)
-    except (csv.Error, StopIteration):
+    read = _duckdb_records(text, data, reader)
+    if read is None:
         return None
-    if first.line_num != 1 or len(header) < 2:
-        return None
+    header, table = read
     width = len(header)
-    names = {f"c{i}": "VARCHAR" for i in range(width)}
-    try:
-        with _private_copy(data) as path:
-            table = reader.sql(
-                "select * from read_csv(?, header = false, all_varchar = true, delim = ',', quote = '\"', "
-                "escape = '\"', strict_mode = true, null_padding = false, auto_detect = false, columns = ?, "
-                "parallel = true)", params=[path, names]).to_arrow_table()
-    except duckdb.Error:
-        return None
-    if table.num_rows != _physical_lines(text) or table.num_rows < 1:
-        return None
     positions, extras = _header(header, feed)
     body = table.slice(1)
-    # Physical line of each body row (header = line 1); rows whose every cell is empty (,,,,) are not records. Only
-    # rows with no identifier can be such rows, so only they are looked at whole.
-    candidates = np.ones(body.num_rows, dtype=bool)
-    for c in identifier_columns(feed):
-        candidates &= _text_array(body.column(positions[c])).is_null().to_numpy(zero_copy_only=False)
-    empty = np.zeros(body.num_rows, dtype=bool)
-    if candidates.any():
-        at = np.flatnonzero(candidates)
-        some = body.take(pa.array(at))
-        blank = np.ones(len(at), dtype=bool)
-        for i in range(width):
-            blank &= _text_array(some.column(i)).is_null().to_numpy(zero_copy_only=False)
-        empty[at[blank]] = True
+    # Physical line of each body row (header = line 1); rows whose every cell is empty (,,,,) are not records.
+    empty = _empty_records(body, positions, feed, width)
     empty_rows = int(empty.sum())
     line_of = np.flatnonzero(~empty) + 2
     if empty_rows:
@@ -376,26 +362,7 @@ def _parse_clean_duckdb(text: str, feed: str, data: bytes, reader) -> _Parsed | 
         return None  # an identifier of invisible characters only: the careful path names it
     rejected: list[tuple] = []
     if keys.null_count or pc.count_distinct(keys).as_py() != n:
-        # As _parse_careful: a row with no identifier, then a later row repeating an identifier, is rejected.
-        missing_col = np.full(n, None, dtype=object)
-        for c, a in zip(reversed(id_names), reversed(ids)):
-            missing_col[a.is_null().to_numpy(zero_copy_only=False)] = c  # the first empty part is named
-        has_id = pd.isna(missing_col)
-        key_s = pd.Series(keys.to_numpy(zero_copy_only=False), dtype=object)
-        first = key_s[has_id].drop_duplicates(keep="first")
-        first_line = pd.Series(line_of[first.index.to_numpy()], index=first.to_numpy())
-        repeated = np.zeros(n, dtype=bool)
-        repeated[np.flatnonzero(has_id)[key_s[has_id].duplicated(keep="first").to_numpy()]] = True
-        id_label = RECORD_ID_SEPARATOR.join(id_names)
-        for i in np.flatnonzero(~has_id | repeated):
-            if not has_id[i]:
-                rejected.append((int(line_of[i]), None, missing_col[i], f"no identifier: {missing_col[i]} is empty"))
-            else:
-                rejected.append((int(line_of[i]), key_s.iat[i], id_label, f"identifier repeated within the file "
-                                 f"(first at line {first_line[key_s.iat[i]]}); later row rejected"))
-        good = has_id & ~repeated
-        body = body.filter(pa.array(good))
-        lines = pa.array(line_of[good], type=pa.int32())
+        body, lines = _reject_identifiers(body, line_of, id_names, ids, keys, rejected)
     else:
         lines = pa.array(line_of, type=pa.int32())
     by_position = [body.column(i).combine_chunks() for i in range(width)]
@@ -404,6 +371,74 @@ def _parse_clean_duckdb(text: str, feed: str, data: bytes, reader) -> _Parsed | 
     parsed = _build_columns(feed, positions, extras, by_position, body.num_rows, lines, rejected, n)
     parsed.empty_rows = empty_rows
     return parsed
+
+
+def _duckdb_records(text: str, data: bytes, reader) -> tuple[list[str], pa.Table] | None:
+    """(the header, every record including the header's as text columns c0, c1, ...) of a file DuckDB's strict
+    reader reads as one record per physical line, from a private copy of `data`; None when it cannot (a header
+    Python's reader cannot read on one line or of fewer than two columns, a reading error, fewer records than
+    lines)."""
+    first = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(first)
+    except (csv.Error, StopIteration):
+        return None
+    if first.line_num != 1 or len(header) < 2:
+        return None
+    names = {f"c{i}": "VARCHAR" for i in range(len(header))}
+    try:
+        with _private_copy(data) as path:
+            table = reader.sql(
+                "select * from read_csv(?, header = false, all_varchar = true, delim = ',', quote = '\"', "
+                "escape = '\"', strict_mode = true, null_padding = false, auto_detect = false, columns = ?, "
+                "parallel = true)", params=[path, names]).to_arrow_table()
+    except duckdb.Error:
+        return None
+    if table.num_rows != _physical_lines(text) or table.num_rows < 1:
+        return None
+    return header, table
+
+
+def _empty_records(body: pa.Table, positions: dict[str, int], feed: str, width: int) -> np.ndarray:
+    """Which rows have every cell empty. Only rows with no identifier can be such rows, so only they are looked at
+    whole."""
+    candidates = np.ones(body.num_rows, dtype=bool)
+    for c in identifier_columns(feed):
+        candidates &= _text_array(body.column(positions[c])).is_null().to_numpy(zero_copy_only=False)
+    empty = np.zeros(body.num_rows, dtype=bool)
+    if candidates.any():
+        at = np.flatnonzero(candidates)
+        some = body.take(pa.array(at))
+        blank = np.ones(len(at), dtype=bool)
+        for i in range(width):
+            blank &= _text_array(some.column(i)).is_null().to_numpy(zero_copy_only=False)
+        empty[at[blank]] = True
+    return empty
+
+
+def _reject_identifiers(body: pa.Table, line_of: np.ndarray, id_names: tuple[str, ...], ids: list[pa.Array],
+                        keys: pa.Array, rejected: list[tuple]) -> tuple[pa.Table, pa.Array]:
+    """As _parse_careful: a row with no identifier, then a later row repeating an identifier, is rejected (added
+    to `rejected`, in row order). The rows kept, and their physical lines."""
+    n = body.num_rows
+    missing_col = np.full(n, None, dtype=object)
+    for c, a in zip(reversed(id_names), reversed(ids)):
+        missing_col[a.is_null().to_numpy(zero_copy_only=False)] = c  # the first empty part is named
+    has_id = pd.isna(missing_col)
+    key_s = pd.Series(keys.to_numpy(zero_copy_only=False), dtype=object)
+    first = key_s[has_id].drop_duplicates(keep="first")
+    first_line = pd.Series(line_of[first.index.to_numpy()], index=first.to_numpy())
+    repeated = np.zeros(n, dtype=bool)
+    repeated[np.flatnonzero(has_id)[key_s[has_id].duplicated(keep="first").to_numpy()]] = True
+    id_label = RECORD_ID_SEPARATOR.join(id_names)
+    for i in np.flatnonzero(~has_id | repeated):
+        if not has_id[i]:
+            rejected.append((int(line_of[i]), None, missing_col[i], f"no identifier: {missing_col[i]} is empty"))
+        else:
+            rejected.append((int(line_of[i]), key_s.iat[i], id_label, f"identifier repeated within the file "
+                             f"(first at line {first_line[key_s.iat[i]]}); later row rejected"))
+    good = has_id & ~repeated
+    return body.filter(pa.array(good)), pa.array(line_of[good], type=pa.int32())
 
 
 def _parse_clean(text: str, feed: str) -> _Parsed | None:

@@ -69,10 +69,28 @@ def frame_sql(con, feed: str) -> str:
            else "select cast(null as varchar) as la_code, cast(null as date) as valid_from, "
                 "cast(null as date) as valid_to where false")
     with_sql = ", ".join([f"_las as ({las})", *(f"_{f} as ({sql})" for f, sql in ctes.items())])
-    cols = landing_columns()[feed]
-    out = ["t.*"]
-    joins = []
-    for c in cols:
+    out = ["t.*", *_column_checks(feed)]
+    joins: list[str] = []
+    _add_date_order_checks(feed, out, joins)
+    for f, column, when, value in REQUIRED_WHEN:
+        if f == feed:
+            out.append(f"(case when t.\"{when}\" = '{value}' then t.\"{column}\" is not null end) "
+                       f'as "{_chk("present", column)}"')
+    if feed in REFERENCES:
+        column, target = REFERENCES[feed]
+        tid = "incident_id" if target == "notifications" else identifier_columns(target)[0]
+        out.append(f'(case when t."{column}" is null then null else exists (select 1 from _{target} k '
+                   f'where k."{tid}" = t."{column}") end) as "{_chk("known", column)}"')
+    _add_record_la(feed, out, joins)
+    return (f"with {with_sql} select {', '.join(out)} from _{feed} t {' '.join(joins)} "
+            f"order by t._source_file, t._source_line")
+
+
+def _column_checks(feed: str) -> list[str]:
+    """The `_chk_` columns of each landing column on its own: a whole number's value, a date's being a real date
+    and its lying in the plausible window."""
+    out = []
+    for c in landing_columns()[feed]:
         col = f't."{c.column_name}"'
         if c.kind == "int":
             out.append(f'{_int_sql(col)} as "{_chk("int", c.column_name)}"')
@@ -82,6 +100,12 @@ def frame_sql(con, feed: str) -> str:
             latest = "" if (feed, c.column_name) in dates_that_may_be_future() else " and d <= current_date"
             out.append(f"(select d >= date '{earliest_plausible_date()}'{latest} "
                        f'from (select cast({_date_sql(col)} as date) as d)) as "{_chk("window", c.column_name)}"')
+    return out
+
+
+def _add_date_order_checks(feed: str, out: list[str], joins: list[str]) -> None:
+    """The parsed dates of the feed's DATE_ORDER rules (each date once), and the join a review's completion date
+    needs."""
     dated: set[str] = set()  # a date in two rules (decision_date) is parsed once
     for f, earlier, later in DATE_ORDER:
         if f == feed:
@@ -95,15 +119,10 @@ def frame_sql(con, feed: str) -> str:
                     out.append(f'_rc.d as "{_chk("date", col)}"')
                 else:
                     out.append(f'{_date_sql("t." + col)} as "{_chk("date", col)}"')
-    for f, column, when, value in REQUIRED_WHEN:
-        if f == feed:
-            out.append(f"(case when t.\"{when}\" = '{value}' then t.\"{column}\" is not null end) "
-                       f'as "{_chk("present", column)}"')
-    if feed in REFERENCES:
-        column, target = REFERENCES[feed]
-        tid = "incident_id" if target == "notifications" else identifier_columns(target)[0]
-        out.append(f'(case when t."{column}" is null then null else exists (select 1 from _{target} k '
-                   f'where k."{tid}" = t."{column}") end) as "{_chk("known", column)}"')
+
+
+def _add_record_la(feed: str, out: list[str], joins: list[str]) -> None:
+    """The record's LA (RECORD_LA), and for a feed with an LA column its validity; with the joins they need."""
     la_col = LA_COLUMN.get(feed)
     if la_col:
         at = None
@@ -120,8 +139,6 @@ def frame_sql(con, feed: str) -> str:
         joins.append("left join (select review_id, max(lscb_la_code) as la from _reviews group by review_id) _rl "
                      "on _rl.review_id = t.review_id")
         out.append(f"_rl.la as {RECORD_LA}")
-    return (f"with {with_sql} select {', '.join(out)} from _{feed} t {' '.join(joins)} "
-            f"order by t._source_file, t._source_line")
 
 
 def read_frames(con, feeds: tuple[str, ...] | list[str] = GX_FEEDS) -> dict[str, pd.DataFrame]:

@@ -6,9 +6,9 @@ notifications behind a percentage), and a published small count fails at once.
 
 Linear programmes (HiGHS, warm-started) find each cell's smallest and largest value, block by block of connected
 suppressed cells. Feasible points found on the way certify many cells at once (the true values are feasible, and so
-is every optimum): two capped rounds over the block, then each remaining cell in its neighbourhood (a part of the
-block with the rest held at the true values: what it certifies holds for the whole block), and only then the whole
-block, exactly.
+is every optimum): the whole block at once (every cell at its lowest, then up to BLOCK_ROUNDS capped rounds), then
+each remaining cell in its neighbourhood (a part of the block with the rest held at the true values: what it
+certifies holds for the whole block), and only then the whole block, exactly (_BlockAudit's three phases).
 """
 from __future__ import annotations
 
@@ -288,122 +288,161 @@ def _relaxed_failure(p: Period, rules: Rules, hidden_var: np.ndarray, c: int, fr
     return _Relaxed(not rules.ok(c, lo, hi), lo, hi, block.lps, binding)
 
 
-def _audit_component(p: Period, rules: Rules, hidden_var: np.ndarray, cells: list[int], eqs: list[int],
-                     les: list[int], known_ok: set[int]) -> tuple[list, float, int, dict]:
-    """(failing cells with their ranges, narrowest whole-number span seen, LPs solved) of one block. Cells in
-    known_ok were certified by an earlier audit with fewer cells hidden (hiding more only widens ranges); cells
-    certified here are added to it."""
-    v = p.values
-    n = len(cells)
-    pos = {c: k for k, c in enumerate(cells)}
-    obs_lo = v[cells].astype(float).copy()  # the true values are feasible
-    obs_hi = obs_lo.copy()
-    req = np.array([rules.required[c] and (rules.shown_rounded[c] or c not in known_ok) for c in cells])
-    width, t = rules.width, rules.t
-    primary = np.array([rules.primary[c] for c in cells])
-    block = None
-    lps = 0
-    binding: dict[int, list[tuple[str, int]]] = {}
+class _BlockAudit:
+    """The audit of one block of hidden cells, in its three solve phases (`rounds`: the whole block at once;
+    `in_parts`: one cell in parts of the block; `exactly`: one cell over the whole block). It keeps what the
+    feasible points found so far show of each cell's range (obs_lo..obs_hi: the true values are feasible), the
+    exact ranges of the cells a phase settled (`exact`) and the relations binding each bound found (`binding`).
+    Cells in known_ok were certified by an earlier audit with fewer cells hidden (hiding more only widens ranges)."""
 
-    def seen(free: list[int], x: np.ndarray) -> None:
+    def __init__(self, p: Period, rules: Rules, hidden_var: np.ndarray, cells: list[int], eqs: list[int],
+                 les: list[int], known_ok: set[int]):
+        self.p, self.rules, self.hidden_var = p, rules, hidden_var
+        self.cells, self.eqs, self.les, self.known_ok = cells, eqs, les, known_ok
+        self.n = len(cells)
+        self.pos = {c: k for k, c in enumerate(cells)}
+        self.obs_lo = p.values[cells].astype(float).copy()  # the true values are feasible
+        self.obs_hi = self.obs_lo.copy()
+        self.req = np.array([rules.required[c] and (rules.shown_rounded[c] or c not in known_ok) for c in cells])
+        self.block: _Block | None = None
+        self.lps = 0  # LPs of the parts (the whole block's LP counts its own)
+        self.exact: dict[int, list[float]] = {}
+        self.binding: dict[int, list[tuple[str, int]]] = {}
+
+    def seen(self, free: list[int], x: np.ndarray) -> None:
+        pos = self.pos
         k = np.array([pos[c] for c in free])
-        np.minimum.at(obs_lo, k, x)
-        np.maximum.at(obs_hi, k, x)
+        np.minimum.at(self.obs_lo, k, x)
+        np.maximum.at(self.obs_hi, k, x)
 
-    def certified(k: int) -> bool:
-        return rules.ok(cells[k], obs_lo[k], obs_hi[k])
+    def certified(self, k: int) -> bool:
+        return self.rules.ok(self.cells[k], self.obs_lo[k], self.obs_hi[k])
 
-    def open_cells() -> np.ndarray:
-        return np.array([req[k] and not certified(k) for k in range(n)], dtype=bool)
+    def settled(self, k: int) -> bool:
+        return self.certified(k) or k in self.exact
 
-    if req.any():
-        block = _Block(p, rules, hidden_var, cells, eqs, les)
+    def open_cells(self) -> np.ndarray:
+        """The cells still to certify (required here and not yet certified)."""
+        req, ok, cells, lo, hi = self.req, self.rules.ok, self.cells, self.obs_lo, self.obs_hi
+        return np.array([req[k] and not ok(cells[k], lo[k], hi[k]) for k in range(self.n)], dtype=bool)
+
+    def rounds(self) -> None:
+        """Phase 1, the whole block at once: every cell at its lowest, then capped rounds. In a round a random half
+        of the uncertified cells is pushed up, each capped at the value that would certify it (so no cell takes the
+        room the others need), the rest down; cells that get there are certified. The order is seeded: the same
+        release gives the same audit."""
+        rules, cells, n, req, obs_lo = self.rules, self.cells, self.n, self.req, self.obs_lo
+        v = self.p.values
+        block = self.block = _Block(self.p, rules, self.hidden_var, cells, self.eqs, self.les)
         _, x = block.solve(np.where(req, 1.0, 0.0))  # every cell at its lowest at once
         if x is not None:
-            seen(cells, x)
-        # Capped rounds: a random half of the uncertified cells is pushed up, each capped at the value that would
-        # certify it (so no cell takes the room the others need), the rest down; cells that get there are
-        # certified. The order is seeded: the same release gives the same audit.
+            self.seen(cells, x)
+        primary = np.array([rules.primary[c] for c in cells])
         rng = np.random.default_rng(n)
         cell_arr = np.array(cells)
         for _ in range(BLOCK_ROUNDS):
-            todo = open_cells()
+            todo = self.open_cells()
             if not todo.any():
                 break
             up = todo & (rng.random(n) < 0.5)
             idx = np.flatnonzero(up)
-            target = np.maximum(np.ceil(obs_lo[idx] - EPS) + width - 1, np.where(primary[idx], t + 1, 0))
+            target = np.maximum(np.ceil(obs_lo[idx] - EPS) + rules.width - 1, np.where(primary[idx], rules.t + 1, 0))
             block.bounds(idx, block.lbs[idx], np.minimum(np.maximum(target, v[cell_arr[idx]]), block.ubs[idx]))
             _, x = block.solve(np.where(up, -1.0, np.where(todo, 1.0, 0.0)))
             block.bounds(idx, block.lbs[idx], block.ubs[idx])
             if x is not None:
-                seen(cells, x)
-    exact: dict[int, list[float]] = {}
-    todo = np.flatnonzero(open_cells())
-    neighbours = _Neighbours(p, hidden_var, eqs, les) if len(todo) else None
+                self.seen(cells, x)
 
-    def settled_in_part(k: int, free: list[int], part_eqs: list[int], part_les: list[int]) -> int:
+    def in_parts(self, k: int, neighbours: _Neighbours) -> None:
+        """Phase 2, cell k in the parts of the block around it (LOCAL_PARTS), smallest first: fast, and enough for
+        most cells."""
+        c, size = self.cells[k], 0
+        for radius, cap in LOCAL_PARTS:
+            if self.settled(k):
+                break
+            free, part_eqs, part_les = neighbours.part(c, radius, cap)
+            if len(free) >= self.n:
+                break
+            if len(free) > size:  # a part no larger than the last one settles nothing new
+                self.lps += self._in_part(k, free, part_eqs, part_les)
+            size = len(free)
+
+    def _in_part(self, k: int, free: list[int], part_eqs: list[int], part_les: list[int]) -> int:
         """Cell k in a part of the block: certified with the rest at its true values (a restriction), or proved
         failing with the relations reaching outside left out (a relaxation). LPs solved."""
-        c = cells[k]
-        local = _Block(p, rules, hidden_var, free, part_eqs, part_les)
+        c = self.cells[k]
+        local = _Block(self.p, self.rules, self.hidden_var, free, part_eqs, part_les)
         for sign in (-1.0, 1.0):
             cost = np.zeros(len(free))
             cost[free.index(c)] = sign
             obj, x = local.solve(cost)
             if obj == -math.inf and sign < 0:
-                obs_hi[k] = math.inf
+                self.obs_hi[k] = math.inf
             elif x is not None:
-                seen(free, x)
-            if certified(k):
+                self.seen(free, x)
+            if self.certified(k):
                 return local.lps
-        failed = _relaxed_failure(p, rules, hidden_var, c, free, part_eqs, part_les)
+        failed = _relaxed_failure(self.p, self.rules, self.hidden_var, c, free, part_eqs, part_les)
         if failed.proved:  # the part's own relations already pin it: no need for the whole block
-            exact[k] = [failed.lo, failed.hi]
-            binding.setdefault(c, []).extend(failed.binding)
+            self.exact[k] = [failed.lo, failed.hi]
+            self.binding.setdefault(c, []).extend(failed.binding)
         return local.lps + failed.lps
 
-    for k in todo:
-        c, size = cells[k], 0
-        for radius, cap in LOCAL_PARTS:  # small parts first: fast, and enough for most cells
-            if certified(k) or k in exact:
-                break
-            free, part_eqs, part_les = neighbours.part(c, radius, cap)
-            if len(free) >= n:
-                break
-            if len(free) > size:  # a part no larger than the last one settles nothing new
-                lps += settled_in_part(k, free, part_eqs, part_les)
-            size = len(free)
-        if certified(k) or k in exact:
-            continue
-        bounds = {}  # the whole block: exact
+    def exactly(self, k: int) -> None:
+        """Phase 3, cell k over the whole block: its exact range (the highest first; the lowest unless the highest
+        already certified it)."""
+        block, bounds = self.block, {}
         for sign in (-1.0, 1.0):
-            cost = np.zeros(n)
+            cost = np.zeros(self.n)
             cost[k] = sign
             obj, x = block.solve(cost)
             if x is not None:
-                seen(cells, x)
-                binding.setdefault(cells[k], []).extend(block.binding())
+                self.seen(self.cells, x)
+                self.binding.setdefault(self.cells[k], []).extend(block.binding())
             if obj == -math.inf:
-                obs_hi[k] = math.inf
+                self.obs_hi[k] = math.inf
             bounds[sign] = math.inf if obj == -math.inf else math.nan if obj is None else abs(obj)
-            if certified(k):
+            if self.certified(k):
                 break
-        exact[k] = [bounds.get(1.0, math.nan), bounds[-1.0]]
-    failing, narrowest = [], math.inf
-    for k in range(n):
-        if not req[k]:
-            continue
-        lo, hi = exact.get(k, [obs_lo[k], obs_hi[k]])
-        lo = obs_lo[k] if math.isnan(lo) else lo
-        hi = obs_hi[k] if math.isnan(hi) else hi
-        narrowest = min(narrowest, _whole_numbers(lo, hi))
-        if rules.ok(cells[k], lo, hi):
-            if not rules.shown_rounded[cells[k]]:  # certified as hidden: holds while more is hidden
-                known_ok.add(cells[k])
-        else:
-            failing.append((cells[k], float(lo), float(hi)))
-    return failing, narrowest, lps + (block.lps if block else 0), {c: binding.get(c, []) for c, _, _ in failing}
+        self.exact[k] = [bounds.get(1.0, math.nan), bounds[-1.0]]
+
+    def result(self) -> tuple[list[tuple[int, float, float]], float, int, dict[int, list[tuple[str, int]]]]:
+        """See _audit_component. Cells certified here (and not shown rounded) are added to known_ok."""
+        rules, cells, known_ok, req, exact = self.rules, self.cells, self.known_ok, self.req, self.exact
+        obs_lo, obs_hi = self.obs_lo, self.obs_hi
+        failing, narrowest = [], math.inf
+        for k in range(self.n):
+            if not req[k]:
+                continue
+            lo, hi = exact.get(k, [obs_lo[k], obs_hi[k]])
+            lo = obs_lo[k] if math.isnan(lo) else lo
+            hi = obs_hi[k] if math.isnan(hi) else hi
+            narrowest = min(narrowest, _whole_numbers(lo, hi))
+            if rules.ok(cells[k], lo, hi):
+                if not rules.shown_rounded[cells[k]]:  # certified as hidden: holds while more is hidden
+                    known_ok.add(cells[k])
+            else:
+                failing.append((cells[k], float(lo), float(hi)))
+        lps = self.lps + (self.block.lps if self.block else 0)
+        return failing, narrowest, lps, {c: self.binding.get(c, []) for c, _, _ in failing}
+
+
+def _audit_component(p: Period, rules: Rules, hidden_var: np.ndarray, cells: list[int], eqs: list[int],
+                     les: list[int], known_ok: set[int]) -> tuple[list, float, int, dict]:
+    """(failing cells with their ranges, narrowest whole-number span seen, LPs solved, the relations binding each
+    failing cell's bounds) of one block. Cells in known_ok were certified by an earlier audit with fewer cells hidden
+    (hiding more only widens ranges); cells certified here are added to it. The block as a whole first; each cell
+    still open then in parts of the block, and only then, if they settle nothing, over the whole block."""
+    a = _BlockAudit(p, rules, hidden_var, cells, eqs, les, known_ok)
+    if a.req.any():
+        a.rounds()
+    todo = np.flatnonzero(a.open_cells())
+    neighbours = _Neighbours(p, hidden_var, eqs, les) if len(todo) else None
+    for k in todo:
+        a.in_parts(k, neighbours)
+        if not a.settled(k):
+            a.exactly(k)
+    return a.result()
 
 
 def block_key(p: Period, rules: Rules, cells: list[int], eqs: list[int], les: list[int], known: set[int]) -> str:
@@ -468,6 +507,59 @@ def hidden_vars(p: Period, hidden_units: np.ndarray) -> np.ndarray:
     return mask
 
 
+def _unknowns(p: Period, hidden_units: np.ndarray, threshold: int, width: int,
+              pins: set[int] | None) -> tuple[Rules, np.ndarray, np.ndarray]:
+    """(the rules, the unknowns of the LPs, the small counts published exactly) of an audit: hidden are the
+    variables of the hidden units, less the pinned ones, and those no cell shows; the LPs' unknowns are those and
+    the rounded counts near them (rounded_unknowns)."""
+    hv = hidden_vars(p, hidden_units)
+    if pins:
+        hv[list(pins)] = False
+    hv |= p.always_unknown
+    rules = Rules(p, threshold, width, hv)
+    shown = np.flatnonzero(rules.primary & ~hv & ~p.rounded)
+    return rules, hv | rounded_unknowns(p, hv, rules), shown
+
+
+def _touches(p: Period, revealed: np.ndarray, eqs: list[int], les: list[int]) -> bool:
+    """Whether one of these relations holds a revealed count."""
+    return any(revealed[p.eqs[r][0]] or revealed[p.eqs[r][1]].any() for r in eqs) or \
+        any(revealed[list(p.les[r])].any() for r in les)
+
+
+def _audit_cached(p: Period, rules: Rules, hv: np.ndarray, comp: tuple[list[int], list[int], list[int]],
+                  known: set[int], blocks: dict, cache: dict) -> tuple[list, float, int, dict]:
+    """_audit_component of one block, or the result kept in `blocks` (cache["blocks"]) for its block_key; the key is
+    marked used (cache["blocks_used"]), and the cells a kept result certified are added to `known`. A result is kept
+    with each binding relation as its place in the block's relations (equalities, then inequalities)."""
+    cells, eqs, les = comp
+    key = block_key(p, rules, cells, eqs, les, known)
+    hit = blocks.get(key)
+    if hit is None:
+        failing, narrowest, lps, binding = _audit_component(p, rules, hv, cells, eqs, les, known)
+        where = {("eq", r): j for j, r in enumerate(eqs)} | {("le", r): len(eqs) + j for j, r in enumerate(les)}
+        hit = blocks[key] = {"failing": [list(f) for f in failing], "narrowest": narrowest, "lps": lps,
+                             "binding": [[c, [where[tuple(b)] for b in bs]] for c, bs in binding.items()]}
+    cache.setdefault("blocks_used", set()).add(key)
+    rels = [("eq", r) for r in eqs] + [("le", r) for r in les]
+    failing = [(int(c), float(lo), float(hi)) for c, lo, hi in hit["failing"]]
+    bad = {c for c, _, _ in failing}
+    known.update(c for c in cells if rules.required[c] and c not in bad)
+    return failing, hit["narrowest"], hit["lps"], {int(c): [rels[j] for j in js] for c, js in hit["binding"]}
+
+
+def _each_block(one, comps: list, threads: int) -> list:
+    """one(block) of every block, in the blocks' order; with threads > 1, that many at once, the largest first."""
+    if threads > 1 and len(comps) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:  # largest first, results in the blocks' order
+            order = sorted(range(len(comps)), key=lambda k: -len(comps[k][0]))
+            futures = {k: pool.submit(one, comps[k]) for k in order}
+            return [futures[k].result() for k in range(len(comps))]
+    return [one(comp) for comp in comps]
+
+
 def audit(p: Period, hidden_units: np.ndarray, threshold: int, width: int, cache: dict | None = None,
           pins: set[int] | None = None, threads: int = 1, void: set[int] | None = None) -> Audit:
     """Check every suppressed count of the period against everything published (see the module docstring).
@@ -477,16 +569,13 @@ def audit(p: Period, hidden_units: np.ndarray, threshold: int, width: int, cache
     of whose relations holds a pinned count or a count in `void` (hidden when they were certified, published now:
     their witnesses may have moved it). `threads`: blocks audited at once
     (HiGHS lets go of the interpreter while it solves; each block has its own LPs, its own seeded order and its own
-    cells in `cache`, so the result is the same whatever the number)."""
+    cells in `cache`, so the result is the same whatever the number). Returns the Audit: the failing cells with
+    their ranges (the small counts published first, then block by block), the narrowest span of a suppressed count
+    (1 when a small count is published), the LPs solved (kept results count the LPs they took), the seconds, the
+    required cells of the blocks (`checked`) and the relations binding each failing cell of a block."""
     start = time.perf_counter()
-    hv = hidden_vars(p, hidden_units)
-    if pins:
-        hv[list(pins)] = False
-    hv |= p.always_unknown
-    rules = Rules(p, threshold, width, hv)
+    rules, hv, shown = _unknowns(p, hidden_units, threshold, width, pins)
     out = Audit()
-    shown = np.flatnonzero(rules.primary & ~hv & ~p.rounded)
-    hv = hv | rounded_unknowns(p, hv, rules)  # the unknowns of the LPs: what is hidden, what is rounded near it
     out.failing += [(int(c), float(p.values[c]), float(p.values[c])) for c in shown]
     if len(shown):
         out.narrowest = 1
@@ -495,43 +584,17 @@ def audit(p: Period, hidden_units: np.ndarray, threshold: int, width: int, cache
     comps = _components(p, hv)
     revealed = np.zeros(len(p.values), dtype=bool)
     revealed[list((pins or set()) | (void or set()))] = True
-
-    def touched(eqs: list[int], les: list[int]) -> bool:
-        return any(revealed[p.eqs[r][0]] or revealed[p.eqs[r][1]].any() for r in eqs) or \
-            any(revealed[list(p.les[r])].any() for r in les)
-
     blocks = cache.get("blocks")  # results of blocks audited before (this build or earlier ones), by block_key
 
     def one(comp):
         cells, eqs, les = comp
         cells = sorted(cells)
-        known = set() if revealed.any() and touched(eqs, les) else known_ok
+        known = set() if revealed.any() and _touches(p, revealed, eqs, les) else known_ok
         if blocks is None:
             return _audit_component(p, rules, hv, cells, eqs, les, known)
-        key = block_key(p, rules, cells, eqs, les, known)
-        hit = blocks.get(key)
-        if hit is None:
-            failing, narrowest, lps, binding = _audit_component(p, rules, hv, cells, eqs, les, known)
-            where = {("eq", r): j for j, r in enumerate(eqs)} | {("le", r): len(eqs) + j for j, r in enumerate(les)}
-            hit = blocks[key] = {"failing": [list(f) for f in failing], "narrowest": narrowest, "lps": lps,
-                                 "binding": [[c, [where[tuple(b)] for b in bs]] for c, bs in binding.items()]}
-        cache.setdefault("blocks_used", set()).add(key)
-        rels = [("eq", r) for r in eqs] + [("le", r) for r in les]
-        failing = [(int(c), float(lo), float(hi)) for c, lo, hi in hit["failing"]]
-        bad = {c for c, _, _ in failing}
-        known.update(c for c in cells if rules.required[c] and c not in bad)
-        return failing, hit["narrowest"], hit["lps"], {int(c): [rels[j] for j in js] for c, js in hit["binding"]}
+        return _audit_cached(p, rules, hv, (cells, eqs, les), known, blocks, cache)
 
-    if threads > 1 and len(comps) > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=threads) as pool:  # largest first, results in the blocks' order
-            order = sorted(range(len(comps)), key=lambda k: -len(comps[k][0]))
-            futures = {k: pool.submit(one, comps[k]) for k in order}
-            results = [futures[k].result() for k in range(len(comps))]
-    else:
-        results = [one(comp) for comp in comps]
-    for (cells, _, _), (failing, narrowest, lps, binding) in zip(comps, results):
+    for (cells, _, _), (failing, narrowest, lps, binding) in zip(comps, _each_block(one, comps, threads)):
         out.binding.update(binding)
         out.failing += failing
         out.narrowest = min(out.narrowest, narrowest)

@@ -160,44 +160,49 @@ def headline_rows(d: pd.DataFrame, name: str, headline: list[dict]) -> np.ndarra
     return mask
 
 
-def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], linked: list[dict],
-                 cost: dict[str, float] | None = None, headline: list[dict] | None = None,
-                 rounding: int = 0) -> Period:
-    """The linear system of one time period from each dataset's published rows (frames: dataset -> rows);
-    `cost`: geographic level -> cost multiple of hiding a cell there (1 where not given); `headline`: the rows whose
-    counts are always published exactly; `rounding`: the base regional counts are published rounded to (0: exact)."""
-    fixed: list[np.ndarray] = []
-    rlo: list[np.ndarray] = []
-    rhi: list[np.ndarray] = []
-    unknown: list[np.ndarray] = []
-    values: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    is_count: list[np.ndarray] = []
-    var_cell: list[tuple[str, int, str]] = []
-    unit_vars: list[list[int]] = []
-    unit_cell: list[tuple[str, int, str]] = []
-    offset: dict[tuple[str, str], int] = {}
-    depends: dict[int, list[int]] = {}
-    n = 0
-    for name, d in frames.items():
-        ds = datasets[name]
+@dataclass
+class _Variables:
+    """A period's variables as build_period gathers them, dataset by dataset and indicator by indicator (one array
+    of each per indicator), and the publication units that show them."""
+    values: list[np.ndarray] = field(default_factory=list)
+    weights: list[np.ndarray] = field(default_factory=list)
+    is_count: list[np.ndarray] = field(default_factory=list)
+    fixed: list[np.ndarray] = field(default_factory=list)
+    rlo: list[np.ndarray] = field(default_factory=list)
+    rhi: list[np.ndarray] = field(default_factory=list)
+    unknown: list[np.ndarray] = field(default_factory=list)
+    var_cell: list[tuple[str, int, str]] = field(default_factory=list)
+    unit_vars: list[list[int]] = field(default_factory=list)
+    unit_cell: list[tuple[str, int, str]] = field(default_factory=list)
+    offset: dict[tuple[str, str], int] = field(default_factory=dict)  # (dataset, indicator) -> its first variable
+    depends: dict[int, list[int]] = field(default_factory=dict)
+    n: int = 0
+
+    def add_counts(self, name: str, d: pd.DataFrame, ds: Dataset, cost: dict[str, float] | None,
+                   headline: list[dict] | None, rounding: int) -> None:
+        """The variables of one dataset's rows: each count and each hidden count of every row."""
         for ind in ds.counts + ds.hidden_counts:
-            offset[(name, ind)] = n
-            values.append(pd.to_numeric(d[ind], errors="coerce").to_numpy(dtype=float))
-            weights.append(d["geographic_level"].map(cost or {}).fillna(1.0).to_numpy(dtype=float))
-            is_count.append(np.full(len(d), ind in ds.counts))
-            var_cell += [(name, r, ind) for r in range(len(d))]
-            n += len(d)
-            fixed.append(headline_rows(d, name, headline or []) & (ind in ds.counts))
+            self.offset[(name, ind)] = self.n
+            self.values.append(pd.to_numeric(d[ind], errors="coerce").to_numpy(dtype=float))
+            self.weights.append(d["geographic_level"].map(cost or {}).fillna(1.0).to_numpy(dtype=float))
+            self.is_count.append(np.full(len(d), ind in ds.counts))
+            self.var_cell += [(name, r, ind) for r in range(len(d))]
+            self.n += len(d)
+            self.fixed.append(headline_rows(d, name, headline or []) & (ind in ds.counts))
             regional = (d["geographic_level"] == "Regional").to_numpy() & (rounding > 0)
-            lo, hi = rounding_interval(round_half_up(values[-1], rounding) if rounding else values[-1], rounding or 2)
+            lo, hi = rounding_interval(round_half_up(self.values[-1], rounding) if rounding else self.values[-1],
+                                       rounding or 2)
             # a region's counts, and its on-time count (its percentage is of rounded counts), are known rounded;
             # its late count is shown by nothing
             late = ind in ds.hidden_counts and not _revealed_first(ds, ind)
             shown_rounded = regional & ~late
-            rlo.append(np.where(shown_rounded, lo, np.nan))
-            rhi.append(np.where(shown_rounded, hi, np.nan))
-            unknown.append(regional & late)
+            self.rlo.append(np.where(shown_rounded, lo, np.nan))
+            self.rhi.append(np.where(shown_rounded, hi, np.nan))
+            self.unknown.append(regional & late)
+
+    def add_units(self, name: str, d: pd.DataFrame, ds: Dataset) -> None:
+        """The publication units of one dataset's rows: its count cells, then its percentage cells."""
+        unit_vars, unit_cell, offset, depends = self.unit_vars, self.unit_cell, self.offset, self.depends
         for ind in ds.counts:  # a count cell shows its own count
             for r in range(len(d)):
                 unit_vars.append([offset[(name, ind)] + r])
@@ -212,18 +217,27 @@ def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], 
                 depends.setdefault(offset[(name, den)] + r, []).append(len(unit_vars))
                 unit_vars.append([offset[(name, h)] + r for h in hidden])
                 unit_cell.append((name, r, pct))
-    v = np.concatenate(values) if values else np.zeros(0)
-    unit_of_arr = np.full(n, -1, dtype=int)
-    for u, vs in enumerate(unit_vars):
-        unit_of_arr[vs] = u
 
-    def cat(xs: list, dt) -> np.ndarray:
-        return np.concatenate(xs) if xs else np.zeros(0, dtype=dt)
+    def period(self) -> Period:
+        """The Period of these variables and units, with no relation yet."""
+        v = np.concatenate(self.values) if self.values else np.zeros(0)
+        unit_of_arr = np.full(self.n, -1, dtype=int)
+        for u, vs in enumerate(self.unit_vars):
+            unit_of_arr[vs] = u
 
-    p = Period(values=v, is_count=cat(is_count, bool),
-               unit_of=unit_of_arr, unit_vars=unit_vars, unit_cell=unit_cell, var_cell=var_cell, depends=depends,
-               weight=cat(weights, float), fixed=cat(fixed, bool), round_lo=cat(rlo, float),
-               round_hi=cat(rhi, float), always_unknown=cat(unknown, bool))
+        def cat(xs: list, dt) -> np.ndarray:
+            return np.concatenate(xs) if xs else np.zeros(0, dtype=dt)
+
+        return Period(values=v, is_count=cat(self.is_count, bool),
+                      unit_of=unit_of_arr, unit_vars=self.unit_vars, unit_cell=self.unit_cell, var_cell=self.var_cell,
+                      depends=self.depends, weight=cat(self.weights, float), fixed=cat(self.fixed, bool),
+                      round_lo=cat(self.rlo, float), round_hi=cat(self.rhi, float),
+                      always_unknown=cat(self.unknown, bool))
+
+
+def _add_within_datasets(p: Period, frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset],
+                         offset: dict[tuple[str, str], int]) -> None:
+    """The relations within each dataset: its rows' (row_relations) for every count, then those within a row."""
     for name, d in frames.items():
         ds = datasets[name]
         rows = row_relations(d, ds)
@@ -236,6 +250,21 @@ def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], 
                     p.eqs.append((offset[(name, rel["total"])] + r, [offset[(name, x)] + r for x in rel["parts"]]))
                 else:
                     p.les.append((offset[(name, rel["lower"])] + r, offset[(name, rel["upper"])] + r))
+
+
+def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], linked: list[dict],
+                 cost: dict[str, float] | None = None, headline: list[dict] | None = None,
+                 rounding: int = 0) -> Period:
+    """The linear system of one time period from each dataset's published rows (frames: dataset -> rows);
+    `cost`: geographic level -> cost multiple of hiding a cell there (1 where not given); `headline`: the rows whose
+    counts are always published exactly; `rounding`: the base regional counts are published rounded to (0: exact)."""
+    gathered = _Variables()
+    for name, d in frames.items():
+        gathered.add_counts(name, d, datasets[name], cost, headline, rounding)
+        gathered.add_units(name, d, datasets[name])
+    p = gathered.period()
+    v, offset = p.values, gathered.offset
+    _add_within_datasets(p, frames, datasets, offset)
     p.display = np.where(p.rounded, p.round_hi - (rounding - rounding // 2 - 1), v) if rounding else v
     p.pairs = _pair_candidates(frames, datasets, offset)
     p.eqs += _linked(frames, datasets, linked, offset)

@@ -343,68 +343,92 @@ def compare(previous: Path | None, current: Path, corrections_now: dict[str, str
         published_both = bool(prev.columns) and bool(cur.columns)  # a dataset new or gone is not a method change
         method = ((published_both and (cur.meta != prev.meta or cur.columns != prev.columns))
                   or (name in method_then and name in (method_now or {}) and method_then[name] != method_now[name]))
-        keys_all = set(cur.rows) | set(prev.rows)
-        cur.load_restricted(keys_all)
-        prev.load_restricted(keys_all)
-        both_restricted = prev.restricted is not None and cur.restricted is not None
-        prev_periods = prev.periods
+        rows, counts = _changed_cells(name, prev, cur, method, info, cited)
+        out += rows
+        by_dataset[name] = _dataset_summary(prev, cur, counts)
+    summary.update(_release_summary(by_dataset, len(out), cited))
+    summary["guidance"] = guidance_lines(summary)
+    return out, summary
 
-        def explain(period: str, _name=name) -> list[str]:
-            return sorted(i for i, c in info.items()
-                          if (c.get("feed") not in FEED_DATASETS or _name in FEED_DATASETS[c["feed"]])
-                          and (c.get("periods") is None or period in c["periods"]))
 
-        keys = sorted(keys_all, key=lambda k: (
-            k[0], LEVEL_ORDER.get(k[1], 9), k[2], cur.order.get(k, len(cur.order) + prev.order.get(k, 0))))
-        indicators = cur.indicators + [i for i in prev.indicators if i not in cur.indicators]
-        counts: dict[str, int] = {}
-        for k in keys:
-            p_row, c_row = prev.rows.get(k), cur.rows.get(k)
-            period, level = k[0], k[1]
-            for ind in indicators:
-                p = p_row.get(ind, "") if p_row else ""
-                c = c_row.get(ind, "") if c_row else ""
-                if p == c:
-                    continue
-                if method:
-                    reason = "method"
-                elif period not in prev_periods:
-                    reason = "new period"
-                else:
-                    if both_restricted:
-                        rp, rc = prev.restricted.get(k), cur.restricted.get(k)
-                        changed = (rp or {}).get(ind) != (rc or {}).get(ind) or (rp is None) != (rc is None)
-                    else:
-                        changed = "c" not in (p, c) or p_row is None or c_row is None
-                    if changed:
-                        ids = explain(period)
-                        reason = ("correction: " + ";".join(ids)) if ids else "late return"
-                        cited.update(ids)
-                    elif "c" in (p, c):
-                        reason = "suppression"
-                    elif level == "Regional":
-                        reason = "rounding"
-                    else:
-                        reason = "method"
-                out.append([name, period, level, k[2], ";".join(f"{f}={v}" for f, v in k[3]), ind, p, c, reason])
-                short = reason.split(":")[0]
-                counts[short] = counts.get(short, 0) + 1
-        removed = _removed(prev, cur)
-        changed_any = bool(counts) or any(removed.values())
-        by_dataset[name] = {"cells_changed": sum(counts.values()), "by_reason": counts,
-                            "removed": {k: v[:20] for k, v in removed.items()},
-                            "removed_counts": {k: len(v) for k, v in removed.items()},
-                            "change": "major" if any(removed.values()) else ("minor" if changed_any else "none")}
+def _changed_cells(name: str, prev: _Tables, cur: _Tables, method: bool, info: dict[str, dict],
+                   cited: set[str]) -> tuple[list[list[str]], dict[str, int]]:
+    """The changed cells of one dataset (rows of revisions.csv, in the order of the current release's rows) and how
+    many changed for each reason; the corrections cited are added to `cited`."""
+    keys_all = set(cur.rows) | set(prev.rows)
+    cur.load_restricted(keys_all)
+    prev.load_restricted(keys_all)
+    both_restricted = prev.restricted is not None and cur.restricted is not None
+    prev_periods = prev.periods
+
+    def explain(period: str) -> list[str]:
+        return sorted(i for i, c in info.items()
+                      if (c.get("feed") not in FEED_DATASETS or name in FEED_DATASETS[c["feed"]])
+                      and (c.get("periods") is None or period in c["periods"]))
+
+    keys = sorted(keys_all, key=lambda k: (
+        k[0], LEVEL_ORDER.get(k[1], 9), k[2], cur.order.get(k, len(cur.order) + prev.order.get(k, 0))))
+    indicators = cur.indicators + [i for i in prev.indicators if i not in cur.indicators]
+    out: list[list[str]] = []
+    counts: dict[str, int] = {}
+    for k in keys:
+        p_row, c_row = prev.rows.get(k), cur.rows.get(k)
+        period, level = k[0], k[1]
+        for ind in indicators:
+            p = p_row.get(ind, "") if p_row else ""
+            c = c_row.get(ind, "") if c_row else ""
+            if p == c:
+                continue
+            if method:
+                reason = "method"
+            elif period not in prev_periods:
+                reason = "new period"
+            elif _value_changed(prev, cur, k, ind, p, c, both_restricted):
+                ids = explain(period)
+                reason = ("correction: " + ";".join(ids)) if ids else "late return"
+                cited.update(ids)
+            elif "c" in (p, c):
+                reason = "suppression"
+            elif level == "Regional":
+                reason = "rounding"
+            else:
+                reason = "method"
+            out.append([name, period, level, k[2], ";".join(f"{f}={v}" for f, v in k[3]), ind, p, c, reason])
+            short = reason.split(":")[0]
+            counts[short] = counts.get(short, 0) + 1
+    return out, counts
+
+
+def _value_changed(prev: _Tables, cur: _Tables, k: tuple, ind: str, p: str, c: str, both_restricted: bool) -> bool:
+    """Whether a published cell that changed (p to c) changed its restricted value, or its row is new or gone.
+    Without restricted files for both releases a change from or to `c` is taken for protection only."""
+    if both_restricted:
+        rp, rc = prev.restricted.get(k), cur.restricted.get(k)
+        return (rp or {}).get(ind) != (rc or {}).get(ind) or (rp is None) != (rc is None)
+    return "c" not in (p, c) or k not in prev.rows or k not in cur.rows
+
+
+def _dataset_summary(prev: _Tables, cur: _Tables, counts: dict[str, int]) -> dict:
+    """by_dataset's entry of one dataset: cells changed (by reason), what was removed, major or minor."""
+    removed = _removed(prev, cur)
+    changed_any = bool(counts) or any(removed.values())
+    return {"cells_changed": sum(counts.values()), "by_reason": counts,
+            "removed": {k: v[:20] for k, v in removed.items()},
+            "removed_counts": {k: len(v) for k, v in removed.items()},
+            "change": "major" if any(removed.values()) else ("minor" if changed_any else "none")}
+
+
+def _release_summary(by_dataset: dict[str, dict], cells_changed: int, cited: set[str]) -> dict:
+    """The summary's totals over every dataset: cells changed (by reason, in REASONS order), the datasets'
+    entries, the corrections cited, and the change: major if any dataset's is, else minor if any is."""
     by_reason: dict[str, int] = {}
     for d in by_dataset.values():
         for r, n in d["by_reason"].items():
             by_reason[r] = by_reason.get(r, 0) + n
     kinds = [d["change"] for d in by_dataset.values()]
-    summary.update({"cells_changed": len(out), "by_reason": {r: by_reason[r] for r in REASONS if r in by_reason},
-                    "by_dataset": by_dataset, "corrections_cited": sorted(cited),
-                    "change": "major" if "major" in kinds else ("minor" if "minor" in kinds else "none")})
-    summary["guidance"] = guidance_lines(summary)
-    return out, summary
+    return {"cells_changed": cells_changed, "by_reason": {r: by_reason[r] for r in REASONS if r in by_reason},
+            "by_dataset": by_dataset, "corrections_cited": sorted(cited),
+            "change": "major" if "major" in kinds else ("minor" if "minor" in kinds else "none")}
 
 
 def _removed(prev: _Tables, cur: _Tables) -> dict[str, list[str]]:

@@ -296,6 +296,26 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
     release = Path(release)
     threshold, width = policy.disclosure_threshold(), policy.protection_whole_numbers()
     rounding = policy.regional_rounding_base() if rounding is None else rounding
+    frames, stats = _read_marts(con, datasets)
+    periods, results, todo = _protect_periods(frames, datasets, threshold, width, rounding, cache_dir)
+    summary = _audit_summary(results, periods, threshold, width, rounding)
+    for name, s in stats.items():
+        s["suppressed_cells"] = summary["suppressed_by_dataset"].get(name, 0)
+    _clear_published(release, datasets)
+    _write_restricted(release, frames, datasets, results, summary)
+    if summary["failing_count"]:
+        raise DisclosureError(f"disclosure audit failed: {summary['failing_count']} suppressed cells can be narrowed "
+                              f"below {width} whole numbers (see {release / AUDIT}); nothing written for upload")
+    _write_published(release, frames, datasets, stats, results, summary, rounding)
+    blocks = {k: sum(results[i][1].get("blocks", {}).get(k, 0) for i in todo) for k in ("audited", "reused")}
+    return {"datasets": stats, "audit": summary,
+            "periods": {"protected": len(todo), "reused": len(periods) - len(todo),
+                        "blocks_audited": blocks["audited"], "blocks_reused": blocks["reused"]}}
+
+
+def _read_marts(con, datasets: dict[str, Dataset]) -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
+    """(dataset -> its release mart's rows, sorted; dataset -> {rows, suppressed_cells, published[, missing]}) of
+    every dataset (a mart not built: no rows, `missing`); ValueError when a mart lacks a column."""
     present = {r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
     frames: dict[str, pd.DataFrame] = {}
@@ -311,6 +331,13 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
             raise ValueError(f"marts.release_{name} lacks columns {missing}")
         frames[name] = sort_rows(df[ds.columns + ds.hidden_counts], ds)
         stats[name] = {"rows": len(df), "suppressed_cells": 0, "published": len(df) > 0}
+    return frames, stats
+
+
+def _protect_periods(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], threshold: int, width: int,
+                     rounding: int, cache_dir: Path | None) -> tuple[list, list, list[int]]:
+    """(the time periods, each one's _period_job result, the positions of those protected now): a period whose
+    inputs the cache holds reuses its result, the others are protected on forked workers and cached."""
     periods = sorted({tp for d in frames.values() for tp in d["time_period"].unique()})
     parts = [{n: d[d["time_period"] == tp].reset_index(drop=True) for n, d in frames.items()} for tp in periods]
     cache = PeriodCache(cache_dir)
@@ -329,10 +356,12 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
                                    cost=lambda job: sum(len(d) for d in job[0].values()))):
         results[i] = cache.put(keys[i], r)
     cache.prune(periods)
-    summary = _audit_summary(results, periods, threshold, width, rounding)
-    for name, s in stats.items():
-        s["suppressed_cells"] = summary["suppressed_by_dataset"].get(name, 0)
-    _clear_published(release, datasets)
+    return periods, results, todo
+
+
+def _write_restricted(release: Path, frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], results: list,
+                      summary: dict) -> None:
+    """The restricted tier (every level, unsuppressed) and the audit file, written whatever the audit found."""
     (release / "restricted").mkdir(parents=True, exist_ok=True)
     for name in frames:
         ds = datasets[name]
@@ -340,9 +369,11 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
         (release / "restricted" / f"{name}.csv").write_text(header + "".join(r[0][name][0] for r in results),
                                                            encoding="utf-8")
     (release / AUDIT).write_text(json.dumps(summary, indent=1, default=str) + "\n", encoding="utf-8")
-    if summary["failing_count"]:
-        raise DisclosureError(f"disclosure audit failed: {summary['failing_count']} suppressed cells can be narrowed "
-                              f"below {width} whole numbers (see {release / AUDIT}); nothing written for upload")
+
+
+def _write_published(release: Path, frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset],
+                     stats: dict[str, dict], results: list, summary: dict, rounding: int) -> None:
+    """The published data and meta files of every dataset with rows, the data guidance and upload.zip."""
     for name in frames:
         ds = datasets[name]
         if not stats[name]["published"]:
@@ -353,10 +384,6 @@ def write_release(con, release: Path, datasets: dict[str, Dataset] | None = None
         (release / f"{name}.meta.csv").write_text(_csv_text(meta, META_COLUMNS), encoding="utf-8")
     (release / GUIDANCE).write_text(data_guidance(datasets, stats, summary), encoding="utf-8")
     write_upload(release, [n for n, s in stats.items() if s["published"]])
-    blocks = {k: sum(results[i][1].get("blocks", {}).get(k, 0) for i in todo) for k in ("audited", "reused")}
-    return {"datasets": stats, "audit": summary,
-            "periods": {"protected": len(todo), "reused": len(jobs) - len(todo),
-                        "blocks_audited": blocks["audited"], "blocks_reused": blocks["reused"]}}
 
 
 def _clear_published(release: Path, datasets: dict[str, Dataset]) -> None:
