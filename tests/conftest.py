@@ -54,6 +54,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if is_browser_test(item.path):
             item.add_marker(pytest.mark.browser)
+    # Modules that make whole builds (any test marked slow) run first, each module's tests in their own order: the
+    # two xdist workers (--dist loadfile) then end on short modules instead of one waiting for a long one.
+    heavy = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in heavy)
 
 
 @pytest.hookimpl(hookwrapper=True)

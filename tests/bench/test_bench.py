@@ -264,6 +264,7 @@ def test_compare_dataset_reports_differences(tmp_path):
                                            "1 row(s) differ in reviews_percent"]
 
 
+@pytest.mark.slow  # a whole build
 def test_baseline_equals_build_restricted_files(tmp_path_factory):
     """One real build of a generated dataset (scale 0.01, its last two financial years: every year is a period the
     release protects, and the bench itself runs all ten at 0.05 and above) against the baseline on the same files."""
