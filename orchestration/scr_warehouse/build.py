@@ -186,7 +186,16 @@ def _run_locked(landing_dir: Path, wh: Path, release: str, as_of: str, log_level
                          + f"\n  (details: {build_log_path(wh)})")
     return {"warehouse": str(wh), "release": str(Path(release).resolve()), "run_id": result.run_id,
             "instance": "persistent" if not instance.is_ephemeral else "ephemeral",
-            "steps": steps, "periods": periods}
+            "steps": steps, "periods": periods, "warnings": check_warnings(result)}
+
+
+def check_warnings(result) -> list[str]:
+    """The asset checks of a run that warned: a check that only informs (a dbt data test declared `severity: warn`,
+    such as the stewards' queue's key) failed. Their names (`asset:check`), which the build summary counts."""
+    from dagster import AssetCheckSeverity
+
+    return sorted(f"{ev.asset_key.to_user_string()}:{ev.check_name}" for ev in result.get_asset_check_evaluations()
+                  if not ev.passed and ev.severity == AssetCheckSeverity.WARN)
 
 
 def step_seconds(instance, run_id: str) -> dict[str, float]:

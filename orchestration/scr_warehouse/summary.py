@@ -55,6 +55,9 @@ def build_summary(out: dict, problems_before: int | None) -> list[str]:
     if corrections:
         lines.append(f"{'corrections:':10s} " + ", ".join(f"{n:,} {s}" for s, n in sorted(corrections.items())))
     lines += _release_summary(release)
+    if "warnings" in out:  # checks that only inform and failed (a full run's; the log has their details)
+        shown = ", ".join(out["warnings"][:3]) + (", ..." if len(out["warnings"]) > 3 else "")
+        lines.append(f"{'warnings:':10s} {len(out['warnings'])} check(s) warned" + (f": {shown}" if shown else ""))
     if out.get("periods"):
         lines.append(f"{'periods:':10s} {out['periods'].get('protected', 0)} protected, "
                      f"{out['periods'].get('reused', 0)} unchanged since the last build (their protection reused)")

@@ -229,3 +229,5 @@ def test_command_line_build_is_recorded_with_its_checks_and_ends_with_a_summary(
     assert re.search(r"datasets: +\d+ published", text) and "(before this build: 7)" in text
     assert "corrections:" in text and f"log:       {log}" in text and runs[0].run_id in text
     assert len(lines) < 25
+    # no check that only informs warned on this build, and the summary says so
+    assert built.summary["warnings"] == [] and "warnings:  0 check(s) warned" in build_summary(built.summary, None)
