@@ -19,7 +19,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ["DAGSTER_HOME"] = tempfile.mkdtemp(prefix="scr-dagster-home-")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 # Builds draw no PNG copies of the report's charts (a Chromium each time) unless a test asks for them
-# (tests/dashboards/test_report.py's real build does; its PNG tests call the export themselves).
+# (tests/dashboards/test_report_numbers.py's real build does; test_report.py's PNG tests call the export themselves).
 os.environ["SCR_REPORT_PNG"] = "0"
 
 from tests.helpers import TEST_OUTPUT, Landing  # noqa: E402  (after the environment is set)

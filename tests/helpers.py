@@ -120,11 +120,11 @@ def correction_row(cid: str, feed: str, record_id: str, column_name: str, new_va
     return out
 
 
-def synthetic_landing(root: Path, seed: int, scale: float, years: tuple[str, ...], corrections: bool = True) -> Path:
+def synthetic_landing(root: Path, seed: int, scale: float, years: tuple[str, ...], corrections: str = "all") -> Path:
     """A synthetic landing folder (root/landing, generated in root/generated) of the given financial years only, with
-    the population file and, with `corrections`, the stewards' corrections (some of which then name records of other
-    years; without, an empty corrections folder): every year is a period the release protects, so a test builds only
-    the years it needs."""
+    the population file: every year is a period the release protects, so a test builds only the years it needs.
+    `corrections`: "all" copies the stewards' corrections (some of which then name records of other years),
+    "header" each corrections file's header line only, "none" leaves the corrections folder empty."""
     import shutil
 
     from scr_warehouse.synthetic import generate
@@ -132,10 +132,15 @@ def synthetic_landing(root: Path, seed: int, scale: float, years: tuple[str, ...
     full = root / "generated"
     generate(full, seed=seed, scale=scale)
     landing = root / "landing"
-    whole = ("population", "corrections") if corrections else ("population",)  # feeds taken whatever their year
+    (landing / "corrections").mkdir(parents=True, exist_ok=True)
     for p in full.rglob("*.csv"):
-        if p.parent.name in whole or p.name.startswith(years):
-            (landing / p.parent.name).mkdir(parents=True, exist_ok=True)
-            shutil.copy2(p, landing / p.parent.name / p.name)
-    (landing / "corrections").mkdir(exist_ok=True)
+        feed = p.parent.name
+        if feed == "corrections":
+            if corrections == "all":
+                shutil.copy2(p, landing / feed / p.name)
+            elif corrections == "header":
+                (landing / feed / p.name).write_bytes(p.read_bytes().splitlines(keepends=True)[0])
+        elif feed == "population" or p.name.startswith(years):  # the population file whatever its year
+            (landing / feed).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(p, landing / feed / p.name)
     return landing

@@ -268,20 +268,12 @@ def test_compare_dataset_reports_differences(tmp_path):
 def test_baseline_equals_build_restricted_files(tmp_path_factory):
     """One real build of a generated dataset (scale 0.01, its last two financial years: every year is a period the
     release protects, and the bench itself runs all ten at 0.05 and above) against the baseline on the same files."""
-    import shutil
-
-    from scr_warehouse.synthetic import generate
+    from tests.helpers import synthetic_landing
 
     root = tmp_path_factory.mktemp("bench_equal")
-    generate(root / "generated", seed=bench.DEFAULT_SEED, scale=0.01)
-    landing = root / "landing"
-    for p in (root / "generated").rglob("*.csv"):
-        if p.parent.name == "population" or p.name.startswith(("2015-16", "2016-17")):
-            (landing / p.parent.name).mkdir(parents=True, exist_ok=True)
-            shutil.copy2(p, landing / p.parent.name / p.name)
-    for p in (root / "generated" / "corrections").glob("*.csv"):  # the header only: its rows are of other years
-        (landing / "corrections").mkdir(exist_ok=True)
-        (landing / "corrections" / p.name).write_bytes(p.read_bytes().splitlines(keepends=True)[0])
+    # the corrections files' headers only: their rows are of other years
+    landing = synthetic_landing(root, seed=bench.DEFAULT_SEED, scale=0.01, years=("2015-16", "2016-17"),
+                                corrections="header")
     res = bench.run_scale(0.01, root=root, repeat=1, landing=landing)
     assert res["build"].get("success"), res["build"]
     assert set(res["build"]["stages"]) >= {"ingest", "dbt"}

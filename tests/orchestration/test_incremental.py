@@ -49,7 +49,7 @@ def _correction(landing, year: str) -> None:
 def test_change_by_change_equals_one_build_of_the_final_folder(tmp_path):
     # two financial years keep the five builds short; the population file covers them all
     years = ("2014-15", "2015-16")
-    landing = synthetic_landing(tmp_path, seed=11, scale=0.01, years=years, corrections=False)
+    landing = synthetic_landing(tmp_path, seed=11, scale=0.01, years=years, corrections="none")
     held = sorted((landing / "notifications").glob("*.csv"))[-1]
     shutil.move(held, tmp_path / held.name)
 

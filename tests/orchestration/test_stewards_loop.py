@@ -41,7 +41,7 @@ def _correction(landing) -> None:
 
 
 def _landing(tmp_path):
-    return synthetic_landing(tmp_path, seed=11, scale=0.01, years=YEARS, corrections=False)
+    return synthetic_landing(tmp_path, seed=11, scale=0.01, years=YEARS, corrections="none")
 
 
 def test_the_loop_change_by_change_writes_what_a_fresh_build_writes(tmp_path):

@@ -286,7 +286,7 @@ def test_a_correction_and_a_late_return_revise_exactly_the_cells_they_change(tmp
     from tests.helpers import Built, build, notification_row, synthetic_landing
 
     years = ("2015-16", "2016-17")
-    landing = synthetic_landing(tmp_path, seed=11, scale=0.01, years=years, corrections=False)
+    landing = synthetic_landing(tmp_path, seed=11, scale=0.01, years=years, corrections="none")
 
     first = build(landing, tmp_path / "out")
     s1 = json.loads((first.release / SUMMARY).read_text(encoding="utf-8"))
