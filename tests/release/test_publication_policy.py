@@ -108,6 +108,29 @@ def test_a_rounded_region_bounds_its_hidden_las_and_is_suppressed_when_it_must_b
     assert not units[p.unit_of[0]]
 
 
+def test_a_small_rounded_region_is_published_rounded_not_suppressed():
+    """Contract 2.6: regional counts of 1 to 5 are rounded instead of suppressed. England 12 (headline) = regions 3
+    + 4 + 5, published 0, 0 and 10: each spans its whole rounding interval (5 or 10 whole numbers), so nothing is
+    hidden."""
+    p = _fixed(period([12, 3, 4, 5], [(0, [1, 2, 3])]), [0])
+    p.round_lo = np.array([np.nan, 0.0, 0.0, 5.0])
+    p.round_hi = np.array([np.nan, 4.0, 4.0, 14.0])
+    units, result = protect(p, T, W)
+    assert result.failing == [] and not units.any()
+
+
+def test_a_rounded_count_certified_while_shown_is_checked_again_once_hidden():
+    """An audit's cache keeps what it certified; a small rounded count certified while shown (its interval) must be
+    checked again when it is hidden, where it may be narrower (a `c` is at least 1). England 4 (headline) = A 2 +
+    B 2, A and B published rounded (0: 0..4): shown, each spans 0..4; both hidden, each is 1..3."""
+    p = _fixed(period([4, 2, 2], [(0, [1, 2])]), [0])
+    p.round_lo = np.array([np.nan, 0.0, 0.0])
+    p.round_hi = np.array([np.nan, 4.0, 4.0])
+    cache = {"blocks": {}}
+    assert audit(p, hide(p, []), T, W, cache=cache).failing == []
+    assert {c for c, _, _ in audit(p, hide(p, [1, 2]), T, W, cache=cache).failing} == {1, 2}
+
+
 def test_a_rounding_interval_narrowed_by_exact_figures_is_caught():
     # region 1 (3, published rounded to 0: 0..4) is pinned by England 12 less the exact others
     p = _rounded_period({1: (0, 4)})

@@ -23,6 +23,9 @@ from .relations import Period
 
 EPS = 1e-6
 BLOCK_ROUNDS = 8  # capped rounds over a whole block before cells are checked one by one
+# open cells a block needs before phase 1 pays: a round over a block of thousands of cells costs as much as dozens of
+# cells checked in parts, and a repair round leaves few cells open (docs/benchmarks.md, eleventh session)
+ROUNDS_FROM = 64
 
 
 @dataclass
@@ -51,7 +54,9 @@ class Rules:
         self.p, self.t, self.width = p, threshold, width
         v = p.values
         self.small = (v >= 1) & (v <= threshold)
-        self.primary = self.small & ~p.fixed
+        # a regional count of 1..threshold is published rounded instead (contract 2.6): never primary; hidden as a
+        # secondary cell, it needs the span only
+        self.primary = self.small & ~p.fixed & ~p.rounded
         hv = np.ones(len(v), dtype=bool) if hidden is None else hidden
         self.shown_rounded = p.rounded & ~hv
         # published counts, and hidden counts that are small; a rounded count shown only when it is small
@@ -76,6 +81,14 @@ class Rules:
         if _whole_numbers(lo, hi) < self.width:
             return False
         return not self.primary[i] or bool(self.shown_rounded[i]) or hi + EPS >= self.t + 1
+
+
+def certified_key(rules: Rules, c: int) -> int:
+    """How an audit's cache remembers that cell c passed: as itself when hidden, as -1 - c when shown rounded (a
+    rounded count that passed while shown must be checked again once it is hidden: a hidden primary cell must also
+    reach past the threshold). Either way, hiding more cells only widens its range, so it holds while the cell stays
+    as it was."""
+    return -1 - c if rules.shown_rounded[c] else c
 
 
 def _components(p: Period, hidden_var: np.ndarray) -> list[tuple[list[int], list[int], list[int]]]:
@@ -303,7 +316,7 @@ class _BlockAudit:
         self.pos = {c: k for k, c in enumerate(cells)}
         self.obs_lo = p.values[cells].astype(float).copy()  # the true values are feasible
         self.obs_hi = self.obs_lo.copy()
-        self.req = np.array([rules.required[c] and (rules.shown_rounded[c] or c not in known_ok) for c in cells])
+        self.req = np.array([rules.required[c] and certified_key(rules, c) not in known_ok for c in cells])
         self.block: _Block | None = None
         self.lps = 0  # LPs of the parts (the whole block's LP counts its own)
         self.exact: dict[int, list[float]] = {}
@@ -326,6 +339,12 @@ class _BlockAudit:
         req, ok, cells, lo, hi = self.req, self.rules.ok, self.cells, self.obs_lo, self.obs_hi
         return np.array([req[k] and not ok(cells[k], lo[k], hi[k]) for k in range(self.n)], dtype=bool)
 
+    def whole(self) -> _Block:
+        """The LP of the whole block, built when first needed."""
+        if self.block is None:
+            self.block = _Block(self.p, self.rules, self.hidden_var, self.cells, self.eqs, self.les)
+        return self.block
+
     def rounds(self) -> None:
         """Phase 1, the whole block at once: every cell at its lowest, then capped rounds. In a round a random half
         of the uncertified cells is pushed up, each capped at the value that would certify it (so no cell takes the
@@ -333,7 +352,7 @@ class _BlockAudit:
         release gives the same audit."""
         rules, cells, n, req, obs_lo = self.rules, self.cells, self.n, self.req, self.obs_lo
         v = self.p.values
-        block = self.block = _Block(self.p, rules, self.hidden_var, cells, self.eqs, self.les)
+        block = self.whole()
         _, x = block.solve(np.where(req, 1.0, 0.0))  # every cell at its lowest at once
         if x is not None:
             self.seen(cells, x)
@@ -391,7 +410,7 @@ class _BlockAudit:
     def exactly(self, k: int) -> None:
         """Phase 3, cell k over the whole block: its exact range (the highest first; the lowest unless the highest
         already certified it)."""
-        block, bounds = self.block, {}
+        block, bounds = self.whole(), {}
         for sign in (-1.0, 1.0):
             cost = np.zeros(self.n)
             cost[k] = sign
@@ -407,7 +426,7 @@ class _BlockAudit:
         self.exact[k] = [bounds.get(1.0, math.nan), bounds[-1.0]]
 
     def result(self) -> tuple[list[tuple[int, float, float]], float, int, dict[int, list[tuple[str, int]]]]:
-        """See _audit_component. Cells certified here (and not shown rounded) are added to known_ok."""
+        """See _audit_component. Cells certified here are added to known_ok (certified_key)."""
         rules, cells, known_ok, req, exact = self.rules, self.cells, self.known_ok, self.req, self.exact
         obs_lo, obs_hi = self.obs_lo, self.obs_hi
         failing, narrowest = [], math.inf
@@ -419,8 +438,7 @@ class _BlockAudit:
             hi = obs_hi[k] if math.isnan(hi) else hi
             narrowest = min(narrowest, _whole_numbers(lo, hi))
             if rules.ok(cells[k], lo, hi):
-                if not rules.shown_rounded[cells[k]]:  # certified as hidden: holds while more is hidden
-                    known_ok.add(cells[k])
+                known_ok.add(certified_key(rules, cells[k]))  # holds while more is hidden
             else:
                 failing.append((cells[k], float(lo), float(hi)))
         lps = self.lps + (self.block.lps if self.block else 0)
@@ -431,12 +449,14 @@ def _audit_component(p: Period, rules: Rules, hidden_var: np.ndarray, cells: lis
                      les: list[int], known_ok: set[int]) -> tuple[list, float, int, dict]:
     """(failing cells with their ranges, narrowest whole-number span seen, LPs solved, the relations binding each
     failing cell's bounds) of one block. Cells in known_ok were certified by an earlier audit with fewer cells hidden
-    (hiding more only widens ranges); cells certified here are added to it. The block as a whole first; each cell
-    still open then in parts of the block, and only then, if they settle nothing, over the whole block."""
+    (hiding more only widens ranges); cells certified here are added to it. The block as a whole first (when
+    ROUNDS_FROM cells or more are open); each cell still open then in parts of the block, and only then, if they
+    settle nothing, over the whole block."""
     a = _BlockAudit(p, rules, hidden_var, cells, eqs, les, known_ok)
-    if a.req.any():
-        a.rounds()
     todo = np.flatnonzero(a.open_cells())
+    if len(todo) >= min(ROUNDS_FROM, a.n):
+        a.rounds()
+        todo = np.flatnonzero(a.open_cells())
     neighbours = _Neighbours(p, hidden_var, eqs, les) if len(todo) else None
     for k in todo:
         a.in_parts(k, neighbours)
@@ -463,7 +483,7 @@ def block_key(p: Period, rules: Rules, cells: list[int], eqs: list[int], les: li
                  rules.shown_rounded[c].astype(np.int8), p.round_lo[c], p.round_hi[c], p.fixed[c].astype(np.int8),
                  allowed,
                  np.where(m >= 0, p.values[np.maximum(m, 0)], 0).astype(np.float64),
-                 np.array([x for x in cells if x in known], dtype=np.int64)):
+                 np.array([k for k in (certified_key(rules, x) for x in cells) if k in known], dtype=np.int64)):
         h.update(part.tobytes())
         h.update(b"|")
     return h.hexdigest()
@@ -544,7 +564,7 @@ def _audit_cached(p: Period, rules: Rules, hv: np.ndarray, comp: tuple[list[int]
     rels = [("eq", r) for r in eqs] + [("le", r) for r in les]
     failing = [(int(c), float(lo), float(hi)) for c, lo, hi in hit["failing"]]
     bad = {c for c, _, _ in failing}
-    known.update(c for c in cells if rules.required[c] and c not in bad)
+    known.update(certified_key(rules, c) for c in cells if rules.required[c] and c not in bad)
     return failing, hit["narrowest"], hit["lps"], {int(c): [rels[j] for j in js] for c, js in hit["binding"]}
 
 

@@ -78,7 +78,9 @@ class _Suppressor:
                 continue
             # its value (weighted by level), and again for each relation it would leave with a lone hidden cell
             weight = float(p.weight[c]) if p.weight is not None else 1.0
-            cost = ((float(v[c]) if p.is_count[c] else 0.5) * weight * (1 + self._given_back(c)), c)
+            # last of all a regional count of 1..threshold: shown rounded (0 or 10) it spans more than a `c` would
+            last = bool(p.rounded[c] and v[c] <= self.rules.t)
+            cost = (last, (float(v[c]) if p.is_count[c] else 0.5) * weight * (1 + self._given_back(c)), c)
             if best is None or cost < best[0]:
                 best = (cost, int(p.unit_of[c]))
         return None if best is None else best[1]
