@@ -17,10 +17,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .audit import Audit, Rules, _Block, _components, audit, hidden_vars
+from .audit import Audit, Rules, _Block, _components, _unknowns, audit, hidden_vars
 from .relations import Period, observed_equalities
 
 __all__ = ["Audit", "audit", "hidden_vars", "protect"]
+
+
+# a cell that failed STUCK audits in a row gets a hidden unit in up to STUCK_CELLS relations of its proof at once,
+# the cheapest first (one a round left a tail of rounds that each opened one path of many; one in every relation hid
+# a tenth more cells: docs/benchmarks.md, eleventh session)
+STUCK, STUCK_CELLS = 5, 2
 
 
 class _Suppressor:
@@ -30,6 +36,7 @@ class _Suppressor:
         self.rel_of: dict[int, list[int]] = {}
         self.index_eqs(0)
         self.le_of: dict[int, list[int]] = {}
+        self.streak: dict[int, int] = {}  # failing cell -> audits in a row it failed
         for r, (lo, hi) in enumerate(p.les):
             self.le_of.setdefault(lo, []).append(r)
             self.le_of.setdefault(hi, []).append(r)
@@ -71,6 +78,11 @@ class _Suppressor:
     def candidate(self, cells: list[int]) -> int | None:
         """The unit to hide among cells: the published non-zero count (or percentage) of least cost: its value times
         its level's weight times one plus the relations it would leave with a lone hidden cell."""
+        best = self.costed_candidate(cells)
+        return None if best is None else best[1]
+
+    def costed_candidate(self, cells: list[int]) -> tuple[tuple, int] | None:
+        """(cost, unit) of candidate()."""
         v, p = self.p.values, self.p
         best = None
         for c in cells:
@@ -83,7 +95,7 @@ class _Suppressor:
             cost = (last, (float(v[c]) if p.is_count[c] else 0.5) * weight * (1 + self._given_back(c)), c)
             if best is None or cost < best[0]:
                 best = (cost, int(p.unit_of[c]))
-        return None if best is None else best[1]
+        return best
 
     def _related(self, c: int) -> set[int]:
         return ({x for r in self.rel_of.get(c, []) for x in (self.p.eqs[r][0], *self.p.eqs[r][1])}
@@ -145,24 +157,36 @@ class _Suppressor:
                     queue.update(self.rel_of.get(c, []))
                     le_queue.update(self.le_of.get(c, []))
 
+    def _cells_of(self, kind: str, r: int) -> tuple[int, ...]:
+        return (self.p.eqs[r][0], *self.p.eqs[r][1]) if kind == "eq" else self.p.les[r]
+
     def fix(self, failing: list[tuple[int, float, float]], binding: dict | None = None, spare: bool = True) -> bool:
         """One more hidden unit per failing cell; False when nothing is left to hide. With `spare`, a failing cell
         whose proof already holds a cell hidden this round is left for the next audit (one suppression often opens
-        many cells: adding one per failing cell at once hid twice what was needed)."""
+        many cells: adding one per failing cell at once hid twice what was needed). A cell that failed STUCK audits
+        in a row gets a hidden unit in up to STUCK_CELLS relations of its proof instead."""
         added = False
         queue, le_queue = set(), set()
         hidden_now: set[int] = set()
+        self.streak = {c: self.streak.get(c, 0) + 1 for c, _, _ in failing}
         for c, _, _ in failing:
-            proof = (binding or {}).get(c, [])
-            proof_cells = sorted({x for kind, r in proof
-                                  for x in ((self.p.eqs[r][0], *self.p.eqs[r][1]) if kind == "eq" else self.p.les[r])})
-            if spare and hidden_now.intersection(proof_cells):
-                continue  # a cell hidden for an earlier failing cell this round already opens this one's proof
+            groups = [sorted(self._cells_of(*rel)) for rel in sorted(set((binding or {}).get(c, [])))]
+            if self.streak[c] >= STUCK and groups:
+                groups = [g for g in groups if not hidden_now.intersection(g)]
+                if not groups:
+                    continue  # every relation of its proof already holds a cell hidden this round
+                costed = sorted(x for x in (self.costed_candidate(g) for g in groups) if x is not None)
+                units = list(dict.fromkeys(u for _, u in costed))[:STUCK_CELLS]
+            else:
+                cells = sorted({x for g in groups for x in g})
+                if spare and hidden_now.intersection(cells):
+                    continue  # a cell hidden for an earlier failing cell this round already opens this one's proof
+                units = [self.candidate(cells)] if cells else []
             # a published cell in the relations that prove the bound, else the nearest published cell
-            u = self.candidate(proof_cells) if proof_cells else None
-            if u is None:
-                u = self._nearest_candidate(c)
-            if u is not None:
+            units = [u for u in units if u is not None] or [self._nearest_candidate(c)]
+            for u in units:
+                if u is None:
+                    continue
                 for x in self.hide(u):
                     hidden_now.add(x)
                     queue.update(self.rel_of.get(x, []))
@@ -252,6 +276,18 @@ def allow_headline_bounds(p: Period, result: Audit, threshold: int, width: int, 
     return bounds.lps - before
 
 
+def _forget_reached(p: Period, hidden_units: np.ndarray, threshold: int, width: int, certified: set[int],
+                    start: int) -> None:
+    """Forget what the audits certified in the blocks the relations from `start` on reach: it was certified
+    without them. A block they do not reach keeps its certificates (its cells' ranges depend on its own relations)."""
+    _, hv, _ = _unknowns(p, hidden_units, threshold, width, None)
+    new = {c for t, parts in p.eqs[start:] for c in (t, *parts)}
+    for cells, _, _ in _components(p, hv):
+        if new.intersection(cells):
+            certified.difference_update(cells)
+            certified.difference_update(-1 - c for c in cells)
+
+
 def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, threads: int = 1,
             cache: dict | None = None) -> tuple[np.ndarray, Audit]:
     """The units to suppress, and the audit of the result (its `failing` is empty unless no more cells could be
@@ -278,7 +314,7 @@ def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, thread
             p.eqs += observed_equalities(p, s.hidden)
             if len(p.eqs) == start:
                 break
-            cache.get("certified", set()).clear()  # certified without these relations
+            _forget_reached(p, s.hidden, threshold, width, cache.get("certified", set()), start)
             s.index_eqs(start)
             s.propagate(set(range(start, len(p.eqs))), set())
         else:

@@ -465,8 +465,14 @@ def _policy_lines(summary: dict) -> list[str]:
                      "rounded counts. National and local authority figures are not rounded.")
     else:
         lines.append("- Regional figures are published exactly, with secondary suppression where needed.")
-    lines += [f"- Below the headline, counts from 1 to {t} are suppressed (`c`), with the percentages and rates "
-              f"worked out from them (primary suppression: {summary['primary']} cells).",
+    small = (f"- Below the headline, national and local authority counts from 1 to {t} are suppressed (`c`), with "
+             f"the percentages and rates worked out from them (primary suppression: {summary['primary']} cells). "
+             f"Regional counts from 1 to {t} are published rounded instead, like every regional count (as 0 or "
+             f"{base}), and checked like a `c`: the values consistent with everything published still span at least "
+             f"{w} whole numbers." if base else
+             f"- Below the headline, counts from 1 to {t} are suppressed (`c`), with the percentages and rates "
+             f"worked out from them (primary suppression: {summary['primary']} cells).")
+    lines += [small,
               f"- Further cells are suppressed so that no `c` can be worked back (secondary suppression: "
               f"{summary['suppressed'] - summary['primary']} cells). The release was audited against everything it "
               "publishes together, the report included: every file, level and year, parts and totals, the same "
