@@ -191,3 +191,20 @@ def test_primary_cells_are_those_the_rule_hides_not_the_headline_nor_rounded_reg
     n = len(ds.counts)
     assert _primary_cells(rows, ds, "notifications_by_area", T, rounding=10) == n  # the LA's 2s only
     assert _primary_cells(rows, ds, "notifications_by_area", T, rounding=0) == 2 * n  # exact regions: and the 4s
+
+
+def test_new_equalities_forget_only_the_certificates_of_the_blocks_they_reach():
+    """After protect adds the equalities an attacker sees, the cells of blocks those relations reach are audited
+    again (certified without them); a block they do not reach keeps its certificates. Two blocks: 12 = 6 + 6 and
+    20 = 8 + 12, each with both parts hidden; the equality of the first block's parts reaches only that block."""
+    from scr_warehouse.release.disclosure import _forget_reached
+
+    p = period([12, 6, 6, 20, 8, 12], [(0, [1, 2]), (3, [4, 5])])
+    hidden = hide(p, [1, 2, 4, 5])
+    cache = {}
+    assert audit(p, hidden, T, W, cache=cache).failing == []
+    assert cache["certified"] == {1, 2, 4, 5}
+    start = len(p.eqs)
+    p.eqs.append((1, [2]))
+    _forget_reached(p, hidden, T, W, cache["certified"], start)
+    assert cache["certified"] == {4, 5}
