@@ -35,7 +35,9 @@ def audit_lines(audit: dict) -> list[str]:
         f"{audit['suppressed'] - audit['primary']} secondary) over every published file together",
         f"disclosure audit: {audit['linear_programmes']} linear programmes in {audit['audit_seconds']} s; narrowest "
         f"range of a suppressed count: {audit['narrowest_whole_numbers']} whole numbers "
-        f"(at least {audit['whole_numbers_required']} required); {audit['failing_count']} failing",
+        f"(at least {audit['whole_numbers_required']} required; {audit.get('cells_bounded_by_headline', 0)} cells "
+        "England's figure bounds more tightly span every value it allows); "
+        f"{audit['failing_count']} failing",
     ]
 
 

@@ -194,8 +194,9 @@ def _disclosure(rel: ReleaseFiles) -> list[str]:
             f"- Linear programmes solved by the audit: {a['linear_programmes']}; suppressed counts that could be "
             f"narrowed too far: {a['failing_count']}.",
             ("- The narrowest range of any suppressed count given everything published: "
-             f"{narrowest} whole numbers (a cell that England's published figure alone bounds more tightly spans "
-             "every value that figure allows)." if narrowest is not None else
+             f"{narrowest} whole numbers, apart from {a.get('cells_bounded_by_headline', 0)} cells that England's "
+             "published figure alone bounds more tightly: each of those can be any value that figure allows."
+             if narrowest is not None else
              "- No count is suppressed, so no range is narrowed."), "",
             *table(["Dataset", "Count cells", "Primary suppression", "Secondary suppression"], rows)]
 
