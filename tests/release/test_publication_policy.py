@@ -204,7 +204,26 @@ def test_new_equalities_forget_only_the_certificates_of_the_blocks_they_reach():
     cache = {}
     assert audit(p, hidden, T, W, cache=cache).failing == []
     assert cache["certified"] == {1, 2, 4, 5}
-    start = len(p.eqs)
     p.eqs.append((1, [2]))
-    _forget_reached(p, hidden, T, W, cache["certified"], start)
+    _forget_reached(p, hidden, T, W, cache["certified"], {1, 2})
     assert cache["certified"] == {4, 5}
+
+
+def test_hiding_a_small_rounded_count_forgets_the_certificates_of_its_block():
+    """Hiding a cell only widens its neighbours' ranges, except a rounded count of 1..4: published 0 it is 0..4,
+    hidden it is at least 1, which narrows them (issue 23: a region's count published rounded was certified, a
+    neighbour was then hidden, and the written files failed the audit). England 8 (headline) = A 4 + B 1 + C 3, all
+    published rounded (0: 0..4); hiding B forgets the certificates of A, B and C."""
+    p = _fixed(period([8, 4, 1, 3], [(0, [1, 2, 3])]), [0])
+    p.round_lo = np.array([np.nan, 0.0, 0.0, 0.0])
+    p.round_hi = np.array([np.nan, 4.0, 4.0, 4.0])
+    cache = {"blocks": {}}
+    assert audit(p, hide(p, []), T, W, cache=cache).failing == []
+    assert {-2, -3, -4} <= cache["certified"]
+    from scr_warehouse.release.disclosure import _Suppressor, _forget_reached
+
+    s = _Suppressor(p, T, W)
+    s.hide(p.unit_of[2])
+    assert s.reopen == {2}
+    _forget_reached(p, s.hidden, T, W, cache["certified"], s.reopen)
+    assert not {-2, -3, -4} & cache["certified"]

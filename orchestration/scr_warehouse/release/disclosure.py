@@ -37,6 +37,7 @@ class _Suppressor:
         self.index_eqs(0)
         self.le_of: dict[int, list[int]] = {}
         self.streak: dict[int, int] = {}  # failing cell -> audits in a row it failed
+        self.reopen: set[int] = set()  # variables whose blocks' certificates no longer hold (see _forget_reached)
         for r, (lo, hi) in enumerate(p.les):
             self.le_of.setdefault(lo, []).append(r)
             self.le_of.setdefault(hi, []).append(r)
@@ -62,6 +63,8 @@ class _Suppressor:
             self.hidden[u] = True
             for c in self.p.unit_vars[u]:
                 out.append(c)
+                if self.p.rounded[c] and self.p.round_lo[c] < 1:
+                    self.reopen.add(c)  # a `c` is at least 1: hiding it narrows what its neighbours can be
                 todo += self.p.depends.get(c, [])
         return out
 
@@ -277,11 +280,14 @@ def allow_headline_bounds(p: Period, result: Audit, threshold: int, width: int, 
 
 
 def _forget_reached(p: Period, hidden_units: np.ndarray, threshold: int, width: int, certified: set[int],
-                    start: int) -> None:
-    """Forget what the audits certified in the blocks the relations from `start` on reach: it was certified
-    without them. A block they do not reach keeps its certificates (its cells' ranges depend on its own relations)."""
+                    new: set[int]) -> None:
+    """Forget what the audits certified in the blocks holding a variable of `new`: the variables of relations
+    added since (certified without them), or rounded counts of 0..4 hidden since (a `c` is at least 1, so hiding one
+    narrows what its neighbours can be, where hiding anything else only widens it). A block holding none keeps its
+    certificates (its cells' ranges depend on its own relations and bounds)."""
+    if not new:
+        return
     _, hv, _ = _unknowns(p, hidden_units, threshold, width, None)
-    new = {c for t, parts in p.eqs[start:] for c in (t, *parts)}
     for cells, _, _ in _components(p, hv):
         if new.intersection(cells):
             certified.difference_update(cells)
@@ -314,7 +320,7 @@ def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, thread
             p.eqs += observed_equalities(p, s.hidden)
             if len(p.eqs) == start:
                 break
-            _forget_reached(p, s.hidden, threshold, width, cache.get("certified", set()), start)
+            s.reopen |= {c for t, parts in p.eqs[start:] for c in (t, *parts)}  # certified without them
             s.index_eqs(start)
             s.propagate(set(range(start, len(p.eqs))), set())
         else:
@@ -323,6 +329,8 @@ def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, thread
             before = len(result.failing)
             if not s.fix(result.failing, result.binding, spare):
                 break
+        _forget_reached(p, s.hidden, threshold, width, cache.setdefault("certified", set()), s.reopen)
+        s.reopen = set()
         result = audit(p, s.hidden, threshold, width, cache, threads=threads)
         lps += result.lps + allow_headline_bounds(p, result, threshold, width, s.hidden, bounds)
         seconds += result.seconds

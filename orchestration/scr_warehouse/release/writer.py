@@ -231,6 +231,9 @@ def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
         # checked again
         protected = result
         void = {int(c) for u in np.flatnonzero(units & ~shown_units) for c in p.unit_vars[u]}
+        # and a rounded count of 0..4 the files hide that protect did not: hidden, it narrows its neighbours
+        void |= {int(c) for u in np.flatnonzero(shown_units & ~units) for c in p.unit_vars[u]
+                 if p.rounded[c] and p.round_lo[c] < 1}
         result = audit(p, shown_units, threshold, width, cache=certified, pins=pins, threads=threads, void=void)
         result.lps += protected.lps
         result.seconds += protected.seconds
