@@ -78,7 +78,11 @@ def test_table_18_focus_of_recommendations_from_records(built):
     pub = {r["focus"]: r["actions"] for r in national(built, False, agency="Total", status="Total")}
     assert pub["Knowledge, skills and experience of staff"] == "c"
     assert all(pub[f] in (n, "c") for f, n in got.items())
-    assert sum(pub[f] != "c" for f in got) >= 7  # at least half of Table 18 stays published
+    # at least a third of Table 18 stays published. It was half before regional counts of 1..5 were published rounded
+    # instead of suppressed: such a count is now hidden only when nothing else will do (hiding one narrows its
+    # neighbours, so its block is audited again: disclosure._Suppressor.candidate), and in this one-region release
+    # that costs two more national cells (issue 23's closing note)
+    assert sum(pub[f] != "c" for f in got) >= 5
     total = national(built, True, agency="Total", focus="Total", status="Total")[0]
     assert total["actions"] == "634"
     assert int(total["lead_officer_named"]) == sum(len(range(k, 634, 36)) for k in LEAD_YES)

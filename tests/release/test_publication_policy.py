@@ -137,17 +137,17 @@ def test_a_rounding_interval_narrowed_by_exact_figures_is_caught():
     assert 1 in {c for c, _, _ in audit(p, hide(p, [4, 5]), T, W).failing}
 
 
-def _timeliness_frame():
+def _timeliness_frame(bands=None):
     from scr_warehouse.release.datasets import GEOGRAPHY
 
-    bands = {"Total": {"Total": 40},
+    bands = bands or {"Total": {"Total": 40},
              "Decision within one month": {"Total": 40, "Yes": 28, "No": 6, "Decision pending": 6},
              "Incident to completion": {"Total": 22, "6 months or less": 3, "Over 6 to 12 months": 7,
                                         "Over 12 to 18 months": 0, "Over 18 months": 0, "Completed, not dated": 12,
                                         "Not completed": 0},
              "Completed within timescale": {"Total": 22, "Yes": 10, "No": 0, "Completed, not dated": 12,
                                             "In progress, within timescale": 0, "In progress, overdue": 0}}
-    rows = [{"measure": m, "band": b, "reviews": v, "reviews_percent": 100.0 * v / vals["Total"]}
+    rows = [{"measure": m, "band": b, "reviews": v, "reviews_percent": 100.0 * v / max(vals["Total"], 1)}
             for m, vals in bands.items() for b, v in vals.items()]
     d = pd.DataFrame(rows)
     for col in GEOGRAPHY:
@@ -220,10 +220,39 @@ def test_hiding_a_small_rounded_count_forgets_the_certificates_of_its_block():
     cache = {"blocks": {}}
     assert audit(p, hide(p, []), T, W, cache=cache).failing == []
     assert {-2, -3, -4} <= cache["certified"]
-    from scr_warehouse.release.disclosure import _Suppressor, _forget_reached
+    from scr_warehouse.release.disclosure import _forget_reached, _Suppressor
 
     s = _Suppressor(p, T, W)
     s.hide(p.unit_of[2])
     assert s.reopen == {2}
     _forget_reached(p, s.hidden, T, W, cache["certified"], s.reopen)
     assert not {-2, -3, -4} & cache["certified"]
+
+
+def test_a_review_measure_counts_no_more_reviews_than_the_total():
+    """Issue 23 (an outside attacker's audit of the demo release): the reviews a measure counts are some of all the
+    reviews, so its Total is at most the overall Total. With 7 reviews published and the completion measures'
+    non-zero bands all `c`, each band is at most 7 less the others (1..4): a primary cell that cannot exceed 5. The
+    audit holds against the bound (config `linked`: `lower` <= `upper`), and protect hides more."""
+    from scr_warehouse.release.datasets import linked_relations, load_datasets
+    from scr_warehouse.release.relations import build_period
+
+    frames = {"review_timeliness": _timeliness_frame({
+        "Total": {"Total": 7},
+        "Decision within one month": {"Total": 7, "Yes": 7, "No": 0, "Decision pending": 0},
+        "Incident to completion": {"Total": 6, "6 months or less": 1, "Over 6 to 12 months": 2,
+                                   "Over 12 to 18 months": 1, "Over 18 months": 0, "Completed, not dated": 2,
+                                   "Not completed": 0},
+        "Completed within timescale": {"Total": 6, "Yes": 3, "No": 1, "Completed, not dated": 2,
+                                       "In progress, within timescale": 0, "In progress, overdue": 0}})}
+    ds = {"review_timeliness": load_datasets()["review_timeliness"]}
+    rows = frames["review_timeliness"]
+    small = [int(i) for i in rows.index[rows.measure.isin(["Incident to completion", "Completed within timescale"])
+                                        & (rows.reviews > 0)]]
+    bounded = build_period(frames, ds, linked_relations())
+    unbounded = build_period(frames, ds, [r for r in linked_relations() if "lower" not in r])
+    assert audit(unbounded, hide(unbounded, small), T, W).failing == [], "without the bound the pattern looks safe"
+    one_to_two = int(rows.index[(rows.measure == "Incident to completion") & (rows.band == "6 months or less")][0])
+    assert one_to_two in {c for c, _, _ in audit(bounded, hide(bounded, small), T, W).failing}
+    units, result = protect(bounded, T, W)
+    assert result.failing == []

@@ -267,7 +267,9 @@ def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], 
     _add_within_datasets(p, frames, datasets, offset)
     p.display = np.where(p.rounded, p.round_hi - (rounding - rounding // 2 - 1), v) if rounding else v
     p.pairs = _pair_candidates(frames, datasets, offset)
-    p.eqs += _linked(frames, datasets, linked, offset)
+    eqs, les = _linked(frames, datasets, linked, offset)
+    p.eqs += eqs
+    p.les += les
     p.eqs = [(t, parts) for t, parts in p.eqs if _holds(v, t, parts)]
     p.les = [(lo, hi) for lo, hi in p.les if not np.isnan(v[[lo, hi]]).any() and v[lo] <= v[hi] + 1e-9]
     return p
@@ -329,8 +331,9 @@ def _revealed_first(ds: Dataset, name: str) -> bool:
     return pct.get("numerator") == name
 
 
-def _linked(frames, datasets, linked, offset) -> list[tuple[int, list[int]]]:
-    """Instances of the relations between datasets: cells matched on time and geography."""
+def _linked(frames, datasets, linked, offset) -> tuple[list[tuple[int, list[int]]], list[tuple[int, int]]]:
+    """Instances of the relations between datasets (or between measures of one): cells matched on time and
+    geography; (equalities total == sum(parts), bounds lower <= upper)."""
     index: dict[tuple[str, tuple], dict[tuple, int]] = {}
 
     def rows_at(spec: dict) -> dict[tuple, int] | None:
@@ -346,8 +349,15 @@ def _linked(frames, datasets, linked, offset) -> list[tuple[int, list[int]]]:
             index[key] = {tuple(r): int(i) for i, r in zip(np.flatnonzero(mask), d.loc[mask, GEO_KEY].to_numpy())}
         return index[key]
 
-    out = []
+    out, bounds = [], []
     for rel in linked:
+        if "lower" in rel:  # lower <= upper, cell by cell
+            lo, hi = rows_at(rel["lower"]), rows_at(rel["upper"])
+            if lo is None or hi is None:
+                continue
+            lo_off, hi_off = (offset[(rel[k]["dataset"], rel[k]["indicator"])] for k in ("lower", "upper"))
+            bounds += [(lo_off + r, hi_off + hi[geo]) for geo, r in lo.items() if geo in hi]
+            continue
         total = rows_at(rel["total"])
         parts = [rows_at(s) for s in rel["parts"]]
         if total is None or any(p is None for p in parts):
@@ -357,4 +367,4 @@ def _linked(frames, datasets, linked, offset) -> list[tuple[int, list[int]]]:
         for geo, t in total.items():
             if all(geo in p for p in parts):
                 out.append((t_off + t, [o + p[geo] for o, p in zip(p_off, parts)]))
-    return out
+    return out, bounds
