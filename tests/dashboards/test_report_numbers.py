@@ -41,10 +41,15 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("numbers")
     landing = synthetic_landing(root, seed=11, scale=0.01, years=("2014-15", "2015-16", "2016-17"))
     os.environ[REPORT_PNG_ENV] = "1"  # this build draws the PNG copies (conftest turns them off for the others)
+    # and is recorded in a persistent Dagster instance, as a command-line build is (conftest gives the others an
+    # ephemeral one); it stays set for this module's tests, which read the records
+    (root / "dagster_home").mkdir()
+    os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
     try:
-        return build(landing, root / "out", as_of="2018-06-30")
+        yield build(landing, root / "out", as_of="2018-06-30")
     finally:
         os.environ[REPORT_PNG_ENV] = "0"
+        os.environ.pop("DAGSTER_HOME", None)
 
 
 def _pages(built) -> list[Path]:
@@ -205,7 +210,7 @@ def test_guidance_and_methodology_on_a_real_build(built):
 
 
 def test_command_line_build_is_recorded_with_its_checks_and_ends_with_a_summary(built):
-    """run_build records its run in the DAGSTER_HOME instance (conftest gives each test process its own), with the
+    """run_build records its run in the DAGSTER_HOME instance (the module's fixture makes one), with the
     asset checks' results, so `make dev` shows command-line builds; tool output goes to the build log."""
     from dagster import DagsterEventType, DagsterInstance
 
