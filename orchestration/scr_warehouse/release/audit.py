@@ -85,10 +85,23 @@ class Rules:
 
 def certified_key(rules: Rules, c: int) -> int:
     """How an audit's cache remembers that cell c passed: as itself when hidden, as -1 - c when shown rounded (a
-    rounded count that passed while shown must be checked again once it is hidden: a hidden primary cell must also
-    reach past the threshold). Either way, hiding more cells only widens its range, so it holds while the cell stays
-    as it was."""
+    rounded count that passed within its rounding interval must be checked again once it is hidden: it is then at
+    least 1, and required whatever its value). Either way, hiding more cells only widens its range (but see
+    narrows_when_hidden), so it holds while the cell stays as it was."""
     return -1 - c if rules.shown_rounded[c] else c
+
+
+def forget_certificates(certified: set[int], cells) -> None:
+    """Drop what the cache holds of these cells, shown or hidden (certified_key)."""
+    certified.difference_update(cells)
+    certified.difference_update(-1 - c for c in cells)
+
+
+def narrows_when_hidden(p: Period, c: int) -> bool:
+    """A rounded count of 0..4 (published 0: 0..4) that is hidden is at least 1 (a `c` is never 0), which narrows
+    what its neighbours can be; hiding any other cell only widens ranges. The certificates of its block no longer
+    hold."""
+    return bool(p.rounded[c] and p.round_lo[c] < 1)
 
 
 def _components(p: Period, hidden_var: np.ndarray) -> list[tuple[list[int], list[int], list[int]]]:

@@ -17,7 +17,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .audit import Audit, Rules, _Block, _components, _unknowns, audit, hidden_vars
+from .audit import (
+    Audit,
+    Rules,
+    _Block,
+    _components,
+    _unknowns,
+    audit,
+    forget_certificates,
+    hidden_vars,
+    narrows_when_hidden,
+)
 from .relations import Period, observed_equalities
 
 __all__ = ["Audit", "audit", "hidden_vars", "protect"]
@@ -63,8 +73,8 @@ class _Suppressor:
             self.hidden[u] = True
             for c in self.p.unit_vars[u]:
                 out.append(c)
-                if self.p.rounded[c] and self.p.round_lo[c] < 1:
-                    self.reopen.add(c)  # a `c` is at least 1: hiding it narrows what its neighbours can be
+                if narrows_when_hidden(self.p, c):
+                    self.reopen.add(c)
                 todo += self.p.depends.get(c, [])
         return out
 
@@ -282,16 +292,15 @@ def allow_headline_bounds(p: Period, result: Audit, threshold: int, width: int, 
 def _forget_reached(p: Period, hidden_units: np.ndarray, threshold: int, width: int, certified: set[int],
                     new: set[int]) -> None:
     """Forget what the audits certified in the blocks holding a variable of `new`: the variables of relations
-    added since (certified without them), or rounded counts of 0..4 hidden since (a `c` is at least 1, so hiding one
-    narrows what its neighbours can be, where hiding anything else only widens it). A block holding none keeps its
-    certificates (its cells' ranges depend on its own relations and bounds)."""
+    added since (certified without them), or counts hidden since that narrow their neighbours
+    (audit.narrows_when_hidden). A block holding none keeps its certificates (its cells' ranges depend on its own
+    relations and bounds)."""
     if not new:
         return
     _, hv, _ = _unknowns(p, hidden_units, threshold, width, None)
     for cells, _, _ in _components(p, hv):
         if new.intersection(cells):
-            certified.difference_update(cells)
-            certified.difference_update(-1 - c for c in cells)
+            forget_certificates(certified, cells)
 
 
 def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, threads: int = 1,

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .. import policy
 from ..parallel import fork_map, worker_count
+from .audit import narrows_when_hidden
 from .datasets import (
     GEOGRAPHY,
     META_COLUMNS,
@@ -231,9 +232,9 @@ def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
         # checked again
         protected = result
         void = {int(c) for u in np.flatnonzero(units & ~shown_units) for c in p.unit_vars[u]}
-        # and a rounded count of 0..4 the files hide that protect did not: hidden, it narrows its neighbours
+        # and a count the files hide that protect did not, where hiding it narrows its neighbours
         void |= {int(c) for u in np.flatnonzero(shown_units & ~units) for c in p.unit_vars[u]
-                 if p.rounded[c] and p.round_lo[c] < 1}
+                 if narrows_when_hidden(p, c)}
         result = audit(p, shown_units, threshold, width, cache=certified, pins=pins, threads=threads, void=void)
         result.lps += protected.lps
         result.seconds += protected.seconds
