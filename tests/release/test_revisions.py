@@ -1,15 +1,14 @@
 """Revisions between releases (contract 2.8, scr_warehouse/release/revisions.py): two release folders written by hand
 in the tidy format (published files, meta files, restricted/ counterparts, a correction audit), compared cell by cell;
 every changed cell listed once with its reason; the first release; major and minor; the copy of the previous release
-kept before a new one overwrites it (restricted stays restricted)."""
+kept before a new one overwrites it (restricted stays restricted). The real build's revisions, change by change, are
+tested in tests/orchestration/test_incremental.py."""
 from __future__ import annotations
 
 import csv
 import json
 import os
 import stat
-
-import pytest
 
 from scr_warehouse.release import revisions
 from scr_warehouse.release.revisions import COLUMNS, REVISIONS, SUMMARY
@@ -254,101 +253,3 @@ def test_financial_year_of_a_corrected_date():
     assert revisions.financial_year("2010-03-31") == "200910"
     assert revisions.financial_year("01/04/2010") == "201011"
     assert revisions.financial_year("not a date") is None
-
-
-# ------------------------------------------------------------------------------------------------------ end to end
-def _cells(folder, restricted: bool = False) -> dict[tuple, str]:
-    """(dataset, time_period, level, area, filters, indicator) -> text, read straight from the files."""
-    from scr_warehouse.release import load_datasets
-
-    out = {}
-    for name, ds in load_datasets().items():
-        p = folder / ("restricted" if restricted else "") / f"{name}.csv"
-        if not p.exists():
-            continue
-        with open(p, newline="", encoding="utf-8") as f:
-            for r in csv.DictReader(f):
-                area = {"National": r["country_code"], "Regional": r["region_code"]}.get(r["geographic_level"],
-                                                                                        r["new_la_code"])
-                filters = ";".join(f"{k}={r[k]}" for k in ds.filter_names)
-                for ind in ds.indicator_names:
-                    out[(name, r["time_period"], r["geographic_level"], area, filters, ind)] = r[ind]
-    return out
-
-
-@pytest.mark.slow
-def test_a_correction_and_a_late_return_revise_exactly_the_cells_they_change(tmp_path):
-    """The real build twice: a steward's correction in one year and a late return in the next; revisions.csv lists
-    exactly the published cells that differ between the two releases, each with its reason."""
-    import shutil
-    import zipfile
-
-    from tests.helpers import Built, build, notification_row, synthetic_landing
-
-    years = ("2015-16", "2016-17")
-    landing = synthetic_landing(tmp_path, seed=11, scale=0.01, years=years, corrections="none")
-
-    first = build(landing, tmp_path / "out")
-    s1 = json.loads((first.release / SUMMARY).read_text(encoding="utf-8"))
-    assert s1["first_release"] and read_revisions(first.release) == []
-    before, before_res = _cells(first.release), _cells(first.release, restricted=True)
-
-    # a steward corrects the incident type of one child of 2015-16 (an incident of one child): a headline change
-    nid, itype = first.query(
-        "select n.notification_id, n.incident_type from intermediate.int_notifications n join "
-        "intermediate.int_incidents i using (incident_id) where n.financial_year = 201516 and n.in_statistics "
-        "and n.incident_type in ('death', 'serious_injury') and i.children = 1 order by 1 limit 1")[0]
-    new_type = "serious_injury" if itype == "death" else "death"
-    (landing / "corrections" / "fix_001.csv").write_text(
-        "correction_id,feed,record_id,column_name,new_value,reason,steward,corrected_at\r\n"
-        f"T1,notifications,{nid},incident_type,{new_type},entered wrongly,test,2017-06-01\r\n", encoding="utf-8")
-    # and an LA's late return: one incident of three children in 2016-17
-    la, = first.query("select min(la_code) from intermediate.int_notifications where financial_year = 201617 "
-                      "and in_statistics")[0]
-    from tests.helpers import Landing
-
-    Landing(landing).write_rows("notifications", "2016-17_zz_late.csv", [
-        notification_row(f"LATE{i}", "LATEINC1", la_code=la, incident_date="2016-09-01", notified_date="2016-09-02",
-                         child_sex=sex, child_age_months=age) for i, (sex, age) in enumerate(
-                             [("F", "5"), ("M", "30"), ("F", "100")])])
-    # compared with a copy of the first release named on the command line (--previous), while the release folder
-    # keeps its own copy of the release it overwrites in previous/
-    named = tmp_path / "first_release"
-    shutil.copytree(first.release, named, ignore=shutil.ignore_patterns("report", "quality", "docs"))
-    from scr_warehouse.build import run_build
-
-    out = run_build(str(landing), str(first.warehouse), str(first.release), "2018-06-30", previous=str(named))
-    second = Built(landing, first.warehouse, first.release, out)
-    after, after_res = _cells(second.release), _cells(second.release, restricted=True)
-
-    rows = read_revisions(second.release)
-    listed = {tuple(r[c] for c in COLUMNS[:6]): r for r in rows}
-    assert len(listed) == len(rows)  # each cell once
-    changed = {k for k in set(before) | set(after) if before.get(k, "") != after.get(k, "")}
-    assert set(listed) == changed and changed
-    for k, r in listed.items():
-        assert (r["previous"], r["current"]) == (before.get(k, ""), after.get(k, ""))
-        if before_res.get(k) != after_res.get(k):
-            assert r["reason"] == {"201516": "correction: T1", "201617": "late return"}[k[1]], k
-        else:
-            assert r["reason"] in ("suppression", "rounding"), k
-    reasons = {r["reason"] for r in rows}
-    assert {"correction: T1", "late return"} <= reasons
-    # England's headline moved: the late return's three children and the corrected death
-    assert listed[("notifications_by_area", "201617", "National", "E92000001", "incident_type=Total",
-                   "children")]["reason"] == "late return"
-    label = {"death": "Death", "serious_injury": "Serious injury"}
-    for t in (itype, new_type):
-        assert listed[("notifications_by_area", "201516", "National", "E92000001", f"incident_type={label[t]}",
-                       "incidents")]["reason"] == "correction: T1"
-    s2 = json.loads((second.release / SUMMARY).read_text(encoding="utf-8"))
-    assert not s2["first_release"] and s2["cells_changed"] == len(rows) and s2["change"] in ("minor", "major")
-    assert s2["previous"] == str(named.resolve())
-    assert s2["corrections_cited"] == ["T1"]
-    # the kept previous release: what the first build published; its restricted copy stays restricted
-    kept = second.release / "previous"
-    assert _cells(kept) == before
-    assert stat.S_IMODE((kept / "restricted").stat().st_mode) == 0o700
-    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in (kept / "restricted").iterdir())
-    names = zipfile.ZipFile(second.release / "upload.zip").namelist()
-    assert not [n for n in names if n.startswith("previous") or n.startswith("revisions")]
