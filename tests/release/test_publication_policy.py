@@ -137,6 +137,21 @@ def test_a_rounding_interval_narrowed_by_exact_figures_is_caught():
     assert 1 in {c for c, _, _ in audit(p, hide(p, [4, 5]), T, W).failing}
 
 
+def test_a_rounded_part_pinned_by_an_exact_total_is_hidden_itself():
+    """A region's 12 reviews (published rounded, 10) are known exactly from its LAs' published 6 + 6; its three parts,
+    4 each, are published rounded as 0 (0..4) and so each is pinned at 4. The fix hides one part (a `c` is 1 or
+    more, its siblings are then 0..4 again), not the LAs or the total: hiding an exact figure the total is given away
+    by starts a cascade through every table that shows it (the demo's 2007-08 reviews by characteristic lost their
+    whole national table that way)."""
+    p = period([12, 4, 4, 4, 6, 6], [(0, [1, 2, 3]), (0, [4, 5])])
+    p.round_lo = np.array([5.0, 0.0, 0.0, 0.0, np.nan, np.nan])
+    p.round_hi = np.array([14.0, 4.0, 4.0, 4.0, np.nan, np.nan])
+    assert {c for c, _, _ in audit(p, hide(p, []), T, W).failing} == {1, 2, 3}
+    units, result = protect(p, T, W)
+    assert result.failing == []
+    assert sorted(v for u in np.flatnonzero(units) for v in p.unit_vars[u]) in ([1], [2], [3])
+
+
 def _timeliness_frame(bands=None):
     from scr_warehouse.release.datasets import GEOGRAPHY
 

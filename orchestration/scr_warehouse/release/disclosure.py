@@ -10,7 +10,7 @@ primary cell (1..threshold) the range reaches past the threshold. The same holds
 `protect` suppresses: primary cells first, then, repeated until the audit passes, one more published cell for each
 relation that pins or narrows a suppressed cell (checked cheaply relation by relation) and for the cells the audit
 fails: the cheapest published cell of the relations that prove the failing cell's bound (the LP duals), else of
-its neighbourhood. A cell's cost is its value, times its level's weight (config `suppression_cost`: England's and
+its neighbourhood; a failing rounded count that is shown is hidden itself. A cell's cost is its value, times its level's weight (config `suppression_cost`: England's and
 the regions' cells are the last chosen), times one plus the relations it would leave with a lone hidden cell.
 """
 from __future__ import annotations
@@ -176,8 +176,9 @@ class _Suppressor:
     def fix(self, failing: list[tuple[int, float, float]], binding: dict | None = None, spare: bool = True) -> bool:
         """One more hidden unit per failing cell; False when nothing is left to hide. With `spare`, a failing cell
         whose proof already holds a cell hidden this round is left for the next audit (one suppression often opens
-        many cells: adding one per failing cell at once hid twice what was needed). A cell that failed STUCK audits
-        in a row gets a hidden unit in up to STUCK_CELLS relations of its proof instead."""
+        many cells: adding one per failing cell at once hid twice what was needed). A failing rounded count that is
+        shown is hidden itself. A cell that failed STUCK audits in a row gets a hidden unit in up to STUCK_CELLS
+        relations of its proof instead."""
         added = False
         queue, le_queue = set(), set()
         hidden_now: set[int] = set()
@@ -194,7 +195,13 @@ class _Suppressor:
                 cells = sorted({x for g in groups for x in g})
                 if spare and hidden_now.intersection(cells):
                     continue  # a cell hidden for an earlier failing cell this round already opens this one's proof
-                units = [self.candidate(cells)] if cells else []
+                if self.p.rounded[c] and not self.is_hidden(c):
+                    # a rounded count of 1..threshold shown, pinned by exact figures around it (a region's parts
+                    # of an exact total, each shown as 0): its own `c` opens it, where hiding the total it is
+                    # pinned by starts a cascade through the figures that give the total away
+                    units = [int(self.p.unit_of[c])]
+                else:
+                    units = [self.candidate(cells)] if cells else []
             # a published cell in the relations that prove the bound, else the nearest published cell
             units = [u for u in units if u is not None] or [self._nearest_candidate(c)]
             for u in units:
