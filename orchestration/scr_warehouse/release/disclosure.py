@@ -10,8 +10,9 @@ primary cell (1..threshold) the range reaches past the threshold. The same holds
 `protect` suppresses: primary cells first, then, repeated until the audit passes, one more published cell for each
 relation that pins or narrows a suppressed cell (checked cheaply relation by relation) and for the cells the audit
 fails: the cheapest published cell of the relations that prove the failing cell's bound (the LP duals), else of
-its neighbourhood; a failing rounded count that is shown is hidden itself. A cell's cost is its value, times its level's weight (config `suppression_cost`: England's and
-the regions' cells are the last chosen), times one plus the relations it would leave with a lone hidden cell.
+its neighbourhood; a failing rounded count that is shown is hidden itself. A cell's cost is its value, times its
+level's weight (config `suppression_cost`: England's and the regions' cells are the last chosen), times one plus the
+relations it would leave with a lone hidden cell.
 """
 from __future__ import annotations
 

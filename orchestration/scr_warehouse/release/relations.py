@@ -13,7 +13,9 @@ attacker can assume no more than what is true.
 
 Publication policy (contract 2.6, config `publication` and seeds/policy/publication_settings.csv):
 - headline cells (config `headline`: England's counts in notifications_by_area and its children by outcome) are
-  `fixed`: always published exactly, never primary, never chosen to hide;
+  `fixed`: always published exactly, never primary, never chosen to hide; so is a count over the threshold that the
+  headline and the published zeros give exactly (England's seriously injured children by incident type: the
+  headline's seriously injured children), which hiding would not protect (`given_by_headline`);
 - with regional rounding (setting `regional_rounding_base` > 0) every regional count is published rounded to that
   base: the attacker knows it only to its rounding interval (`round_lo`..`round_hi`), so a shown regional count is an
   unknown of the audit with those bounds; the on-time percentage of a region shows its on-time count rounded and
@@ -44,7 +46,8 @@ class Period:
     var_cell: list[tuple[str, int, str]] = field(default_factory=list)
     depends: dict[int, list[int]] = field(default_factory=dict)   # variable -> units hidden whenever it is
     weight: np.ndarray | None = None        # cost multiple of hiding each variable (by geographic level)
-    fixed: np.ndarray | None = None         # a headline count: always published exactly (contract 2.6)
+    fixed: np.ndarray | None = None         # always published exactly: `headline`, and what it gives over the threshold
+    headline: np.ndarray | None = None      # a headline count (config `headline`, contract 2.6)
     round_lo: np.ndarray | None = None      # a rounded published count: its rounding interval (NaN: not rounded)
     round_hi: np.ndarray | None = None
     always_unknown: np.ndarray | None = None  # a variable no published cell shows exactly, whatever is hidden
@@ -56,6 +59,8 @@ class Period:
         n = len(self.values)
         if self.fixed is None:
             self.fixed = np.zeros(n, dtype=bool)
+        if self.headline is None:
+            self.headline = self.fixed.copy()
         if self.round_lo is None:
             self.round_lo = np.full(n, np.nan)
             self.round_hi = np.full(n, np.nan)
@@ -254,10 +259,11 @@ def _add_within_datasets(p: Period, frames: dict[str, pd.DataFrame], datasets: d
 
 def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], linked: list[dict],
                  cost: dict[str, float] | None = None, headline: list[dict] | None = None,
-                 rounding: int = 0) -> Period:
+                 rounding: int = 0, threshold: int = 0) -> Period:
     """The linear system of one time period from each dataset's published rows (frames: dataset -> rows);
     `cost`: geographic level -> cost multiple of hiding a cell there (1 where not given); `headline`: the rows whose
-    counts are always published exactly; `rounding`: the base regional counts are published rounded to (0: exact)."""
+    counts are always published exactly; `rounding`: the base regional counts are published rounded to (0: exact);
+    `threshold` (given): a count over it that the headline gives exactly is published too (given_by_headline)."""
     gathered = _Variables()
     for name, d in frames.items():
         gathered.add_counts(name, d, datasets[name], cost, headline, rounding)
@@ -272,7 +278,33 @@ def build_period(frames: dict[str, pd.DataFrame], datasets: dict[str, Dataset], 
     p.les += les
     p.eqs = [(t, parts) for t, parts in p.eqs if _holds(v, t, parts)]
     p.les = [(lo, hi) for lo, hi in p.les if not np.isnan(v[[lo, hi]]).any() and v[lo] <= v[hi] + 1e-9]
+    if threshold:
+        fix_given_by_headline(p, threshold)
     return p
+
+
+def fix_given_by_headline(p: Period, threshold: int) -> None:
+    """Publish exactly (p.fixed) the headline and every count over the threshold it gives (given_by_headline): hiding
+    such a count protects nothing and hides a figure every reader can work out."""
+    p.fixed = p.headline | (given_by_headline(p) & (p.values > threshold))
+
+
+def given_by_headline(p: Period) -> np.ndarray:
+    """The counts the headline and the published zeros give exactly, through equalities with one other unknown
+    (carried on until none is left). A count of 1..threshold among them stays primary: the contract hides every count
+    of 1..threshold below the headline, and the audit then asks it to span only what the headline allows."""
+    known = p.headline | (p.is_count & (p.values == 0) & ~p.rounded & ~p.always_unknown)  # a published 0
+    given = np.zeros(len(p.values), dtype=bool)
+    todo = True
+    while todo:
+        todo = False
+        for t, parts in p.eqs:
+            unknown = [c for c in (t, *parts) if not known[c]]
+            if len(unknown) == 1:
+                c = unknown[0]
+                if p.is_count[c] and not p.always_unknown[c] and not p.rounded[c]:
+                    known[c] = given[c] = todo = True
+    return given
 
 
 def _pair_candidates(frames, datasets, offset) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:

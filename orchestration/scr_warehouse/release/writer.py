@@ -217,7 +217,8 @@ def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
     """Restricted and published CSV lines of one period for every dataset, and the audit of what is published."""
     frames, datasets, threshold, width, rounding, threads, memo = job
     published = {name: published_rows(d, datasets[name]) for name, d in frames.items()}
-    p = build_period(published, datasets, linked_relations(), suppression_cost(), headline_cells(), rounding)
+    p = build_period(published, datasets, linked_relations(), suppression_cost(), headline_cells(), rounding,
+                     threshold)
     den = denominators(published, datasets)  # once: the masks, the files and reading them back use them
     # the audits of blocks this period's last protection did, reused where a block is the same (a correction
     # changes a few blocks of a period, not all of them)
@@ -253,9 +254,9 @@ def _period_job(job) -> tuple[dict[str, tuple[str, str]], dict]:
         "cells": {name: int(len(published[name]) * len(datasets[name].counts)) for name in frames},
         "information_lost": {name: float(sum(pd.to_numeric(published[name][c])[m[c]].sum()
                                              for c in datasets[name].counts)) for name, m in masks.items()},
-        "headline": {"cells": int(p.fixed.sum()),
+        "headline": {"cells": int(p.headline.sum()),
                      "published": int(sum(1 for u, (name, row, ind) in enumerate(p.unit_cell)
-                                          if p.fixed[p.unit_vars[u][0]] and text[name][ind].iat[row] != "c"))},
+                                          if p.headline[p.unit_vars[u][0]] and text[name][ind].iat[row] != "c"))},
         "rounded_cells": int((p.rounded & p.is_count).sum()),
         "equalities": len(p.eqs), "headline_bounded": len(p.allowed),
         "failing": [list(map(str, p_)) for p_ in result.failing[:20]],
