@@ -485,7 +485,10 @@ def _policy_lines(summary: dict) -> list[str]:
               "published percentages and rates, and the rounding intervals. For every `c`, the values consistent "
               f"with all of that span at least {w} whole numbers and, for a small count, reach above {t}; where "
               "England's published figure alone bounds a cell more tightly (a region's part of a national 3), the "
-              "cell can still be any value that figure allows.", ""]
+              "cell can still be any value that figure allows. A figure over "
+              f"{t} that England's published figures give exactly (England's seriously injured children by incident "
+              "type are the headline's seriously injured children) is published: hiding it would protect nothing.",
+              ""]
     return lines
 
 
