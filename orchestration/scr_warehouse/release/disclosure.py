@@ -38,6 +38,9 @@ __all__ = ["Audit", "audit", "hidden_vars", "protect"]
 # the cheapest first (one a round left a tail of rounds that each opened one path of many; one in every relation hid
 # a tenth more cells: docs/benchmarks.md, eleventh session)
 STUCK, STUCK_CELLS = 5, 2
+# rounds spare cells (one per failing cell whose proof holds no cell hidden this round) while each leaves fewer than
+# SPARE_WHILE times the failing cells of the round before; then one round adds a cell for every failing cell
+SPARE_WHILE = 0.97
 
 
 class _Suppressor:
@@ -342,7 +345,7 @@ def protect(p: Period, threshold: int, width: int, max_rounds: int = 200, thread
             s.propagate(set(range(start, len(p.eqs))), set())
         else:
             # spare cells while each round fixes some; once a round fixes none, one more cell for every failing cell
-            spare = before is None or len(result.failing) < 0.9 * before
+            spare = before is None or len(result.failing) < SPARE_WHILE * before
             before = len(result.failing)
             if not s.fix(result.failing, result.binding, spare):
                 break
