@@ -7,6 +7,7 @@ import itertools
 import random
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from scr_warehouse.release.disclosure import audit, protect
@@ -172,6 +173,34 @@ def test_secondary_suppression_spares_the_cells_of_costly_levels():
     p.weight = np.array([1.0, 1.0, 25.0, 1.0])
     units, result = protect(p, T, W)
     assert not result.failing and units[p.unit_of[3]] and not units[p.unit_of[2]]
+
+
+def test_a_tables_total_for_its_area_costs_more_than_its_parts():
+    """config `suppression_cost` `Total`: England's reviews (measure and band Total) cost more to hide than a band
+    of the same size, so a small band's sibling goes before the total every reader looks for first. The demo release
+    hid England's number of reviews in 7 of 10 years."""
+    from scr_warehouse.release import load_datasets
+    from scr_warehouse.release.datasets import suppression_cost
+    from scr_warehouse.release.relations import cost_weights
+
+    ds = load_datasets()["review_timeliness"]
+    rows = pd.DataFrame({"geographic_level": ["National", "National", "Local authority", "Local authority"],
+                         "measure": ["Total", "Decision within one month", "Total", "Total"],
+                         "band": ["Total", "Total", "Total", "Yes"]})
+    cost = suppression_cost()
+    w = cost_weights(rows, ds, cost)
+    assert cost["Total"] > 1
+    assert w.tolist() == [cost["National"] * cost["Total"], cost["National"], cost["Local authority"] * cost["Total"],
+                          cost["Local authority"]]
+    # England's total (261) = decided within a month (260) + not (1, primary); the 260 is also two LAs' 200 + 60, so
+    # hiding it costs a second cell: by value alone the total goes, with the Total multiple the part does
+    p = period([261, 260, 1, 200, 60], [(0, [1, 2]), (1, [3, 4])])
+    p.weight = np.array([cost["National"], cost["National"], cost["National"], 1.0, 1.0])
+    units, result = protect(p, T, W)
+    assert not result.failing and units[p.unit_of[0]] and not units[p.unit_of[1]]
+    p.weight[0] *= cost["Total"]
+    units, result = protect(p, T, W)
+    assert not result.failing and units[p.unit_of[1]] and not units[p.unit_of[0]]
 
 
 def test_blocks_audited_on_threads_give_the_same_protection_and_audit():

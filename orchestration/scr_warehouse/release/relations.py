@@ -165,6 +165,17 @@ def headline_rows(d: pd.DataFrame, name: str, headline: list[dict]) -> np.ndarra
     return mask
 
 
+def cost_weights(d: pd.DataFrame, ds: Dataset, cost: dict[str, float] | None) -> np.ndarray:
+    """Each row's cost multiple (config `suppression_cost`): its level's, times `Total` where every filter of the row
+    is Total (a table's total for its area: England's reviews, a region's, an LA's, the figure read first)."""
+    cost = cost or {}
+    w = d["geographic_level"].map({k: v for k, v in cost.items() if k != "Total"}).fillna(1.0).to_numpy(dtype=float)
+    if "Total" in cost and ds.filter_names:
+        total = np.logical_and.reduce([(d[f].astype(str) == "Total").to_numpy() for f in ds.filter_names])
+        w = np.where(total, w * float(cost["Total"]), w)
+    return w
+
+
 @dataclass
 class _Variables:
     """A period's variables as build_period gathers them, dataset by dataset and indicator by indicator (one array
@@ -189,7 +200,7 @@ class _Variables:
         for ind in ds.counts + ds.hidden_counts:
             self.offset[(name, ind)] = self.n
             self.values.append(pd.to_numeric(d[ind], errors="coerce").to_numpy(dtype=float))
-            self.weights.append(d["geographic_level"].map(cost or {}).fillna(1.0).to_numpy(dtype=float))
+            self.weights.append(cost_weights(d, ds, cost))
             self.is_count.append(np.full(len(d), ind in ds.counts))
             self.var_cell += [(name, r, ind) for r in range(len(d))]
             self.n += len(d)
