@@ -178,7 +178,7 @@ def test_secondary_suppression_spares_the_cells_of_costly_levels():
 def test_a_tables_total_for_its_area_costs_more_than_its_parts():
     """config `suppression_cost` `Total`: England's reviews (measure and band Total) cost more to hide than a band
     of the same size, so a small band's sibling goes before the total every reader looks for first. The demo release
-    hid England's number of reviews in 7 of 10 years."""
+    hid England's number of reviews in 6 of 10 years."""
     from scr_warehouse.release import load_datasets
     from scr_warehouse.release.datasets import suppression_cost
     from scr_warehouse.release.relations import cost_weights

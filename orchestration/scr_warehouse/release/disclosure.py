@@ -29,7 +29,7 @@ from .audit import (
     hidden_vars,
     narrows_when_hidden,
 )
-from .relations import Period, observed_equalities
+from .relations import Period, observed_equalities, published_whatever_hidden
 
 __all__ = ["Audit", "audit", "hidden_vars", "protect"]
 
@@ -228,7 +228,7 @@ class _HeadlineBounds:
 
     def __init__(self, p: Period, threshold: int, width: int):
         self.p = p
-        hv = (~p.fixed & ((p.values != 0) | ~p.is_count)) | p.always_unknown
+        hv = ~published_whatever_hidden(p)
         self.rules = Rules(p, threshold, width, hv)
         self.unknown = hv | self.rules.shown_rounded
         self.comps = None

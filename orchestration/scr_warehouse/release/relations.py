@@ -197,10 +197,11 @@ class _Variables:
     def add_counts(self, name: str, d: pd.DataFrame, ds: Dataset, cost: dict[str, float] | None,
                    headline: list[dict] | None, rounding: int) -> None:
         """The variables of one dataset's rows: each count and each hidden count of every row."""
+        weights = cost_weights(d, ds, cost)
         for ind in ds.counts + ds.hidden_counts:
             self.offset[(name, ind)] = self.n
             self.values.append(pd.to_numeric(d[ind], errors="coerce").to_numpy(dtype=float))
-            self.weights.append(cost_weights(d, ds, cost))
+            self.weights.append(weights)
             self.is_count.append(np.full(len(d), ind in ds.counts))
             self.var_cell += [(name, r, ind) for r in range(len(d))]
             self.n += len(d)
@@ -300,11 +301,17 @@ def fix_given_by_headline(p: Period, threshold: int) -> None:
     p.fixed = p.headline | (given_by_headline(p) & (p.values > threshold))
 
 
+def published_whatever_hidden(p: Period) -> np.ndarray:
+    """The counts a reader has whatever else is hidden: the fixed counts (the headline) and the zeros (a release
+    hides no 0), exactly unless rounded; not a count no published cell shows."""
+    return (p.fixed | (p.is_count & (p.values == 0))) & ~p.always_unknown
+
+
 def given_by_headline(p: Period) -> np.ndarray:
     """The counts the headline and the published zeros give exactly, through equalities with one other unknown
     (carried on until none is left). A count of 1..threshold among them stays primary: the contract hides every count
     of 1..threshold below the headline, and the audit then asks it to span only what the headline allows."""
-    known = p.headline | (p.is_count & (p.values == 0) & ~p.rounded & ~p.always_unknown)  # a published 0
+    known = published_whatever_hidden(p) & ~p.rounded
     given = np.zeros(len(p.values), dtype=bool)
     todo = True
     while todo:
